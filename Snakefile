@@ -1,0 +1,19 @@
+# optimizer-animations: train small Keras models with several optimizers and
+# render their training as documentation figures. Run `snakemake --cores 4`.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/render.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,285 @@
+"""Validate the workflow config and expand it into training runs.
+
+Imported by the Snakefile while it parses, so it must stay light: no
+TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
+"""
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import yaml
+
+from keras_optimizers import load_optimizer_table
+
+SCHEMA_PATH = (
+    Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+)
+
+
+class ConfigError(ValueError):
+    """A config problem, worded for the person who wrote the config."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"invalid config: {problem}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One optimizer of one experiment: one history.npz."""
+
+    experiment: str
+    label: str
+    optimizer: str  # Keras class name, e.g. "Adam"
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def to_params(self) -> dict[str, Any]:
+        return {"label": self.label, "optimizer": self.optimizer, "arguments": self.arguments}
+
+
+def load_schema() -> dict[str, Any]:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def key_path(parts: Iterable[Any]) -> str:
+    """`experiments.outputs.optimizers[1]` from a jsonschema path."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" Did you mean '{lowered[close[0]]}'?" if close else ""
+
+
+def describe_schema_error(error: jsonschema.ValidationError) -> str:
+    """One sentence naming the key, the value and what is allowed."""
+    where = key_path(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.instance
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        unknown = sorted(set(value) - set(allowed))
+        hints = "".join(did_you_mean(k, allowed) for k in unknown)
+        prefix = f"in '{where}': " if error.absolute_path else ""
+        return (
+            f"{prefix}unknown key{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(k) for k in unknown)}; allowed: {', '.join(allowed)}.{hints}"
+        )
+    if error.validator == "required":
+        return f"'{where}' is missing a required key: {error.message}"
+    if error.validator == "type":
+        return f"'{where}' must be of type {schema['type']}, got {value!r}"
+    if error.validator == "minimum":
+        return f"'{where}' must be at least {schema['minimum']}, got {value!r}"
+    if error.validator in ("minItems", "minProperties"):
+        return f"'{where}' must not be empty (got {value!r})"
+    if error.validator == "maxItems":
+        return f"'{where}' has too many items: {value!r}"
+    if error.validator == "pattern":
+        return (
+            f"'{where}' = {value!r} is not a safe folder name: use letters, digits and"
+            " '_', '.', '+', '-', starting with a letter or digit (no '/' or '..')"
+        )
+    if error.validator == "maxLength":
+        return f"'{where}' = {value!r} is longer than {schema['maxLength']} characters"
+    if error.validator == "oneOf":
+        return f"'{where}' = {value!r} is not valid: expected {schema_summary(schema)}"
+    return f"'{where}': {error.message}"
+
+
+def schema_summary(schema: dict[str, Any]) -> str:
+    options = []
+    for option in schema.get("oneOf", []):
+        if option.get("type") == "string":
+            options.append("a name")
+        elif "properties" in option:
+            options.append("a mapping with keys " + ", ".join(option["properties"]))
+    return " or ".join(options) or "a valid value"
+
+
+def check_schema(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is not None:
+        # Inside a oneOf, the branch that got furthest explains the problem best.
+        if error.validator == "oneOf" and error.context:
+            deepest = max(error.context, key=lambda e: len(e.absolute_path))
+            if len(deepest.absolute_path) > len(error.absolute_path):
+                error = deepest
+        raise ConfigError(describe_schema_error(error))
+
+
+def apply_defaults(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Fill in the schema's defaults, as Snakemake's validate() does."""
+    for key, subschema in schema.get("properties", {}).items():
+        if key not in config and "default" in subschema:
+            config[key] = _copy(subschema["default"])
+        if isinstance(config.get(key), dict) and "properties" in subschema:
+            apply_defaults(config[key], subschema)
+    if isinstance(schema.get("additionalProperties"), dict):
+        ref = schema["additionalProperties"].get("$ref", "")
+        item_schema = _resolve(ref) if ref else schema["additionalProperties"]
+        for key, value in config.items():
+            if key not in schema.get("properties", {}) and isinstance(value, dict):
+                apply_defaults(value, item_schema)
+    return config
+
+
+def _copy(value: Any) -> Any:
+    return yaml.safe_load(yaml.safe_dump(value))
+
+
+def _resolve(ref: str) -> dict[str, Any]:
+    node: Any = load_schema()
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def frame_epochs(epochs: int, every: int) -> list[int]:
+    """Epoch 0, every `every`-th epoch, and the last epoch."""
+    return sorted(set(range(0, epochs + 1, every)) | {epochs})
+
+
+def _check_numbers(where: str, values: Iterable[Any]) -> None:
+    for value in values:
+        if not math.isfinite(value):
+            raise ConfigError(f"'{where}' must hold finite numbers, got {value!r}")
+
+
+def _check_shapes(config: dict[str, Any]) -> int:
+    """Check that x, y, kernel and bias agree; return the number of output units."""
+    x, y = config["data"]["x"], config["data"]["y"]
+    for name, rows in (("x", x), ("y", y)):
+        for row in rows:
+            _check_numbers(f"data.{name}", row)
+    if any(len(row) != 1 for row in x):
+        raise ConfigError(
+            f"'data.x' must be n_samples x 1 (one input per sample), got rows of lengths"
+            f" {sorted({len(r) for r in x})}; write x: [[1.0]] for one sample"
+        )
+    units = len(y[0])
+    if any(len(row) != units for row in y):
+        raise ConfigError(
+            f"'data.y' rows must all have the same length (the number of output units),"
+            f" got lengths {[len(r) for r in y]}"
+        )
+    if len(x) != len(y):
+        raise ConfigError(
+            f"'data.x' has {len(x)} samples but 'data.y' has {len(y)}: they must agree"
+        )
+    init = config["init"]
+    if "kernel" in init:
+        kernel = init["kernel"]
+        if len(kernel) != 1 or len(kernel[0]) != units:
+            raise ConfigError(
+                f"'init.kernel' must be 1 x {units} (1 input, {units} units as in 'data.y'),"
+                f" got {len(kernel)} x {len(kernel[0])}"
+            )
+        _check_numbers("init.kernel", kernel[0])
+        bias = init.get("bias", [0.0] * units)
+        if len(bias) != units:
+            raise ConfigError(
+                f"'init.bias' must have {units} values (the units of 'data.y'), got {len(bias)}"
+            )
+        _check_numbers("init.bias", bias)
+    return units
+
+
+def _argument_type_ok(value: Any, default: Any, argument: str) -> bool:
+    if argument == "learning_rate" and isinstance(value, dict):
+        return True  # a serialized keras.optimizers.schedules.LearningRateSchedule
+    if default is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def parse_optimizer(
+    where: str, entry: str | dict[str, Any], table: dict[str, dict[str, Any]]
+) -> tuple[str, str, dict[str, Any]]:
+    """(class name, label, Keras arguments) of one optimizer entry."""
+    if isinstance(entry, str):
+        entry = {"name": entry}
+    name = entry["name"]
+    by_lower = {n.lower(): n for n in table}
+    if name.lower() not in by_lower:
+        raise ConfigError(
+            f"'{where}.name': unknown optimizer {name!r}.{did_you_mean(name, table)}"
+            f" Allowed: {', '.join(table)}"
+        )
+    class_name = by_lower[name.lower()]
+    label = entry.get("label", class_name.lower())
+    arguments = {k: v for k, v in entry.items() if k not in ("name", "label")}
+    allowed = table[class_name]
+    for argument, value in arguments.items():
+        if argument not in allowed:
+            raise ConfigError(
+                f"'{where}': {class_name} takes no argument {argument!r}."
+                f"{did_you_mean(argument, allowed)} Allowed: name, label, {', '.join(allowed)}"
+            )
+        if not _argument_type_ok(value, allowed[argument], argument):
+            raise ConfigError(
+                f"'{where}.{argument}' = {value!r} has the wrong type: {class_name}'s default"
+                f" is {allowed[argument]!r}"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"'{where}.{argument}' must be finite, got {value!r}")
+    return class_name, label, arguments
+
+
+def check_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate `config` in place (filling defaults); raise ConfigError on the first problem."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"the config must be a mapping of keys to values, got {config!r}")
+    schema = load_schema()
+    check_schema(config, schema)
+    apply_defaults(config, schema)
+    _check_shapes(config)
+    frames = config["frames"]
+    low, high = frames["ylim"]
+    if not low < high:
+        raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
+    experiment_runs(config)  # names, arguments and labels
+    for experiment, settings in config["experiments"].items():
+        count = len(frame_epochs(settings["epochs"], frames["every"]))
+        if count > frames["max_frames"]:
+            needed = math.ceil(settings["epochs"] / (frames["max_frames"] - 1))
+            raise ConfigError(
+                f"'experiments.{experiment}' would animate {count} frames, more than"
+                f" 'frames.max_frames' = {frames['max_frames']}; set 'frames.every' to"
+                f" {needed} or more"
+            )
+    return config
+
+
+def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
+    """Experiment name -> its runs, in config order."""
+    table = load_optimizer_table()
+    runs: dict[str, list[Run]] = {}
+    for experiment, settings in config["experiments"].items():
+        labels: dict[str, str] = {}
+        runs[experiment] = []
+        for index, entry in enumerate(settings["optimizers"]):
+            where = f"experiments.{experiment}.optimizers[{index}]"
+            class_name, label, arguments = parse_optimizer(where, entry, table)
+            if label in labels:
+                raise ConfigError(
+                    f"'{where}': label {label!r} is already used by {labels[label]};"
+                    " give one of them a distinct 'label'"
+                )
+            labels[label] = where
+            runs[experiment].append(Run(experiment, label, class_name, arguments))
+    return runs

@@ -1,0 +1,68 @@
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# scripts/ holds the plain-Python modules shared by the rules and the tests.
+SCRIPTS = Path(workflow.basedir) / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+from workflow_config import ConfigError, check_config, experiment_runs, frame_epochs
+
+try:
+    check_config(config)
+except ConfigError as error:
+    # One readable sentence instead of a traceback; Snakemake exits non-zero.
+    raise WorkflowError(str(error)) from None
+validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
+
+RUNS = experiment_runs(config)
+RESULTS = "results"
+LOGS = "logs"
+# Shared modules are inputs of the rules that import them, so that editing one
+# reruns exactly those rules.
+COMMON_MODULE = str(SCRIPTS / "common.py")
+SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
+
+
+wildcard_constraints:
+    experiment=SAFE_NAME,
+    label=SAFE_NAME,
+
+
+def labels(experiment):
+    return [run.label for run in RUNS[experiment]]
+
+
+def history_path(experiment, label):
+    return f"{RESULTS}/{experiment}/{label}/history.npz"
+
+
+def experiment_frame_epochs(experiment):
+    epochs = config["experiments"][experiment]["epochs"]
+    return frame_epochs(epochs, config["frames"]["every"])
+
+
+def frame_paths(experiment, label):
+    return [
+        f"{RESULTS}/{experiment}/{label}/frames/pred{epoch:03d}.png"
+        for epoch in experiment_frame_epochs(experiment)
+    ]
+
+
+def all_outputs():
+    outputs = []
+    for experiment in RUNS:
+        outputs += [
+            f"{RESULTS}/{experiment}/loss.png",
+            f"{RESULTS}/{experiment}/comparison.gif",
+        ]
+        for label in labels(experiment):
+            outputs += [
+                history_path(experiment, label),
+                f"{RESULTS}/{experiment}/{label}/loss.png",
+                f"{RESULTS}/{experiment}/{label}/animation.gif",
+            ]
+            outputs += frame_paths(experiment, label)
+    return outputs

@@ -1,0 +1,92 @@
+# Rendering never imports TensorFlow, so it starts in ~0.5 s; its params are
+# the plot settings only, so changing them re-renders without retraining.
+
+# The frames of a run are individual outputs whose epochs follow from the
+# experiment's epochs, so this rule too is defined once per experiment.
+for experiment in RUNS:
+
+    rule:
+        name:
+            f"render_frames_{experiment}"
+        input:
+            history=history_path(experiment, "{label}"),
+            common=COMMON_MODULE,
+        output:
+            frames=frame_paths(experiment, "{label}"),
+        params:
+            frame_epochs=experiment_frame_epochs(experiment),
+            ylim=config["frames"]["ylim"],
+        log:
+            f"{LOGS}/{experiment}/{{label}}/render_frames.log",
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        script:
+            "../../scripts/render.py"
+
+    rule:
+        name:
+            f"plot_losses_{experiment}"
+        input:
+            histories=[history_path(experiment, label) for label in labels(experiment)],
+            common=COMMON_MODULE,
+        output:
+            run_plots=[
+                f"{RESULTS}/{experiment}/{label}/loss.png" for label in labels(experiment)
+            ],
+            experiment_plot=f"{RESULTS}/{experiment}/loss.png",
+        params:
+            log_scale=config["plots"]["log_scale"],
+        log:
+            f"{LOGS}/{experiment}/plot_losses.log",
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        script:
+            "../../scripts/render.py"
+
+
+rule animate:
+    input:
+        frames=lambda wildcards: frame_paths(wildcards.experiment, wildcards.label),
+        common=COMMON_MODULE,
+    output:
+        gif=f"{RESULTS}/{{experiment}}/{{label}}/animation.gif",
+    params:
+        panels=1,
+        duration_ms=config["frames"]["duration_ms"],
+        hold_ms=config["frames"]["hold_ms"],
+    log:
+        f"{LOGS}/{{experiment}}/{{label}}/animate.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../../scripts/assemble_gif.py"
+
+
+rule comparison:
+    input:
+        frames=lambda wildcards: [
+            path
+            for label in labels(wildcards.experiment)
+            for path in frame_paths(wildcards.experiment, label)
+        ],
+        common=COMMON_MODULE,
+    output:
+        gif=f"{RESULTS}/{{experiment}}/comparison.gif",
+    params:
+        panels=lambda wildcards: len(labels(wildcards.experiment)),
+        duration_ms=config["frames"]["duration_ms"],
+        hold_ms=config["frames"]["hold_ms"],
+    log:
+        f"{LOGS}/{{experiment}}/comparison.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../../scripts/assemble_gif.py"
