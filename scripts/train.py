@@ -51,9 +51,18 @@ def initial_weights(
 
 
 def make_optimizer(optimizer: str, arguments: dict[str, Any], label: str) -> keras.Optimizer:
-    # An explicit name: Keras would otherwise number them (adam, adam_1, ...)
-    # in creation order, and `meta` would depend on what ran before.
-    return keras.optimizers.get({"class_name": optimizer, "config": {**arguments, "name": label}})
+    """The Keras optimizer class `optimizer` (e.g. "Adam") built with `arguments`.
+
+    By class rather than `keras.optimizers.get`, whose registry lacks some
+    built-ins (Lamb). An explicit name: Keras would otherwise number them
+    (adam, adam_1, ...) in creation order, and `meta` would depend on what ran before.
+    """
+    arguments = dict(arguments)
+    if isinstance(arguments.get("learning_rate"), dict):
+        arguments["learning_rate"] = keras.optimizers.schedules.deserialize(
+            arguments["learning_rate"]
+        )
+    return getattr(keras.optimizers, optimizer)(**arguments, name=label)
 
 
 def train_run(
