@@ -23,6 +23,8 @@ LOGS = "logs"
 # Shared modules are inputs of the rules that import them, so that editing one
 # reruns exactly those rules.
 COMMON_MODULE = str(SCRIPTS / "common.py")
+# With --software-deployment-method conda, every job gets the pinned stack.
+CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
 
 

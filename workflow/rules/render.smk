@@ -13,15 +13,17 @@ for experiment in RUNS:
             common=COMMON_MODULE,
         output:
             frames=frame_paths(experiment, "{label}"),
-        params:
-            frame_epochs=experiment_frame_epochs(experiment),
-            ylim=config["frames"]["ylim"],
         log:
             f"{LOGS}/{experiment}/{{label}}/render_frames.log",
+        conda:
+            CONDA_ENV
         threads: 1
         resources:
             mem_mb=500,
             runtime=5,
+        params:
+            frame_epochs=experiment_frame_epochs(experiment),
+            ylim=config["frames"]["ylim"],
         script:
             "../../scripts/render.py"
 
@@ -33,17 +35,20 @@ for experiment in RUNS:
             common=COMMON_MODULE,
         output:
             run_plots=[
-                f"{RESULTS}/{experiment}/{label}/loss.png" for label in labels(experiment)
+                f"{RESULTS}/{experiment}/{label}/loss.png"
+                for label in labels(experiment)
             ],
             experiment_plot=f"{RESULTS}/{experiment}/loss.png",
-        params:
-            log_scale=config["plots"]["log_scale"],
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
+        conda:
+            CONDA_ENV
         threads: 1
         resources:
             mem_mb=500,
             runtime=5,
+        params:
+            log_scale=config["plots"]["log_scale"],
         script:
             "../../scripts/render.py"
 
@@ -54,16 +59,18 @@ rule animate:
         common=COMMON_MODULE,
     output:
         gif=f"{RESULTS}/{{experiment}}/{{label}}/animation.gif",
-    params:
-        panels=1,
-        duration_ms=config["frames"]["duration_ms"],
-        hold_ms=config["frames"]["hold_ms"],
     log:
         f"{LOGS}/{{experiment}}/{{label}}/animate.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        panels=1,
+        duration_ms=config["frames"]["duration_ms"],
+        hold_ms=config["frames"]["hold_ms"],
     script:
         "../../scripts/assemble_gif.py"
 
@@ -78,15 +85,17 @@ rule comparison:
         common=COMMON_MODULE,
     output:
         gif=f"{RESULTS}/{{experiment}}/comparison.gif",
-    params:
-        panels=lambda wildcards: len(labels(wildcards.experiment)),
-        duration_ms=config["frames"]["duration_ms"],
-        hold_ms=config["frames"]["hold_ms"],
     log:
         f"{LOGS}/{{experiment}}/comparison.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        panels=lambda wildcards: len(labels(wildcards.experiment)),
+        duration_ms=config["frames"]["duration_ms"],
+        hold_ms=config["frames"]["hold_ms"],
     script:
         "../../scripts/assemble_gif.py"

@@ -11,6 +11,14 @@ for experiment, runs in RUNS.items():
             common=COMMON_MODULE,
         output:
             histories=[history_path(experiment, run.label) for run in runs],
+        log:
+            f"{LOGS}/{experiment}/train.log",
+        conda:
+            CONDA_ENV
+        threads: 1
+        resources:
+            mem_mb=1500,
+            runtime=10,
         params:
             experiment=experiment,
             epochs=config["experiments"][experiment]["epochs"],
@@ -18,11 +26,5 @@ for experiment, runs in RUNS.items():
             runs=[run.to_params() for run in runs],
             init=config["init"],
             data=config["data"],
-        log:
-            f"{LOGS}/{experiment}/train.log",
-        threads: 1
-        resources:
-            mem_mb=1500,
-            runtime=10,
         script:
             "../../scripts/train.py"

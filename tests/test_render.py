@@ -1,0 +1,108 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from common import History
+import render
+
+YLIM = (-1.1, 1.1)
+
+
+def make_history(pred: np.ndarray, loss: np.ndarray | None = None, label="sgd", y=None) -> History:
+    epochs = len(pred) - 1
+    y = y if y is not None else [[0.0, 1.0, 0.0]]
+    return History(
+        epoch=np.arange(epochs + 1),
+        loss=loss if loss is not None else np.linspace(1.0, 0.1, epochs + 1),
+        pred=pred.astype(np.float32),
+        kernel=pred[:, :1, :].astype(np.float32),
+        bias=None,
+        meta={"label": label, "optimizer": {"class_name": "SGD"}, "data": {"y": y}},
+    )
+
+
+def converging_history(epochs=10, units=3, samples=1) -> History:
+    start = np.full((samples, units), -0.5)
+    target = np.tile(np.eye(1, units, 1), (samples, 1))
+    t = np.linspace(0, 1, epochs + 1)[:, None, None]
+    return make_history(start + t * (target - start), y=target.tolist())
+
+
+def pixels(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_rendering_does_not_import_tensorflow():
+    code = "import sys; sys.path.insert(0, 'scripts'); import render, assemble_gif; print('tensorflow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_frames_have_the_page_size_and_change_with_the_epoch(tmp_path):
+    history = converging_history()
+    paths = [tmp_path / f"pred{e:03d}.png" for e in (0, 5, 10)]
+    render.render_frames(history, [0, 5, 10], paths, YLIM)
+    images = [pixels(p) for p in paths]
+    assert all(image.shape == (300, 400, 3) for image in images)
+    assert not np.array_equal(images[0], images[1])
+    assert not np.array_equal(images[1], images[2])
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_frames_are_byte_identical_when_rendered_again(tmp_path):
+    history = converging_history()
+    render.render_frames(history, [0, 10], [tmp_path / "a0.png", tmp_path / "a1.png"], YLIM)
+    render.render_frames(history, [0, 10], [tmp_path / "b0.png", tmp_path / "b1.png"], YLIM)
+    assert (tmp_path / "a0.png").read_bytes() == (tmp_path / "b0.png").read_bytes()
+    assert (tmp_path / "a1.png").read_bytes() == (tmp_path / "b1.png").read_bytes()
+    assert b"matplotlib" not in (tmp_path / "a0.png").read_bytes()
+
+
+def blue_pixels(image: np.ndarray) -> int:
+    # matplotlib's C0 bar colour #1f77b4
+    return int((np.abs(image.astype(int) - [0x1F, 0x77, 0xB4]).sum(axis=2) < 30).sum())
+
+
+def test_bars_grow_with_the_outputs(tmp_path):
+    small = make_history(np.array([[[0.1, 0.1, 0.1]], [[0.9, 0.9, 0.9]]]))
+    render.render_frames(small, [0, 1], [tmp_path / "s.png", tmp_path / "l.png"], YLIM)
+    assert blue_pixels(pixels(tmp_path / "l.png")) > 5 * blue_pixels(pixels(tmp_path / "s.png"))
+
+
+def test_grouped_bars_use_one_colour_per_sample(tmp_path):
+    history = converging_history(samples=2)
+    render.render_frames(history, [0], [tmp_path / "g.png"], YLIM)
+    image = pixels(tmp_path / "g.png")
+    orange = int((np.abs(image.astype(int) - [0xFF, 0x7F, 0x0E]).sum(axis=2) < 30).sum())
+    assert blue_pixels(image) > 100 and orange > 100
+
+
+def test_diverged_frame_clips_bars_and_says_so(tmp_path):
+    pred = np.array([[[0.0, 0.5, 0.0]], [[50.0, -np.inf, np.nan]]])
+    history = make_history(pred, loss=np.array([1.0, np.inf]))
+    assert history.first_non_finite_epoch() == 1
+    assert render.epoch_caption(1, 1) == "Epoch 1\ndiverged at epoch 1"
+    np.testing.assert_array_equal(render.clipped_heights(pred[1], YLIM), [[1.1, -1.1, 0.0]])
+    render.render_frames(history, [0, 1], [tmp_path / "0.png", tmp_path / "1.png"], YLIM)
+    assert pixels(tmp_path / "1.png").shape == (300, 400, 3)
+
+
+def test_loss_plot_skips_non_finite_points_and_labels_divergence(tmp_path):
+    good = make_history(np.zeros((5, 1, 3)), label="adam")
+    good.meta["optimizer"]["class_name"] = "Adam"
+    bad = make_history(np.zeros((5, 1, 3)), loss=np.array([1.0, 2.0, 1e30, np.inf, np.nan]))
+    assert render.loss_label(bad) == "SGD (diverged at epoch 3)"
+    assert render.loss_label(good) == "Adam"
+    np.testing.assert_array_equal(np.isnan(render.finite_or_nan(bad.loss)), [0, 0, 0, 1, 1])
+    render.plot_losses([good, bad], tmp_path / "loss.png", log_scale=True)
+    render.plot_losses([good], tmp_path / "linear.png")
+    assert pixels(tmp_path / "loss.png").shape == (300, 400, 3)
+    assert not np.array_equal(pixels(tmp_path / "loss.png"), pixels(tmp_path / "linear.png"))
+
+
+def test_frame_count_must_match_paths(tmp_path):
+    with pytest.raises(ValueError, match="2 frame epochs but 1 paths"):
+        render.render_frames(converging_history(), [0, 1], [tmp_path / "x.png"], YLIM)

@@ -1,0 +1,138 @@
+"""End to end: the Snakemake workflow on a small config in a temporary directory."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, copy_workflow, run_snakemake, small_config
+from workflow_config import frame_epochs
+
+pytestmark = pytest.mark.e2e
+
+
+def expected_outputs(config: dict) -> list[str]:
+    paths = []
+    for experiment, settings in config["experiments"].items():
+        paths += [f"results/{experiment}/loss.png", f"results/{experiment}/comparison.gif"]
+        for entry in settings["optimizers"]:
+            label = entry.lower() if isinstance(entry, str) else entry["label"]
+            run = f"results/{experiment}/{label}"
+            paths += [f"{run}/history.npz", f"{run}/loss.png", f"{run}/animation.gif"]
+            paths += [
+                f"{run}/frames/pred{e:03d}.png"
+                for e in frame_epochs(settings["epochs"], config["frames"]["every"])
+            ]
+    return paths
+
+
+def digests(workdir: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((workdir / "results").rglob("*"))
+        if path.is_file()
+    }
+
+
+def planned_jobs(workdir: Path, changes: dict | None = None) -> dict[str, int]:
+    """Rule name -> job count of a dry run, with `changes` merged into the config."""
+    args = []
+    if changes:
+        (workdir / "changes.yaml").write_text(yaml.safe_dump(changes))
+        args = ["--configfile", "changes.yaml"]
+    result = run_snakemake(workdir, "-n", "--quiet", "rules", *args)
+    counts = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("run") / "wf", small_config())
+    run_snakemake(workdir, "--cores", "4")
+    return workdir
+
+
+def test_every_output_exists_and_nothing_else(finished_run):
+    config = small_config()
+    expected = sorted(expected_outputs(config))
+    produced = sorted(digests(finished_run))
+    assert produced == expected
+
+
+def test_histories_hold_every_epoch(finished_run):
+    with np.load(finished_run / "results/losses/rms-fast/history.npz") as npz:
+        assert list(npz["epoch"]) == list(range(7))
+        assert npz["pred"].shape == (7, 1, 3) and npz["bias"].shape == (7, 3)
+        meta = json.loads(str(npz["meta"]))
+    assert meta["optimizer"]["class_name"] == "RMSprop"
+    assert meta["optimizer"]["config"]["learning_rate"] == pytest.approx(0.01)
+    with np.load(finished_run / "results/outputs/sgd/history.npz") as npz:
+        assert "bias" not in npz.files and npz["loss"].shape == (11,)
+
+
+def test_animations_and_comparison_have_a_frame_per_frame_epoch(finished_run):
+    frames = iio.imread(finished_run / "results/outputs/adam/animation.gif", index=None)
+    assert frames.shape[:3] == (4, 300, 400)  # epochs 0, 4, 8, 10
+    comparison = iio.imread(finished_run / "results/outputs/comparison.gif", index=None)
+    assert comparison.shape[:3] == (4, 300, 800)  # SGD and Adam side by side
+
+
+def test_second_run_has_nothing_to_do(finished_run):
+    result = run_snakemake(finished_run, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_frame_setting_rerenders_without_retraining(finished_run):
+    jobs = planned_jobs(finished_run, {"frames": {"every": 5}})
+    assert not any(rule.startswith("train_") for rule in jobs)
+    assert jobs["render_frames_outputs"] == 2 and jobs["animate"] == 4 and jobs["comparison"] == 2
+    assert not any(rule.startswith("plot_losses") for rule in jobs)
+
+
+def test_log_scale_replots_only_the_losses(finished_run):
+    jobs = planned_jobs(finished_run, {"plots": {"log_scale": True}})
+    assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "all"}
+
+
+def test_outputs_are_byte_identical_across_runs_and_core_counts(finished_run, tmp_path):
+    other = copy_workflow(tmp_path / "wf1", small_config())
+    run_snakemake(other, "--cores", "1")
+    assert digests(other) == digests(finished_run)
+
+
+def test_invalid_config_stops_before_any_job(tmp_path):
+    config = small_config()
+    config["experiments"]["outputs"]["optimizers"] = ["SGD", "Adm"]
+    workdir = copy_workflow(tmp_path / "wf", config)
+    result = run_snakemake(workdir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "invalid config: 'experiments.outputs.optimizers[1].name': unknown optimizer 'Adm'" in output
+    assert "Did you mean 'Adam'?" in output
+    assert not (workdir / "results").exists()
+
+
+def test_workflow_passes_snakemake_lint(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = run_snakemake(workdir, "--lint", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_is_formatted_with_snakefmt():
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
