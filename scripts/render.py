@@ -155,9 +155,12 @@ def plot_losses(
 
 def main_frames(smk: Any) -> None:
     log = log_to(smk.log[0])
-    history = load_history(smk.input.history)
-    render_frames(history, smk.params.frame_epochs, smk.output.frames, smk.params.ylim)
-    log.info("rendered %d frames of %s", len(smk.output.frames), smk.input.history)
+    frame_epochs = smk.params.frame_epochs
+    per_run = len(frame_epochs)
+    for index, path in enumerate(smk.input.histories):
+        paths = smk.output.frames[index * per_run : (index + 1) * per_run]
+        render_frames(load_history(path), frame_epochs, paths, smk.params.ylim)
+        log.info("rendered %d frames of %s", per_run, path)
 
 
 def main_losses(smk: Any) -> None:

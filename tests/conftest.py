@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
 # What a workflow copy needs; results/, logs/ and .snakemake/ are left behind.
-WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles"]
+WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "environment.yml"]
 
 
 def default_config() -> dict:

@@ -95,7 +95,8 @@ def test_second_run_has_nothing_to_do(finished_run):
 def test_frame_setting_rerenders_without_retraining(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"every": 5}})
     assert not any(rule.startswith("train_") for rule in jobs)
-    assert jobs["render_frames_outputs"] == 2 and jobs["animate"] == 4 and jobs["comparison"] == 2
+    assert jobs["render_frames_outputs"] == 1 and jobs["render_frames_losses"] == 1
+    assert jobs["animate"] == 4 and jobs["comparison"] == 2
     assert not any(rule.startswith("plot_losses") for rule in jobs)
 
 
