@@ -16,12 +16,21 @@ from typing import Any, Iterator
 import numpy as np
 
 # Temporary outputs are named `.{name}.partial-{pid}{suffix}` next to their
-# target; the Snakefile's onstart handler removes any left by a killed job.
+# target (same file system, so the final rename is atomic).
 PARTIAL_MARKER = ".partial-"
 
 
 def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{PARTIAL_MARKER}{os.getpid()}{path.suffix}")
+
+
+def remove_stale_partials(path: Path) -> None:
+    """Remove what a killed earlier job left while writing `path`.
+
+    Safe: Snakemake never runs two jobs for the same output at once.
+    """
+    for stale in path.parent.glob(f".{path.name}{PARTIAL_MARKER}*"):
+        stale.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -33,6 +42,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path)
     tmp = partial_path(path)
     try:
         yield tmp
