@@ -100,6 +100,30 @@ def test_frame_setting_rerenders_without_retraining(finished_run):
     assert not any(rule.startswith("plot_losses") for rule in jobs)
 
 
+def test_gif_timing_reassembles_only_the_gifs(finished_run):
+    jobs = planned_jobs(finished_run, {"frames": {"duration_ms": 100, "hold_ms": 2000}})
+    assert jobs == {"animate": 4, "comparison": 2, "all": 1}
+
+
+def test_training_setting_of_one_experiment_leaves_the_other_alone(finished_run):
+    jobs = planned_jobs(finished_run, {"experiments": {"outputs": {"epochs": 12}}})
+    assert "train_outputs" in jobs and "render_frames_outputs" in jobs
+    assert not any(rule.endswith("_losses") for rule in jobs)
+    assert jobs["comparison"] == 1 and jobs["animate"] == 2
+
+
+def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
+    workdir = copy_workflow(tmp_path / "wf", small_config())
+    run_snakemake(workdir, "--cores", "4")
+    script = workdir / "scripts" / "assemble_gif.py"
+    script.write_text(script.read_text() + "\n# edited\n")
+    assert planned_jobs(workdir) == {"animate": 4, "comparison": 2, "all": 1}
+    common = workdir / "scripts" / "common.py"
+    common.write_text(common.read_text() + "\n# edited\n")
+    jobs = planned_jobs(workdir)
+    assert jobs["train_outputs"] == 1 and jobs["plot_losses_losses"] == 1
+
+
 def test_log_scale_replots_only_the_losses(finished_run):
     jobs = planned_jobs(finished_run, {"plots": {"log_scale": True}})
     assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "all"}
