@@ -5,7 +5,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+include: "workflow/rules/setup.smk"
+
+
+configfile: DEFAULT_CONFIG
 
 
 include: "workflow/rules/common.smk"

@@ -54,10 +54,10 @@ def clipped_heights(values: np.ndarray, ylim: Sequence[float]) -> np.ndarray:
     return np.clip(np.nan_to_num(values, nan=0.0), ylim[0], ylim[1])
 
 
-def epoch_caption(epoch: int, diverged_at: int | None) -> str:
+def divergence_note(epoch: int, diverged_at: int | None) -> str:
     if diverged_at is not None and epoch >= diverged_at:
-        return f"Epoch {epoch}\ndiverged at epoch {diverged_at}"
-    return f"Epoch {epoch}"
+        return f"diverged at epoch {diverged_at}"
+    return ""
 
 
 def render_frames(
@@ -102,7 +102,8 @@ def render_frames(
     axes.set_title(history.title, fontsize=12)
     # The page writes 'Epoch N' at (-0.4, 0.8) for ylim (-1.1, 1.1).
     text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
-    caption = axes.text(-0.4, text_y, "", verticalalignment="top" if n_samples > 1 else "baseline")
+    caption = axes.text(-0.4, text_y, "")
+    note = axes.text(0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10)
     if n_samples > 1:
         axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
@@ -112,7 +113,8 @@ def render_frames(
         for sample_bars, sample_heights in zip(bars, heights):
             for bar, height in zip(sample_bars, sample_heights):
                 bar.set_height(height)
-        caption.set_text(epoch_caption(epoch, diverged_at))
+        caption.set_text(f"Epoch {epoch}")
+        note.set_text(divergence_note(epoch, diverged_at))
         save_figure(figure, path)
     plt.close(figure)
 
@@ -144,10 +146,15 @@ def plot_losses(
         axes.plot(history.epoch, finite_or_nan(history.loss), label=loss_label(history))
     axes.set_xlabel("Epoch")
     axes.set_ylabel("Loss")
+    diverged = any(h.first_non_finite_epoch() is not None for h in histories)
     if log_scale:
         axes.set_yscale("log")
-    if len(histories) > 1 or any(h.first_non_finite_epoch() is not None for h in histories):
-        axes.legend(loc="lower left")
+    elif diverged:
+        # The last finite losses of a diverging run reach ~1e38; keep the
+        # others readable by capping the axis at twice the largest start.
+        axes.set_ylim(0, 2 * max(float(h.loss[0]) for h in histories))
+    if len(histories) > 1 or diverged:
+        axes.legend(loc="lower left", fontsize="small" if diverged else None)
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

@@ -283,3 +283,20 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
             labels[label] = where
             runs[experiment].append(Run(experiment, label, class_name, arguments))
     return runs
+
+
+def check_yaml_syntax(path: str | Path) -> None:
+    """Raise ConfigError with the line and column where `path` stops being YAML.
+
+    Snakemake's own message for a broken config file names neither the file
+    nor the place.
+    """
+    try:
+        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return  # Snakemake's `configfile:` reports a missing file
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{path}{where} is not valid YAML: {problem}") from None

@@ -84,7 +84,8 @@ def test_diverged_frame_clips_bars_and_says_so(tmp_path):
     pred = np.array([[[0.0, 0.5, 0.0]], [[50.0, -np.inf, np.nan]]])
     history = make_history(pred, loss=np.array([1.0, np.inf]))
     assert history.first_non_finite_epoch() == 1
-    assert render.epoch_caption(1, 1) == "Epoch 1\ndiverged at epoch 1"
+    assert render.divergence_note(1, 1) == "diverged at epoch 1"
+    assert render.divergence_note(0, 1) == ""
     np.testing.assert_array_equal(render.clipped_heights(pred[1], YLIM), [[1.1, -1.1, 0.0]])
     render.render_frames(history, [0, 1], [tmp_path / "0.png", tmp_path / "1.png"], YLIM)
     assert pixels(tmp_path / "1.png").shape == (300, 400, 3)

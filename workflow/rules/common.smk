@@ -1,14 +1,4 @@
-import sys
-from pathlib import Path
-
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
-
-# scripts/ holds the plain-Python modules shared by the rules and the tests.
-SCRIPTS = Path(workflow.basedir) / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-from workflow_config import ConfigError, check_config, experiment_runs, frame_epochs
 
 try:
     check_config(config)

@@ -1,0 +1,24 @@
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+# scripts/ holds the plain-Python modules shared by the rules and the tests.
+SCRIPTS = Path(workflow.basedir) / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+from workflow_config import (
+    ConfigError,
+    check_config,
+    check_yaml_syntax,
+    experiment_runs,
+    frame_epochs,
+)
+
+DEFAULT_CONFIG = "config/config.yaml"
+
+try:
+    # Before `configfile:`, whose message for a broken file names no place.
+    check_yaml_syntax(DEFAULT_CONFIG)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
