@@ -13,6 +13,7 @@ configfile: DEFAULT_CONFIG
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
 
 

@@ -8,6 +8,7 @@ Pillow only: no matplotlib, no TensorFlow.
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 from PIL import Image
 
 from common import atomic_output, log_to
@@ -30,16 +31,46 @@ def tile_horizontally(panels: Sequence[Image.Image]) -> Image.Image:
     return canvas
 
 
-def shared_palette(frames: Sequence[Image.Image]) -> Image.Image:
-    """One 256-colour palette for all frames, from all of their pixels.
+def pack_rgb(pixels: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) uint32 0xRRGGBB."""
+    pixels = pixels.astype(np.uint32)
+    return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
 
-    A shared palette keeps colours steady from frame to frame (no flicker)
-    and lets Pillow write a single global colour table.
+
+def shared_palette(frames: Sequence[Image.Image]) -> np.ndarray:
+    """One palette (n <= 256, 3) for all frames: their most frequent colours, exactly.
+
+    Rendered charts have few colours beyond anti-aliasing shades, so the
+    white background and the bar colours stay exact (a median cut would shift
+    them); rarer shades map to their nearest palette colour. A shared palette
+    keeps colours steady from frame to frame and gives one global colour table.
     """
-    strip = Image.new("RGB", (frames[0].width, frames[0].height * len(frames)))
-    for index, frame in enumerate(frames):
-        strip.paste(frame, (0, index * frames[0].height))
-    return strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    packed = np.concatenate([pack_rgb(np.asarray(frame.convert("RGB"))).ravel() for frame in frames])
+    colours, counts = np.unique(packed, return_counts=True)
+    # Most frequent first; ties broken by colour value, so the order is deterministic.
+    chosen = colours[np.lexsort((colours, -counts))[:256]]
+    return np.stack([(chosen >> 16) & 255, (chosen >> 8) & 255, chosen & 255], axis=1).astype(np.uint8)
+
+
+def to_palette(frame: Image.Image, palette: np.ndarray) -> Image.Image:
+    """`frame` as palette indices: exact where the colour is in `palette`, else nearest.
+
+    Done here because Pillow's quantize(palette=...) maps even exact colours
+    approximately (white became (252, 252, 252)).
+    """
+    pixels = np.asarray(frame.convert("RGB"))
+    packed = pack_rgb(pixels)
+    keys = pack_rgb(palette)
+    order = np.argsort(keys)
+    position = np.clip(np.searchsorted(keys[order], packed), 0, len(keys) - 1)
+    indices = order[position]
+    missing = keys[indices] != packed
+    if missing.any():
+        distances = ((pixels[missing][:, None, :].astype(int) - palette[None].astype(int)) ** 2).sum(axis=2)
+        indices[missing] = distances.argmin(axis=1)
+    image = Image.fromarray(indices.astype(np.uint8), mode="P")
+    image.putpalette(palette.ravel().tolist())
+    return image
 
 
 def write_gif(
@@ -54,9 +85,7 @@ def write_gif(
     if not frames:
         raise ValueError("no frames to assemble")
     palette = shared_palette(frames)
-    indexed = [
-        frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames
-    ]
+    indexed = [to_palette(frame, palette) for frame in frames]
     with atomic_output(path) as tmp:
         indexed[0].save(
             tmp,

@@ -83,6 +83,11 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
         return f"'{where}' must not be empty (got {value!r})"
     if error.validator == "maxItems":
         return f"'{where}' has too many items: {value!r}"
+    if error.validator == "pattern" and list(error.absolute_path)[:1] == ["publish"]:
+        return (
+            f"'{where}' = {value!r} must be a relative path inside 'publish.dir'"
+            " (no '..', no leading '/')"
+        )
     if error.validator == "pattern":
         return (
             f"'{where}' = {value!r} is not a safe folder name: use letters, digits and"
@@ -300,3 +305,15 @@ def check_yaml_syntax(path: str | Path) -> None:
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise ConfigError(f"{path}{where} is not valid YAML: {problem}") from None
+
+
+def check_publish(config: dict[str, Any], results: Iterable[str], results_dir: str) -> None:
+    """Every published file must be a result of this config."""
+    available = sorted(path.removeprefix(f"{results_dir}/") for path in results)
+    for name, source in config.get("publish", {}).get("files", {}).items():
+        if source not in available:
+            raise ConfigError(
+                f"'publish.files.{name}' = {source!r} is not a result of this config"
+                f" (a path under {results_dir}/).{did_you_mean(source, available)}"
+                f" Results include: {', '.join(p for p in available if not p.endswith('.npz'))[:400]}..."
+            )

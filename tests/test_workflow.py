@@ -18,13 +18,19 @@ pytestmark = pytest.mark.e2e
 
 
 def expected_outputs(config: dict) -> list[str]:
-    paths = []
+    paths = ["results/index.html"]
     for experiment, settings in config["experiments"].items():
-        paths += [f"results/{experiment}/loss.png", f"results/{experiment}/comparison.gif"]
+        paths += [
+            f"results/{experiment}/{name}"
+            for name in ("loss.png", "comparison.gif", "comparison.html", "caption.rst")
+        ]
         for entry in settings["optimizers"]:
             label = entry.lower() if isinstance(entry, str) else entry["label"]
             run = f"results/{experiment}/{label}"
-            paths += [f"{run}/history.npz", f"{run}/loss.png", f"{run}/animation.gif"]
+            paths += [
+                f"{run}/{name}"
+                for name in ("history.npz", "loss.png", "animation.gif", "animation.html", "caption.rst")
+            ]
             paths += [
                 f"{run}/frames/pred{e:03d}.png"
                 for e in frame_epochs(settings["epochs"], config["frames"]["every"])
@@ -96,20 +102,20 @@ def test_frame_setting_rerenders_without_retraining(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"every": 5}})
     assert not any(rule.startswith("train_") for rule in jobs)
     assert jobs["render_frames_outputs"] == 1 and jobs["render_frames_losses"] == 1
-    assert jobs["animate"] == 4 and jobs["comparison"] == 2
+    assert jobs["animate"] == 4 and jobs["comparison"] == 2 and jobs["gallery"] == 1
     assert not any(rule.startswith("plot_losses") for rule in jobs)
 
 
 def test_gif_timing_reassembles_only_the_gifs(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"duration_ms": 100, "hold_ms": 2000}})
-    assert jobs == {"animate": 4, "comparison": 2, "all": 1}
+    assert jobs == {"animate": 4, "comparison": 2, "gallery": 1, "all": 1}
 
 
 def test_training_setting_of_one_experiment_leaves_the_other_alone(finished_run):
     jobs = planned_jobs(finished_run, {"experiments": {"outputs": {"epochs": 12}}})
     assert "train_outputs" in jobs and "render_frames_outputs" in jobs
     assert not any(rule.endswith("_losses") for rule in jobs)
-    assert jobs["comparison"] == 1 and jobs["animate"] == 2
+    assert jobs["comparison"] == 1 and jobs["animate"] == 2 and jobs["gallery"] == 1
 
 
 def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
@@ -117,7 +123,7 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
     run_snakemake(workdir, "--cores", "4")
     script = workdir / "scripts" / "assemble_gif.py"
     script.write_text(script.read_text() + "\n# edited\n")
-    assert planned_jobs(workdir) == {"animate": 4, "comparison": 2, "all": 1}
+    assert planned_jobs(workdir) == {"animate": 4, "comparison": 2, "gallery": 1, "all": 1}
     common = workdir / "scripts" / "common.py"
     common.write_text(common.read_text() + "\n# edited\n")
     jobs = planned_jobs(workdir)
@@ -126,7 +132,7 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
 
 def test_log_scale_replots_only_the_losses(finished_run):
     jobs = planned_jobs(finished_run, {"plots": {"log_scale": True}})
-    assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "all"}
+    assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "gallery", "all"}
 
 
 def test_outputs_are_byte_identical_across_runs_and_core_counts(finished_run, tmp_path):

@@ -43,7 +43,8 @@ def frame_paths(experiment, label):
     ]
 
 
-def all_outputs():
+def all_figures():
+    """Histories, frames, GIFs and loss plots of every experiment."""
     outputs = []
     for experiment in RUNS:
         outputs += [
@@ -58,3 +59,27 @@ def all_outputs():
             ]
             outputs += frame_paths(experiment, label)
     return outputs
+
+
+def all_outputs():
+    # The gallery job also writes the GIF pages and the report captions.
+    return all_figures() + [f"{RESULTS}/index.html"]
+
+
+def run_caption(experiment, label):
+    # Written by the gallery rule; read only by `snakemake --report`.
+    return str(Path(f"{RESULTS}/{experiment}/{label}/caption.rst").resolve())
+
+
+def experiment_caption(experiment):
+    return str(Path(f"{RESULTS}/{experiment}/caption.rst").resolve())
+
+
+def published_files():
+    return config.get("publish", {}).get("files", {})
+
+
+try:
+    check_publish(config, all_figures(), RESULTS)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None

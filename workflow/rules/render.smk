@@ -41,10 +41,22 @@ for experiment in RUNS:
             common=COMMON_MODULE,
         output:
             run_plots=[
-                f"{RESULTS}/{experiment}/{label}/loss.png"
+                report(
+                    f"{RESULTS}/{experiment}/{label}/loss.png",
+                    caption=run_caption(experiment, label),
+                    category=experiment,
+                    subcategory=label,
+                    labels={"figure": "loss curve"},
+                )
                 for label in labels(experiment)
             ],
-            experiment_plot=f"{RESULTS}/{experiment}/loss.png",
+            experiment_plot=report(
+                f"{RESULTS}/{experiment}/loss.png",
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "loss curves"},
+            ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
         conda:

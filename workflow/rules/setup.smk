@@ -10,6 +10,7 @@ sys.path.insert(0, str(SCRIPTS))
 from workflow_config import (
     ConfigError,
     check_config,
+    check_publish,
     check_yaml_syntax,
     experiment_runs,
     frame_epochs,
