@@ -17,6 +17,10 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
 
 
+localrules:
+    all,
+
+
 rule all:
     default_target: True
     input:

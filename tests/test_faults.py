@@ -109,6 +109,7 @@ def finished_copy(tmp_path_factory):
 def test_diverging_run_finishes_and_says_so(tmp_path):
     config = small_config()
     config["frames"]["every"] = 20
+    del config["publish"]  # it names results of the default experiments
     config["experiments"] = {
         "diverge": {
             "epochs": 60,

@@ -1,3 +1,11 @@
+# On a cluster, the quick jobs (GIFs here, loss plots below) run on the
+# submitting node: each takes well under a second, less than a SLURM
+# submission and its status checks cost. Training and frames go to the queue.
+localrules:
+    animate,
+    comparison,
+
+
 # Rendering never imports TensorFlow, so it starts in ~0.5 s; its params are
 # the plot settings only, so changing them re-renders without retraining.
 
@@ -59,6 +67,8 @@ for experiment in RUNS:
             ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
+        # ~0.5 s of work: cheaper on the submitting node than through the queue.
+        localrule: True
         conda:
             CONDA_ENV
         threads: 1

@@ -5,6 +5,12 @@
 report: "../report/workflow.rst"
 
 
+# Quick, file-system-only jobs: not worth a cluster submission.
+localrules:
+    gallery,
+    publish,
+
+
 rule gallery:
     input:
         histories=[
