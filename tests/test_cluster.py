@@ -5,6 +5,7 @@ it afterwards, also when a test fails, unless it was already running before.
 """
 
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -59,13 +60,10 @@ def sacct_jobs(since: str) -> list[tuple[str, str, str]]:
     return [tuple(line.split("|")[:3]) for line in result.stdout.splitlines() if line]
 
 
-def submitted_rules(workdir: Path) -> dict[str, str]:
-    """SLURM job id -> rule, from the plugin's per-job log folders."""
-    jobs = {}
-    for log in (workdir / ".snakemake" / "slurm_logs").rglob("*.log"):
-        rule = log.parent.name.removeprefix("rule_")
-        jobs[log.stem] = rule
-    return jobs
+def submitted_rules(snakemake_output: str) -> dict[str, str]:
+    """SLURM job id -> rule, from the plugin's "submitted with SLURM jobid" lines."""
+    pattern = r"submitted with SLURM jobid (\d+) \(log: \S*/rule_([^/\s]+)/"
+    return {job_id: rule for job_id, rule in re.findall(pattern, snakemake_output)}
 
 
 def test_workflow_runs_through_slurm_like_it_runs_locally(slurm, tmp_path):
@@ -81,7 +79,7 @@ def test_workflow_runs_through_slurm_like_it_runs_locally(slurm, tmp_path):
     cluster_seconds = time.monotonic() - started
     print(f"local run {local_seconds:.1f} s, SLURM run {cluster_seconds:.1f} s")
 
-    submitted = submitted_rules(cluster)
+    submitted = submitted_rules(result.stdout + result.stderr)
     assert sorted(submitted.values()) == sorted(QUEUED_RULES), result.stdout
     states = {job_id: state for job_id, _, state in sacct_jobs(since)}
     for job_id, rule in submitted.items():
