@@ -5,9 +5,11 @@ The page calls `fit(epochs=1)` and `predict` once per epoch (~90 ms each here);
 with the same arithmetic as `Model.fit` (tests/test_train.py checks equality).
 """
 
+import functools
+import itertools
 import os
 import time
-from typing import Any
+from typing import Any, Callable
 
 # Before TensorFlow is imported. oneDNN picks kernels by the CPU's instruction
 # set, so its results could differ between a laptop and a cluster node; the
@@ -20,6 +22,7 @@ import tensorflow as tf
 import keras
 
 from common import History, log_to, save_history
+from keras_optimizers import load_optimizer_table
 
 
 def configure_threads(threads: int) -> None:
@@ -39,15 +42,24 @@ def initial_weights(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(kernel (1, units), bias (units,) or None): pinned in `init`, or drawn from `init.seed`."""
     if "seed" in init:
-        # Drawn in a fresh model right after seeding, so every job that draws
-        # with the same seed gets the same weights, whatever ran before.
-        keras.utils.set_random_seed(init["seed"])
-        weights = build_model(units, use_bias).get_weights()
-        kernel, bias = weights[0], (weights[1] if use_bias else None)
-    else:
-        kernel = np.asarray(init["kernel"], dtype=np.float32)
-        bias = np.asarray(init.get("bias", [0.0] * units), dtype=np.float32) if use_bias else None
+        return seeded_weights(init["seed"], units, use_bias)
+    kernel = np.asarray(init["kernel"], dtype=np.float32)
+    bias = np.asarray(init.get("bias", [0.0] * units), dtype=np.float32) if use_bias else None
     return kernel, bias
+
+
+@functools.lru_cache(maxsize=None)
+def seeded_weights(seed: int, units: int, use_bias: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """What `Dense(units)` draws right after `keras.utils.set_random_seed(seed)`.
+
+    Drawn with Dense's own initializers rather than by building a model (~30x
+    faster, which a 1,000-seed sweep needs); tests/test_train.py checks that the
+    two agree. Seeding first makes the draw independent of what ran before.
+    """
+    keras.utils.set_random_seed(seed)
+    layer = keras.layers.Dense(units)
+    kernel = keras.ops.convert_to_numpy(layer.kernel_initializer(shape=(1, units), dtype="float32"))
+    return kernel, (np.zeros(units, np.float32) if use_bias else None)
 
 
 def make_optimizer(optimizer: str, arguments: dict[str, Any], label: str) -> keras.Optimizer:
@@ -77,6 +89,14 @@ def train_run(
     Row e of each array is the state after e updates (row 0: before training),
     so `loss[e]` equals Keras's `history['loss'][e]` (the loss before update e+1).
     """
+    return compile_training(model, optimizer, x, y)(epochs)
+
+
+def compile_training(
+    model: keras.Sequential, optimizer: keras.Optimizer, x: np.ndarray, y: np.ndarray
+) -> Callable[[int], dict[str, np.ndarray]]:
+    """`train_run` as a reusable function of the epochs: traced once, then called
+    again for each run after resetting the model's and the optimizer's variables."""
     variables = model.trainable_variables
     optimizer.build(variables)
     loss_fn = keras.losses.MeanSquaredError()
@@ -107,16 +127,187 @@ def train_run(
         preds, losses, weights = record(n, pred, loss_fn(y_t, pred), preds, losses, weights)
         return preds.stack(), losses.stack(), [w.stack() for w in weights]
 
-    preds, losses, weights = loop(tf.constant(epochs))
+    def run(epochs: int) -> dict[str, np.ndarray]:
+        preds, losses, weights = loop(tf.constant(epochs))
+        result = {"loss": losses.numpy(), "pred": preds.numpy(), "kernel": weights[0].numpy()}
+        if len(weights) > 1:
+            result["bias"] = weights[1].numpy()
+        return result
+
+    return run
+
+
+def train_one_graph(
+    optimizer: str,
+    arguments: dict[str, Any],
+    learning_rates: np.ndarray,
+    kernels: np.ndarray,
+    biases: np.ndarray | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+) -> list[dict[str, np.ndarray]]:
+    """Train runs one after another through one traced graph.
+
+    For optimizers that cannot be stacked bit-exactly: each run gets the
+    model's and the optimizer's freshly built state back and its own learning
+    rate, so its numbers equal a run trained alone, without tracing anew.
+    """
+    units = kernels.shape[2]
+    model = build_model(units, biases is not None)
+    keras_optimizer = make_optimizer(
+        optimizer, {**arguments, "learning_rate": float(learning_rates[0])}, "shared"
+    )
+    keras_optimizer.build(model.trainable_variables)
+    fresh_state = [variable.numpy() for variable in keras_optimizer.variables]
+    run = compile_training(model, keras_optimizer, x, y)
+    results = []
+    for index, rate in enumerate(learning_rates):
+        model.set_weights([kernels[index]] + ([biases[index]] if biases is not None else []))
+        for variable, value in zip(keras_optimizer.variables, fresh_state):
+            variable.assign(value)
+        keras_optimizer.learning_rate = float(rate)
+        results.append(run(epochs))
+    return results
+
+
+# Optimizers whose update of each weight depends only on that weight's own
+# gradient and state, so that independent runs can share one stacked variable,
+# and whose stacked runs were checked to follow a separate run's numbers bit
+# for bit (tests/test_train.py). Adagrad, Adadelta and RMSprop are elementwise
+# too, but their square roots round differently in TensorFlow's vectorised
+# kernels than for a lone run's three weights: they train through one graph
+# reused run after run instead (train_one_graph).
+ELEMENTWISE = {"SGD", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Ftrl"}
+# Optimizers whose freshly built state copies the weights (the schedule-free
+# momentum starts at them): a reused graph cannot reset them, so each run
+# builds its own.
+STATE_FROM_WEIGHTS = {"ScheduleFreeAdamW"}
+# Arguments that couple the elements of a variable (norms over all of it).
+COUPLING_ARGUMENTS = {"clipnorm", "global_clipnorm"}
+
+
+# With more samples, a stacked run's sums over the samples may associate
+# differently from a separate run's and differ in the last bit; so that a
+# history never depends on how runs were grouped into jobs, those train alone.
+MAX_STACKED_SAMPLES = 2
+
+
+def stackable(optimizer: str, arguments: dict[str, Any], samples: int) -> bool:
+    return (
+        optimizer in ELEMENTWISE
+        and samples <= MAX_STACKED_SAMPLES
+        and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
+        and not isinstance(arguments.get("learning_rate"), dict)
+    )
+
+
+class PerRunLearningRate(keras.optimizers.schedules.LearningRateSchedule):
+    """A constant learning rate per stacked run, shaped to broadcast over its weights."""
+
+    def __init__(self, rates: np.ndarray) -> None:
+        self.rates = tf.constant(np.asarray(rates, np.float32).reshape(-1, 1, 1))
+
+    def __call__(self, step: Any) -> tf.Tensor:
+        return self.rates
+
+
+def train_stacked(
+    optimizer: str,
+    arguments: dict[str, Any],
+    learning_rates: np.ndarray,
+    kernels: np.ndarray,
+    biases: np.ndarray | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+) -> dict[str, np.ndarray]:
+    """Train R independent runs of an elementwise optimizer in one compiled loop.
+
+    The runs' kernels (R, 1, units) and biases (R, units) live in one variable
+    (R, 1 or 2, units); the loss is the sum of the runs' MSEs, so each run's
+    slice gets exactly its own gradient, and the learning rate is a per-run
+    tensor. Returns arrays with the run as the first axis, each shaped as
+    `train_run`'s.
+    """
+    runs, units = kernels.shape[0], kernels.shape[2]
+    initial = kernels if biases is None else np.concatenate([kernels, biases[:, None, :]], axis=1)
+    weights = keras.Variable(initial.astype(np.float32), name="stacked_weights")
+    keras_optimizer = make_optimizer(
+        optimizer, {**arguments, "learning_rate": PerRunLearningRate(learning_rates)}, "stacked"
+    )
+    keras_optimizer.build([weights])
+    x_t = tf.constant(np.broadcast_to(x, (runs, *x.shape)), dtype=tf.float32)
+    y_t = tf.constant(y, dtype=tf.float32)
+    samples = float(x.shape[0])
+
+    def forward(w: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        w = tf.convert_to_tensor(w)
+        pred = tf.matmul(x_t, w[:, :1, :])
+        if biases is not None:
+            pred = pred + w[:, 1:, :]
+        # Keras's MSE: mean over the units, then the sum over the samples / n.
+        per_sample = tf.reduce_mean(tf.square(y_t - pred), axis=-1)
+        return pred, tf.reduce_sum(per_sample, axis=-1) / samples
+
+    @tf.function
+    def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        preds = tf.TensorArray(tf.float32, size=n + 1)
+        losses = tf.TensorArray(tf.float32, size=n + 1)
+        states = tf.TensorArray(tf.float32, size=n + 1)
+        for e in tf.range(n):
+            with tf.GradientTape() as tape:
+                pred, loss = forward(weights)
+                total = tf.reduce_sum(loss)
+            preds = preds.write(e, pred)
+            losses = losses.write(e, loss)
+            states = states.write(e, weights.value)
+            (gradient,) = tape.gradient(total, [weights])
+            keras_optimizer.apply_gradients([(gradient, weights)])
+        pred, loss = forward(weights)
+        return preds.write(n, pred).stack(), losses.write(n, loss).stack(), states.write(n, weights.value).stack()
+
+    preds, losses, states = (t.numpy() for t in loop(tf.constant(epochs)))
     result = {
-        "epoch": np.arange(epochs + 1, dtype=np.int64),
-        "loss": losses.numpy(),
-        "pred": preds.numpy(),
-        "kernel": weights[0].numpy(),
+        "pred": preds.transpose(1, 0, 2, 3),
+        "loss": losses.T,
+        "kernel": states[:, :, :1, :].transpose(1, 0, 2, 3),
     }
-    if len(weights) > 1:
-        result["bias"] = weights[1].numpy()
+    if biases is not None:
+        result["bias"] = states[:, :, 1, :].transpose(1, 0, 2)
     return result
+
+
+def run_meta(
+    experiment: str,
+    run: dict[str, Any],
+    optimizer: dict[str, Any],
+    epochs: int,
+    init: dict[str, Any],
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    data: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    seed = run.get("seed") if run.get("seed") is not None else init.get("seed")
+    return {
+        "experiment": experiment,
+        "label": run["label"],
+        "setting": run.get("setting") or run["label"],
+        "optimizer": optimizer,
+        "epochs": epochs,
+        "use_bias": bias is not None,
+        "init": {
+            **({"seed": seed} if seed is not None else {}),
+            "kernel": kernel.tolist(),
+            **({"bias": bias.tolist()} if bias is not None else {}),
+        },
+        "data": {"x": data["x"].tolist(), "y": data["y"].tolist()},
+        "versions": {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+        },
+    }
 
 
 def train_experiment(
@@ -126,48 +317,85 @@ def train_experiment(
     use_bias: bool,
     init: dict[str, Any],
     data: dict[str, Any],
+    stack: bool = True,
 ) -> list[History]:
-    """Train every run of one experiment from the same initial weights."""
+    """Train every run of one experiment; return their histories in run order.
+
+    A run starts from its own seed's weights or else from `init`. Runs of one
+    elementwise optimizer whose arguments differ at most in the learning rate
+    train together in one stacked graph (`stack=False` trains each alone).
+    """
     x = np.asarray(data["x"], dtype=np.float32)
     y = np.asarray(data["y"], dtype=np.float32)
+    arrays_of_data = {"x": x, "y": y}
     units = y.shape[1]
-    kernel, bias = initial_weights(init, units, use_bias)
-    histories = []
-    for run in runs:
+
+    def start_weights(run: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        if run.get("seed") is not None:
+            return seeded_weights(run["seed"], units, use_bias)
+        return initial_weights(init, units, use_bias)
+
+    def group_key(item: tuple[int, dict[str, Any]]) -> str:
+        index, run = item
+        fixed = {k: v for k, v in run["arguments"].items() if k != "learning_rate"}
+        if (
+            not stack
+            or isinstance(run["arguments"].get("learning_rate"), dict)
+            or run["optimizer"] in STATE_FROM_WEIGHTS
+        ):
+            return f"alone|{index:09d}"
+        return f"{run['optimizer']}|{sorted(fixed.items())!r}"
+
+    histories: dict[int, History] = {}
+    ordered = sorted(enumerate(runs), key=group_key)
+    for _, group in itertools.groupby(ordered, key=group_key):
+        group = list(group)
         start = time.perf_counter()
-        model = build_model(units, use_bias)
-        model.set_weights([kernel] + ([bias] if use_bias else []))
-        optimizer = make_optimizer(run["optimizer"], run["arguments"], run["label"])
-        arrays = train_run(model, optimizer, x, y, epochs)
-        meta = {
-            "experiment": experiment,
-            "label": run["label"],
-            "optimizer": keras.optimizers.serialize(optimizer),
-            "epochs": epochs,
-            "use_bias": use_bias,
-            "init": {
-                **({"seed": init["seed"]} if "seed" in init else {}),
-                "kernel": kernel.tolist(),
-                **({"bias": bias.tolist()} if bias is not None else {}),
-            },
-            "data": {"x": x.tolist(), "y": y.tolist()},
-            "versions": {
-                "tensorflow": tf.__version__,
-                "keras": keras.__version__,
-                "numpy": np.__version__,
-            },
-        }
-        history = History(bias=arrays.pop("bias", None), meta=meta, **arrays)
-        histories.append(history)
-        diverged = history.first_non_finite_epoch()
+        first = group[0][1]
+        weights = [start_weights(run) for _, run in group]
+        default_rate = load_optimizer_table()[first["optimizer"]]["learning_rate"]
+        fixed = {k: v for k, v in first["arguments"].items() if k != "learning_rate"}
+        rates = np.array([run["arguments"].get("learning_rate", default_rate) for _, run in group])
+        kernels = np.stack([k for k, _ in weights])
+        biases = np.stack([b for _, b in weights]) if use_bias else None
+        if group_key(group[0]).startswith("alone|"):
+            model = build_model(units, use_bias)
+            model.set_weights([kernels[0]] + ([biases[0]] if use_bias else []))
+            optimizer = make_optimizer(first["optimizer"], first["arguments"], first["label"])
+            per_run = [train_run(model, optimizer, x, y, epochs)]
+        elif stackable(first["optimizer"], first["arguments"], len(x)):
+            stacked = train_stacked(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
+            per_run = [{key: value[i] for key, value in stacked.items()} for i in range(len(group))]
+        else:
+            per_run = train_one_graph(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
+        for (index, run), arrays, (kernel, bias) in zip(group, per_run, weights):
+            optimizer = keras.optimizers.serialize(
+                make_optimizer(run["optimizer"], run["arguments"], run["label"])
+            )
+            meta = run_meta(experiment, run, optimizer, epochs, init, kernel, bias, arrays_of_data)
+            histories[index] = History(
+                epoch=np.arange(epochs + 1, dtype=np.int64),
+                loss=arrays["loss"],
+                pred=arrays["pred"],
+                kernel=arrays["kernel"],
+                bias=arrays.get("bias"),
+                meta=meta,
+            )
+        seconds = time.perf_counter() - start
+        diverged = sum(histories[i].first_non_finite_epoch() is not None for i, _ in group)
         print(
-            f"{experiment}/{run['label']}: {epochs} epochs in"
-            f" {time.perf_counter() - start:.2f} s, loss {history.loss[0]:.6g} ->"
-            f" {history.loss[-1]:.6g}"
-            + (f" (diverged at epoch {diverged})" if diverged is not None else ""),
+            f"{experiment}: {len(group)} run(s) of {first['optimizer']}"
+            f" ({', '.join(run['label'] for _, run in group[:3])}{', ...' if len(group) > 3 else ''}):"
+            f" {epochs} epochs in {seconds:.2f} s"
+            + (f"; {diverged} diverged" if diverged else ""),
             flush=True,
         )
-    return histories
+        for index, _ in group:
+            history = histories[index]
+            at = history.first_non_finite_epoch()
+            if at is not None:
+                print(f"  {history.label}: diverged at epoch {at}", flush=True)
+    return [histories[i] for i in range(len(runs))]
 
 
 def main(smk: Any) -> None:

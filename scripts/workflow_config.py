@@ -5,6 +5,7 @@ TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
 """
 
 import difflib
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +30,28 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Run:
-    """One optimizer of one experiment: one history.npz."""
+    """One training run of one experiment: one history.npz.
+
+    Without seeds or grid, an optimizer entry is one run named by its label.
+    A sweep expands an entry into the product of its grid and the experiment's
+    seeds, named like `adam-lr0.01-s3`.
+    """
 
     experiment: str
-    label: str
+    label: str  # the run's folder name
     optimizer: str  # Keras class name, e.g. "Adam"
     arguments: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # draws this run's initial weights
+    setting: str = ""  # the run's name without its seed: runs to aggregate
 
     def to_params(self) -> dict[str, Any]:
-        return {"label": self.label, "optimizer": self.optimizer, "arguments": self.arguments}
+        return {
+            "label": self.label,
+            "optimizer": self.optimizer,
+            "arguments": self.arguments,
+            "seed": self.seed,
+            "setting": self.setting or self.label,
+        }
 
 
 def load_schema() -> dict[str, Any]:
@@ -257,7 +271,8 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
-    experiment_runs(config)  # names, arguments and labels
+    for experiment, runs in experiment_runs(config).items():  # names, arguments, labels
+        animated_runs(config, experiment, runs)
     for experiment, settings in config["experiments"].items():
         count = len(frame_epochs(settings["epochs"], frames["every"]))
         if count > frames["max_frames"]:
@@ -270,24 +285,126 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+GRID_ABBREVIATIONS = {"learning_rate": "lr"}
+
+
+def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:
+    """The experiment's seeds: a list, or {count, start}; [None] without seeds."""
+    seeds = settings.get("seeds")
+    if seeds is None:
+        return [None]
+    if isinstance(seeds, dict):
+        return list(range(seeds.get("start", 0), seeds.get("start", 0) + seeds["count"]))
+    return list(seeds)
+
+
+def grid_name(argument: str, value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value).lower()
+    return f"{GRID_ABBREVIATIONS.get(argument, argument)}{text}"
+
+
+def expand_entry(
+    where: str,
+    experiment: str,
+    entry: str | dict[str, Any],
+    seeds: list[int | None],
+    table: dict[str, dict[str, Any]],
+) -> list[Run]:
+    """The runs of one optimizer entry: its grid times the experiment's seeds."""
+    grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
+    if isinstance(entry, dict):
+        entry = {key: value for key, value in entry.items() if key != "grid"}
+    class_name, label, arguments = parse_optimizer(where, entry, table)
+    for argument, values in grid.items():
+        if argument in arguments:
+            raise ConfigError(
+                f"'{where}': {argument!r} is both fixed and in 'grid'; keep one of them"
+            )
+        for value in values:  # checked like fixed arguments
+            parse_optimizer(f"{where}.grid", {"name": class_name, argument: value}, table)
+    runs = []
+    for combination in itertools.product(*grid.values()):
+        values = dict(zip(grid, combination))
+        setting = "-".join([label] + [grid_name(a, v) for a, v in values.items()])
+        for seed in seeds:
+            runs.append(
+                Run(
+                    experiment,
+                    setting if seed is None else f"{setting}-s{seed}",
+                    class_name,
+                    {**arguments, **values},
+                    seed,
+                    setting,
+                )
+            )
+    return runs
+
+
 def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
-    """Experiment name -> its runs, in config order."""
+    """Experiment name -> its runs, in config order (grid, then seeds, innermost)."""
     table = load_optimizer_table()
     runs: dict[str, list[Run]] = {}
+    total = 0
     for experiment, settings in config["experiments"].items():
-        labels: dict[str, str] = {}
+        names: dict[str, str] = {}
+        seeds = experiment_seeds(settings)
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError(f"'experiments.{experiment}.seeds' repeats a seed: {seeds}")
         runs[experiment] = []
         for index, entry in enumerate(settings["optimizers"]):
             where = f"experiments.{experiment}.optimizers[{index}]"
-            class_name, label, arguments = parse_optimizer(where, entry, table)
-            if label in labels:
-                raise ConfigError(
-                    f"'{where}': label {label!r} is already used by {labels[label]};"
-                    " give one of them a distinct 'label'"
-                )
-            labels[label] = where
-            runs[experiment].append(Run(experiment, label, class_name, arguments))
+            for run in expand_entry(where, experiment, entry, seeds, table):
+                if run.label in names:
+                    raise ConfigError(
+                        f"'{where}': run name {run.label!r} is already used by"
+                        f" {names[run.label]}; give one of them a distinct 'label'"
+                    )
+                names[run.label] = where
+                runs[experiment].append(run)
+        total += len(runs[experiment])
+    max_runs = config.get("max_runs", 5000)
+    if total > max_runs:
+        counts = ", ".join(f"{e}: {len(r)}" for e, r in runs.items())
+        raise ConfigError(
+            f"the experiments would train {total} runs ({counts}), more than"
+            f" 'max_runs' = {max_runs}; shrink a grid or the seeds, or raise 'max_runs'"
+        )
     return runs
+
+
+def animated_runs(config: dict[str, Any], experiment: str, runs: list[Run]) -> list[Run]:
+    """The runs that get frames, GIFs and their own loss plot.
+
+    `animate:` names them; by default, the first seed of every setting.
+    """
+    chosen = config["experiments"][experiment].get("animate")
+    if chosen is None:
+        first_seed = experiment_seeds(config["experiments"][experiment])[0]
+        return [run for run in runs if run.seed == first_seed]
+    by_name = {run.label: run for run in runs}
+    for name in chosen:
+        if name not in by_name:
+            raise ConfigError(
+                f"'experiments.{experiment}.animate': no run named {name!r}."
+                f"{did_you_mean(name, by_name)} Runs are named like {runs[0].label!r}"
+            )
+    return [run for run in runs if run.label in set(chosen)]
+
+
+def training_chunks(config: dict[str, Any], experiment: str, runs: list[Run]) -> list[list[Run]]:
+    """The runs of each training job: all of them, or `runs_per_job` at a time.
+
+    A chunk never mixes optimizer names when it is cut, so that each chunk's
+    runs can share compiled graphs.
+    """
+    size = config["experiments"][experiment].get("runs_per_job")
+    if size is None:
+        return [runs]
+    chunks: list[list[Run]] = []
+    for _, group in itertools.groupby(runs, key=lambda run: run.optimizer):
+        group = list(group)
+        chunks += [group[i : i + size] for i in range(0, len(group), size)]
+    return chunks
 
 
 def check_yaml_syntax(path: str | Path) -> None:

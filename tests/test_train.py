@@ -199,3 +199,54 @@ def test_schedule_free_first_step_follows_the_documented_update():
     gradient_sign = np.sign(kernel[0] + bias - np.array(ONE_SAMPLE["y"][0]))
     np.testing.assert_allclose(result["kernel"][1, 0], kernel[0] - 0.05 * gradient_sign, atol=1e-6)
     np.testing.assert_allclose(result["bias"][1], bias - 0.05 * gradient_sign, atol=1e-6)
+
+
+TWO_SAMPLES = {"x": [[1.0], [-0.5]], "y": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.5]]}
+
+
+@pytest.mark.parametrize("optimizer", sorted(load_optimizer_table()))
+@pytest.mark.parametrize("data", [ONE_SAMPLE, TWO_SAMPLES], ids=["1 sample", "2 samples"])
+def test_stacked_runs_equal_separate_runs_bit_for_bit(optimizer, data):
+    # A learning-rate grid times seeds, as a sweep trains them.
+    runs = [
+        {"label": f"r{lr}-s{seed}", "optimizer": optimizer, "arguments": {"learning_rate": lr}, "seed": seed}
+        for lr in (0.001, 0.05, 0.3)
+        for seed in (0, 1)
+    ]
+    stacked = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=True)
+    separate = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=False)
+    for a, b in zip(stacked, separate):
+        for key in ("loss", "pred", "kernel", "bias"):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=f"{a.label} {key}")
+        assert a.meta == b.meta
+
+
+def test_pipeline_training_equals_fit():
+    # train_experiment (stacked, one run per graph here) against Keras fit.
+    config = default_config()
+    for optimizer in ("SGD", "Adam", "RMSprop"):
+        runs = [{"label": "run", "optimizer": optimizer, "arguments": {"learning_rate": 0.05}}]
+        (history,) = train.train_experiment("e", runs, 4, True, config["init"], ONE_SAMPLE)
+        kernel = np.asarray(config["init"]["kernel"], np.float32)
+        losses, preds, kernels = fit_reference(
+            optimizer, {"learning_rate": 0.05}, ONE_SAMPLE, kernel, np.zeros(3, np.float32), 4
+        )
+        np.testing.assert_array_equal(history.loss[:-1], losses)
+        np.testing.assert_array_equal(history.pred, preds)
+        np.testing.assert_array_equal(history.kernel, kernels)
+
+
+def test_seeded_weights_equal_a_dense_layer_built_after_seeding():
+    for seed in (0, 7):
+        keras.utils.set_random_seed(seed)
+        built = train.build_model(3, True).get_weights()
+        kernel, bias = train.seeded_weights(seed, 3, True)
+        np.testing.assert_array_equal(kernel, built[0])
+        np.testing.assert_array_equal(bias, built[1])
+
+
+def test_runs_with_their_own_seed_start_from_different_weights():
+    runs = [{"label": f"s{s}", "optimizer": "SGD", "arguments": {}, "seed": s} for s in (0, 1)]
+    first, second = train.train_experiment("e", runs, 2, False, {"seed": 9}, ONE_SAMPLE)
+    assert not np.array_equal(first.kernel[0], second.kernel[0])
+    assert first.meta["init"]["seed"] == 0 and second.meta["init"]["seed"] == 1
