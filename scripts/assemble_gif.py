@@ -19,15 +19,15 @@ def frame_durations(count: int, duration_ms: int, hold_ms: int) -> list[int]:
     return [duration_ms] * (count - 1) + [hold_ms] if count else []
 
 
-def tile_horizontally(panels: Sequence[Image.Image]) -> Image.Image:
-    """The panels side by side, top-aligned, on a white background."""
-    width = sum(panel.width for panel in panels)
+def tile(panels: Sequence[Image.Image], columns: int = 4) -> Image.Image:
+    """The panels side by side, at most `columns` per row, on a white background."""
+    columns = min(columns, len(panels))
+    rows = -(-len(panels) // columns)
+    width = max(panel.width for panel in panels)
     height = max(panel.height for panel in panels)
-    canvas = Image.new("RGB", (width, height), "white")
-    x = 0
-    for panel in panels:
-        canvas.paste(panel.convert("RGB"), (x, 0))
-        x += panel.width
+    canvas = Image.new("RGB", (width * columns, height * rows), "white")
+    for index, panel in enumerate(panels):
+        canvas.paste(panel.convert("RGB"), ((index % columns) * width, (index // columns) * height))
     return canvas
 
 
@@ -113,7 +113,7 @@ def assemble(
     frames = []
     for row in zip(*columns):
         images = [Image.open(frame_path) for frame_path in row]
-        frames.append(tile_horizontally(images))
+        frames.append(tile(images))
     write_gif(frames, path, duration_ms, hold_ms)
     return len(frames)
 

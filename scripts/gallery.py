@@ -81,10 +81,15 @@ def run_caption(run: RunSummary) -> str:
     )
 
 
-def experiment_caption(experiment: str, runs: Sequence[RunSummary]) -> str:
+def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) -> str:
     lines = [
-        f"Experiment **{experiment}**: every optimizer trained from the same initial"
-        f" weights for {runs[0].epochs} full-batch epochs.",
+        f"Experiment **{experiment}**: {total} runs of {runs[0].epochs} full-batch epochs"
+        + (
+            " from the same initial weights."
+            if total == len(runs)
+            else f"; the aggregate figures use all of them (see summary.csv), the"
+            f" animated {len(runs)} are:"
+        ),
         "",
     ]
     for run in runs:
@@ -145,7 +150,7 @@ def gif_page(gif: Path, title: str, description: str) -> str:
     )
 
 
-def index_page(experiments: dict[str, list[RunSummary]]) -> str:
+def index_page(experiments: dict[str, list[RunSummary]], results: Path) -> str:
     parts = [
         "<h1>optimizer-animations</h1>",
         "<p>Every experiment's optimizers side by side, then each optimizer's"
@@ -157,7 +162,10 @@ def index_page(experiments: dict[str, list[RunSummary]]) -> str:
         parts.append(
             f'<p class="wide"><img src="{name}/comparison.gif" alt="{name}: all optimizers"></p>'
         )
-        parts.append(f'<p><img src="{name}/loss.png" alt="{name}: loss of every optimizer"></p>')
+        parts.append(f'<p><img src="{name}/loss.png" alt="{name}: loss of every optimizer">')
+        if (results / experiment / "sensitivity.png").exists():
+            parts.append(f' <img src="{name}/sensitivity.png" alt="{name}: final loss against learning rate">')
+        parts.append(f'</p><p><a href="{name}/summary.csv">summary.csv</a>: every run\'s final loss</p>')
         parts.append('<div class="runs">')
         for run in runs:
             folder = f"{name}/{html.escape(run.label)}"
@@ -177,7 +185,9 @@ def write_text(path: str | Path, text: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
 
 
-def build_gallery(results: Path, histories: dict[str, list[Path]]) -> dict[str, list[RunSummary]]:
+def build_gallery(
+    results: Path, histories: dict[str, list[Path]], totals: dict[str, int] | None = None
+) -> dict[str, list[RunSummary]]:
     """Write index.html and every page and caption; return the summaries."""
     experiments = {
         experiment: [RunSummary.of(load_history(path)) for path in paths]
@@ -185,7 +195,8 @@ def build_gallery(results: Path, histories: dict[str, list[Path]]) -> dict[str, 
     }
     for experiment, runs in experiments.items():
         folder = results / experiment
-        write_text(folder / "caption.rst", experiment_caption(experiment, runs))
+        total = (totals or {}).get(experiment, len(runs))
+        write_text(folder / "caption.rst", experiment_caption(experiment, runs, total))
         write_text(
             folder / "comparison.html",
             gif_page(
@@ -204,7 +215,7 @@ def build_gallery(results: Path, histories: dict[str, list[Path]]) -> dict[str, 
                     f"{run.epochs} epochs, final loss {run.final_loss_text}; {run.settings_text}",
                 ),
             )
-    write_text(results / "index.html", index_page(experiments))
+    write_text(results / "index.html", index_page(experiments, results))
     return experiments
 
 
@@ -213,7 +224,7 @@ def main(smk: Any) -> None:
     histories: dict[str, list[Path]] = {}
     for path in map(Path, smk.input.histories):
         histories.setdefault(path.parent.parent.name, []).append(path)
-    experiments = build_gallery(Path(smk.output.index).parent, histories)
+    experiments = build_gallery(Path(smk.output.index).parent, histories, smk.params.totals)
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 
 

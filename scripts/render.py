@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from aggregate import Band, SensitivityPoint, is_sweep, sensitivity, setting_bands
 from common import History, atomic_output, load_history, log_to
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
@@ -160,6 +161,77 @@ def plot_losses(
     plt.close(figure)
 
 
+def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
+    """Per setting, the median loss across seeds and its 10-90 % band.
+
+    One panel per optimizer entry, its settings coloured by learning rate, so
+    that a sweep of dozens of settings stays readable.
+    """
+    use_page_style()
+    families = list(dict.fromkeys(band.family for band in bands))
+    columns = min(3, len(families))
+    rows = -(-len(families) // columns)
+    figure, panels = plt.subplots(
+        rows, columns, figsize=(4.0 * columns, 3.0 * rows), sharex=True, sharey=True, squeeze=False
+    )
+    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands] or [np.array([1.0])])
+    positive = finite[finite > 0]
+    # Loss curves of a sweep span decades; a linear axis would show one of them.
+    logarithmic = log_scale or bool(positive.size and positive.max() / positive.min() > 100)
+    starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
+    for axes, family in zip(panels.flat, families):
+        members = sorted((b for b in bands if b.family == family), key=lambda b: b.learning_rate)
+        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(members)))
+        for band, colour in zip(members, colours):
+            suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
+            axes.plot(band.epochs, band.median, color=colour, linewidth=1.2,
+                      label=f"lr {band.learning_rate:.3g}{suffix}")
+            if band.runs > 1:
+                axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.15, linewidth=0)
+        axes.set_title(family, fontsize=12)
+        axes.legend(fontsize=6, loc="lower left", ncol=2)
+        if logarithmic:
+            axes.set_yscale("log")
+    for axes in panels.flat[len(families):]:
+        axes.set_visible(False)
+    if starts:
+        # Diverging runs reach ~1e38: keep the axis on what converges.
+        top = 10 * max(starts)
+        bottom = max(float(positive.min()) / 2, top * 1e-20) if logarithmic and positive.size else 0
+        panels.flat[0].set_ylim(bottom, top)
+    for axes in panels[-1]:
+        axes.set_xlabel("Epoch")
+    for axes in panels[:, 0]:
+        axes.set_ylabel("Loss (median, 10-90 %)")
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path) -> None:
+    """Final loss (median and band across seeds) against learning rate, log-log."""
+    use_page_style()
+    figure, axes = plt.subplots(figsize=(6.0, 4.0))
+    for name, points in lines.items():
+        rates = np.array([p.learning_rate for p in points])
+        median = np.array([p.median for p in points])
+        low = np.array([p.low for p in points])
+        high = np.array([p.high for p in points])
+        diverged = sum(p.diverged for p in points)
+        runs = sum(p.runs for p in points)
+        suffix = f" ({diverged}/{runs} diverged)" if diverged else ""
+        (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
+        axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("Learning rate")
+    axes.set_ylabel("Final loss (median, 10-90 %)")
+    axes.legend(fontsize="small", loc="best")
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
 def main_frames(smk: Any) -> None:
     log = log_to(smk.log[0])
     frame_epochs = smk.params.frame_epochs
@@ -173,9 +245,15 @@ def main_frames(smk: Any) -> None:
 def main_losses(smk: Any) -> None:
     log = log_to(smk.log[0])
     histories = [load_history(path) for path in smk.input.histories]
-    for history, path in zip(histories, smk.output.run_plots):
-        plot_losses([history], path, smk.params.log_scale)
-    plot_losses(histories, smk.output.experiment_plot, smk.params.log_scale)
+    by_label = {history.label: history for history in histories}
+    for label, path in zip(smk.params.animated, smk.output.run_plots):
+        plot_losses([by_label[label]], path, smk.params.log_scale)
+    if is_sweep(histories):
+        plot_loss_bands(setting_bands(histories), smk.output.experiment_plot, smk.params.log_scale)
+    else:
+        plot_losses(histories, smk.output.experiment_plot, smk.params.log_scale)
+    for path in smk.output.sensitivity:
+        plot_sensitivity(sensitivity(histories), path)
     log.info("plotted the losses of %d runs", len(histories))
 
 

@@ -43,6 +43,8 @@ class Run:
     arguments: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None  # draws this run's initial weights
     setting: str = ""  # the run's name without its seed: runs to aggregate
+    family: str = ""  # the optimizer entry's label: one line in sensitivity.png
+    grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
 
     def to_params(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,8 @@ class Run:
             "arguments": self.arguments,
             "seed": self.seed,
             "setting": self.setting or self.label,
+            "family": self.family or self.label,
+            "grid": self.grid,
         }
 
 
@@ -335,6 +339,8 @@ def expand_entry(
                     {**arguments, **values},
                     seed,
                     setting,
+                    label,
+                    values,
                 )
             )
     return runs

@@ -61,3 +61,13 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
 def workflow_copy(tmp_path: Path):
     """A fresh copy of the workflow with the small config."""
     return copy_workflow(tmp_path / "wf", small_config())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the cluster tests last.
+
+    Once the test cluster is stopped, every `snakemake` start waits ~10 s:
+    the SLURM plugin asks `scontrol` for the cluster's settings at import
+    time, and scontrol retries an unreachable controller.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("cluster") is not None)

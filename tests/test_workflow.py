@@ -22,7 +22,7 @@ def expected_outputs(config: dict) -> list[str]:
     for experiment, settings in config["experiments"].items():
         paths += [
             f"results/{experiment}/{name}"
-            for name in ("loss.png", "comparison.gif", "comparison.html", "caption.rst")
+            for name in ("loss.png", "summary.csv", "comparison.gif", "comparison.html", "caption.rst")
         ]
         for entry in settings["optimizers"]:
             label = entry.lower() if isinstance(entry, str) else entry["label"]
@@ -133,6 +133,16 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
 def test_log_scale_replots_only_the_losses(finished_run):
     jobs = planned_jobs(finished_run, {"plots": {"log_scale": True}})
     assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "gallery", "all"}
+
+
+def test_summary_has_a_row_per_run(finished_run):
+    import csv
+
+    with open(finished_run / "results/losses/summary.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["run"] for row in rows] == ["sgd", "rms-fast"]
+    assert rows[1]["optimizer"] == "RMSprop" and json.loads(rows[1]["arguments"]) == {"learning_rate": 0.01}
+    assert rows[0]["diverged"] == "no" and float(rows[0]["final_loss"]) > 0
 
 
 def test_outputs_are_byte_identical_across_runs_and_core_counts(finished_run, tmp_path):

@@ -8,11 +8,19 @@ except ConfigError as error:
 validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
 
 RUNS = experiment_runs(config)
+# The runs that get frames, GIFs and their own loss plot, and the runs of each
+# training job.
+ANIMATED = {e: animated_runs(config, e, runs) for e, runs in RUNS.items()}
+TRAINING_CHUNKS = {e: training_chunks(config, e, runs) for e, runs in RUNS.items()}
+# At most this many runs' frames per rendering job, so that a sweep's
+# animations spread over the cores; the default config's three fit in one.
+RUNS_PER_RENDER_JOB = 8
 RESULTS = "results"
 LOGS = "logs"
 # Shared modules are inputs of the rules that import them, so that editing one
 # reruns exactly those rules.
 COMMON_MODULE = str(SCRIPTS / "common.py")
+AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
 # With --software-deployment-method conda, every job gets the pinned stack.
 CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
@@ -25,6 +33,38 @@ wildcard_constraints:
 
 def labels(experiment):
     return [run.label for run in RUNS[experiment]]
+
+
+def animated_labels(experiment):
+    return [run.label for run in ANIMATED[experiment]]
+
+
+def job_name(base, index, count):
+    """`base` for a single job, `base_1`, `base_2`... when split."""
+    return base if count == 1 else f"{base}_{index + 1}"
+
+
+def render_chunks(experiment):
+    names = animated_labels(experiment)
+    return [
+        names[i : i + RUNS_PER_RENDER_JOB]
+        for i in range(0, len(names), RUNS_PER_RENDER_JOB)
+    ]
+
+
+def has_learning_rate_grid(experiment):
+    return any(
+        isinstance(entry, dict) and "learning_rate" in entry.get("grid", {})
+        for entry in config["experiments"][experiment]["optimizers"]
+    )
+
+
+def experiment_plots(experiment):
+    """Aggregate figures and tables of an experiment, made from all its runs."""
+    plots = [f"{RESULTS}/{experiment}/loss.png", f"{RESULTS}/{experiment}/summary.csv"]
+    if has_learning_rate_grid(experiment):
+        plots.append(f"{RESULTS}/{experiment}/sensitivity.png")
+    return plots
 
 
 def history_path(experiment, label):
@@ -44,16 +84,15 @@ def frame_paths(experiment, label):
 
 
 def all_figures():
-    """Histories, frames, GIFs and loss plots of every experiment."""
+    """Histories of every run; frames, GIFs and loss plots of the animated ones;
+    the aggregate plots and summary of every experiment."""
     outputs = []
     for experiment in RUNS:
-        outputs += [
-            f"{RESULTS}/{experiment}/loss.png",
-            f"{RESULTS}/{experiment}/comparison.gif",
-        ]
-        for label in labels(experiment):
+        outputs += experiment_plots(experiment)
+        outputs.append(f"{RESULTS}/{experiment}/comparison.gif")
+        outputs += [history_path(experiment, label) for label in labels(experiment)]
+        for label in animated_labels(experiment):
             outputs += [
-                history_path(experiment, label),
                 f"{RESULTS}/{experiment}/{label}/loss.png",
                 f"{RESULTS}/{experiment}/{label}/animation.gif",
             ]

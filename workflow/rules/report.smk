@@ -16,9 +16,11 @@ rule gallery:
         histories=[
             history_path(experiment, label)
             for experiment in RUNS
-            for label in labels(experiment)
+            for label in animated_labels(experiment)
         ],
-        figures=[path for path in all_figures() if path.endswith((".png", ".gif"))],
+        figures=[
+            path for path in all_figures() if path.endswith((".png", ".gif", ".csv"))
+        ],
         common=COMMON_MODULE,
     output:
         index=f"{RESULTS}/index.html",
@@ -27,7 +29,7 @@ rule gallery:
             *[
                 f"{RESULTS}/{experiment}/{label}/caption.rst"
                 for experiment in RUNS
-                for label in labels(experiment)
+                for label in animated_labels(experiment)
             ],
         ],
         comparison_pages=[
@@ -49,7 +51,7 @@ rule gallery:
                 labels={"figure": "outputs (animated)"},
             )
             for experiment in RUNS
-            for label in labels(experiment)
+            for label in animated_labels(experiment)
         ],
     log:
         f"{LOGS}/gallery.log",
@@ -59,6 +61,8 @@ rule gallery:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        totals={experiment: len(runs) for experiment, runs in RUNS.items()},
     script:
         "../../scripts/gallery.py"
 

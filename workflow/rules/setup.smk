@@ -9,11 +9,13 @@ sys.path.insert(0, str(SCRIPTS))
 
 from workflow_config import (
     ConfigError,
+    animated_runs,
     check_config,
     check_publish,
     check_yaml_syntax,
     experiment_runs,
     frame_epochs,
+    training_chunks,
 )
 
 DEFAULT_CONFIG = "config/config.yaml"

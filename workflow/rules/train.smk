@@ -1,30 +1,36 @@
-# One training job per experiment: importing TensorFlow costs ~2.5 s of CPU,
-# far more than training all of an experiment's optimizers (~0.1 s each), and
-# retraining one experiment must leave the others' outputs untouched. The
-# outputs depend on the config, so the rule is defined once per experiment.
-for experiment, runs in RUNS.items():
+# One training job per experiment: importing TensorFlow costs ~3 s of CPU, far
+# more than training all of an experiment's runs (~0.1 s per graph), and
+# retraining one experiment must leave the others' outputs untouched. A sweep
+# can split its runs into jobs of `runs_per_job` (so that a cluster spreads
+# them). The outputs depend on the config, so the rule is defined per job.
+for experiment, chunks in TRAINING_CHUNKS.items():
+    for index, chunk in enumerate(chunks):
 
-    rule:
-        name:
-            f"train_{experiment}"
-        input:
-            common=COMMON_MODULE,
-        output:
-            histories=[history_path(experiment, run.label) for run in runs],
-        log:
-            f"{LOGS}/{experiment}/train.log",
-        conda:
-            CONDA_ENV
-        threads: 1
-        resources:
-            mem_mb=1500,
-            runtime=10,
-        params:
-            experiment=experiment,
-            epochs=config["experiments"][experiment]["epochs"],
-            use_bias=config["experiments"][experiment]["use_bias"],
-            runs=[run.to_params() for run in runs],
-            init=config["init"],
-            data=config["data"],
-        script:
-            "../../scripts/train.py"
+        rule:
+            name:
+                job_name(f"train_{experiment}", index, len(chunks))
+            input:
+                common=COMMON_MODULE,
+                optimizer_table=[
+                    str(SCRIPTS / "keras_optimizers.py"),
+                    str(SCRIPTS / "keras_optimizers.json"),
+                ],
+            output:
+                histories=[history_path(experiment, run.label) for run in chunk],
+            log:
+                f"{LOGS}/{experiment}/{job_name('train', index, len(chunks))}.log",
+            conda:
+                CONDA_ENV
+            threads: 1
+            resources:
+                mem_mb=1500,
+                runtime=10,
+            params:
+                experiment=experiment,
+                epochs=config["experiments"][experiment]["epochs"],
+                use_bias=config["experiments"][experiment]["use_bias"],
+                runs=[run.to_params() for run in chunk],
+                init=config["init"],
+                data=config["data"],
+            script:
+                "../../scripts/train.py"
