@@ -177,7 +177,7 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands] or [np.array([1.0])])
     positive = finite[finite > 0]
     # Loss curves of a sweep span decades; a linear axis would show one of them.
-    logarithmic = log_scale or bool(positive.size and positive.max() / positive.min() > 100)
+    logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
     starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
     for axes, family in zip(panels.flat, families):
         members = sorted((b for b in bands if b.family == family), key=lambda b: b.learning_rate)
@@ -223,7 +223,14 @@ def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path)
         (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
         axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     axes.set_xscale("log")
-    axes.set_yscale("log")
+    # From the rates themselves: points without a finite loss set no limits.
+    all_rates = [p.learning_rate for points in lines.values() for p in points]
+    axes.set_xlim(min(all_rates) / 1.5, max(all_rates) * 1.5)
+    finals = np.array([p.median for points in lines.values() for p in points])
+    if (np.isfinite(finals) & (finals > 0)).any():
+        axes.set_yscale("log")
+    else:
+        axes.text(0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red")
     axes.set_xlabel("Learning rate")
     axes.set_ylabel("Final loss (median, 10-90 %)")
     axes.legend(fontsize="small", loc="best")

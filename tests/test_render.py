@@ -107,3 +107,36 @@ def test_loss_plot_skips_non_finite_points_and_labels_divergence(tmp_path):
 def test_frame_count_must_match_paths(tmp_path):
     with pytest.raises(ValueError, match="2 frame epochs but 1 paths"):
         render.render_frames(converging_history(), [0, 1], [tmp_path / "x.png"], YLIM)
+
+
+def sweep_history(label, rate, loss, seed):
+    history = make_history(np.zeros((len(loss), 1, 3)), loss=np.asarray(loss, np.float32), label=label)
+    history.meta.update(
+        setting=label.rsplit("-s", 1)[0], family="sgd", seed=seed,
+        grid={"learning_rate": rate}, optimizer={"class_name": "SGD", "config": {"learning_rate": rate}},
+    )
+    return history
+
+
+def test_sweep_plots_survive_runs_that_all_diverge(tmp_path):
+    from aggregate import sensitivity, setting_bands
+
+    diverged = [sweep_history(f"sgd-lr3-s{s}", 3.0, [1.0, 1e30, np.inf], s) for s in (0, 1)]
+    render.plot_sensitivity(sensitivity(diverged), tmp_path / "sensitivity.png")
+    render.plot_loss_bands(setting_bands(diverged), tmp_path / "loss.png", log_scale=True)
+    assert pixels(tmp_path / "sensitivity.png").shape == (400, 600, 3)
+    assert pixels(tmp_path / "loss.png").shape == (300, 400, 3)
+
+
+def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):
+    from aggregate import setting_bands
+
+    runs = [
+        sweep_history(f"sgd-lr{rate:g}-s{s}", rate, np.geomspace(1, 1e-6 * rate, 5), s)
+        for rate in (0.01, 0.1)
+        for s in (0, 1, 2)
+    ]
+    adam = sweep_history("adam-lr0.1-s0", 0.1, [1.0, 0.5, 0.2, 0.1, 0.05], 0)
+    adam.meta["family"] = "adam"
+    render.plot_loss_bands(setting_bands(runs + [adam]), tmp_path / "bands.png", log_scale=False)
+    assert pixels(tmp_path / "bands.png").shape == (300, 800, 3)  # two panels of 4 x 3 inches
