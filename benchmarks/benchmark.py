@@ -16,7 +16,6 @@ Targets (issue 2): 3. under 0.5 s; 4. under 4x the time of 1.
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
-WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "environment.yml"]
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import copy_workflow  # noqa: E402 (the tests' copy of the workflow)
 
 PAGE_LOOP = """
 import sys, time
@@ -100,12 +101,7 @@ def wall(command: list[str], cwd: Path | None = None) -> float:
 def cold_pipeline() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for name in WORKFLOW_FILES:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(source, workdir / name)
+        copy_workflow(workdir)
         snakemake = [sys.executable, "-m", "snakemake", "--cores", "4"]
         cold = wall(snakemake, workdir)
         noop = wall(snakemake, workdir)

@@ -12,7 +12,6 @@ summary.csv. Peak memory is the largest resident size of any one process
 import argparse
 import json
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,10 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "environment.yml"]
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import copy_workflow  # noqa: E402 (the tests' copy of the workflow)
+
 OPTIMIZERS = ["SGD", "Adam", "RMSprop", "Adagrad", "Nadam"]
 RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 # runs -> (optimizers, learning rates, seeds)
@@ -44,12 +46,7 @@ def sweep(runs: int) -> dict:
 def measure(runs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for name in WORKFLOW_FILES:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(source, workdir / name)
+        copy_workflow(workdir)
         (workdir / "sweep.yaml").write_text(yaml.safe_dump(sweep(runs)))
         command = [
             sys.executable, "-c",

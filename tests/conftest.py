@@ -57,10 +57,15 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
     return result
 
 
-@pytest.fixture
-def workflow_copy(tmp_path: Path):
-    """A fresh copy of the workflow with the small config."""
-    return copy_workflow(tmp_path / "wf", small_config())
+def finished_small_run(tmp_path_factory, name: str) -> Path:
+    """A copy of the workflow after a complete run of the small config.
+
+    Each test module gets its own (module-scoped fixtures), since some
+    add files to it.
+    """
+    workdir = copy_workflow(tmp_path_factory.mktemp(name) / "wf", small_config())
+    run_snakemake(workdir, "--cores", "4")
+    return workdir
 
 
 def pytest_collection_modifyitems(config, items):

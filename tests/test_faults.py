@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import copy_workflow, default_config, run_snakemake, small_config
+from conftest import finished_small_run, copy_workflow, default_config, run_snakemake, small_config
 from test_workflow import digests
 
 pytestmark = pytest.mark.e2e
@@ -65,9 +65,7 @@ def partials(workdir: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def clean_digests(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("clean") / "wf", small_config())
-    run_snakemake(workdir, "--cores", "4")
-    return digests(workdir)
+    return digests(finished_small_run(tmp_path_factory, "clean"))
 
 
 def test_yaml_that_does_not_parse_is_reported_with_its_place(tmp_path):
@@ -101,9 +99,7 @@ def test_bad_config_exits_non_zero_and_touches_nothing(finished_copy, changes, m
 
 @pytest.fixture(scope="module")
 def finished_copy(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("done") / "wf", small_config())
-    run_snakemake(workdir, "--cores", "4")
-    return workdir
+    return finished_small_run(tmp_path_factory, "done")
 
 
 def test_diverging_run_finishes_and_says_so(tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from common import History, save_history
-from conftest import copy_workflow, run_snakemake, small_config
+from conftest import finished_small_run, copy_workflow, run_snakemake, small_config
 import gallery
 from publish import publish
 
@@ -61,9 +61,7 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("gallery") / "wf", small_config())
-    run_snakemake(workdir, "--cores", "4")
-    return workdir
+    return finished_small_run(tmp_path_factory, "gallery")
 
 
 def test_report_registers_every_figure_with_categories(finished):

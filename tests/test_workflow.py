@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, run_snakemake, small_config
+from conftest import finished_small_run, REPO, copy_workflow, run_snakemake, small_config
 from workflow_config import frame_epochs
 
 pytestmark = pytest.mark.e2e
@@ -63,9 +63,7 @@ def planned_jobs(workdir: Path, changes: dict | None = None) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("run") / "wf", small_config())
-    run_snakemake(workdir, "--cores", "4")
-    return workdir
+    return finished_small_run(tmp_path_factory, "run")
 
 
 def test_every_output_exists_and_nothing_else(finished_run):
