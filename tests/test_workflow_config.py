@@ -63,7 +63,7 @@ BAD_CONFIGS = [
     ("unknown argument", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "lr": 0.1}]), ["optimizers[0]", "'lr'", "learning_rate"]),
     ("argument type", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "nesterov": 1}]), ["optimizers[0].nesterov", "wrong type"]),
     ("empty optimizer list", lambda c: outputs(c).update(optimizers=[]), ["experiments.outputs.optimizers", "empty"]),
-    ("duplicate label", lambda c: outputs(c).update(optimizers=["SGD", {"name": "SGD", "momentum": 0.9}]), ["label 'sgd'", "already used"]),
+    ("duplicate label", lambda c: outputs(c).update(optimizers=["SGD", {"name": "SGD", "momentum": 0.9}]), ["run name 'sgd'", "already used", "distinct 'label'"]),
     ("unsafe label", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "../up"}]), ["label", "'../up'", "safe folder name"]),
     ("label with a slash", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "a/b"}]), ["'a/b'", "safe folder name"]),
     ("unsafe experiment name", lambda c: c["experiments"].update({"../x": outputs(c)}), ["'../x'", "safe folder name"]),
