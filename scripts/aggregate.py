@@ -128,7 +128,9 @@ SUMMARY_COLUMNS = [
 
 def summary_row(history: History) -> dict[str, Any]:
     reached = epochs_to_fraction(history.loss)
-    seed = history.meta.get("seed", history.meta.get("init", {}).get("seed"))
+    seed = history.meta.get("seed")
+    if seed is None:  # a global `init: {seed: N}` drew the weights, or none did
+        seed = history.meta.get("init", {}).get("seed")
     return {
         "run": history.label,
         "optimizer": history.meta["optimizer"]["class_name"],
