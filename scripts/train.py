@@ -193,13 +193,23 @@ COUPLING_ARGUMENTS = {"clipnorm", "global_clipnorm"}
 MAX_STACKED_SAMPLES = 2
 
 
-def stackable(optimizer: str, arguments: dict[str, Any], samples: int) -> bool:
-    return (
+def training_strategy(optimizer: str, arguments: dict[str, Any], samples: int, stack: bool) -> str:
+    """How a run trains, each way giving the numbers of a run trained alone:
+
+    - "stacked": with the other runs of its group in one stacked variable;
+    - "one_graph": after the others of its group, through one traced graph;
+    - "alone": its own model, optimizer and graph (a learning-rate schedule,
+      state built from the weights, or `stack=False`).
+    """
+    if not stack or isinstance(arguments.get("learning_rate"), dict) or optimizer in STATE_FROM_WEIGHTS:
+        return "alone"
+    if (
         optimizer in ELEMENTWISE
         and samples <= MAX_STACKED_SAMPLES
         and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
-        and not isinstance(arguments.get("learning_rate"), dict)
-    )
+    ):
+        return "stacked"
+    return "one_graph"
 
 
 class PerRunLearningRate(keras.optimizers.schedules.LearningRateSchedule):
@@ -339,20 +349,17 @@ def train_experiment(
             return seeded_weights(run["seed"], units, use_bias)
         return initial_weights(init, units, use_bias)
 
-    def group_key(item: tuple[int, dict[str, Any]]) -> str:
+    def group_key(item: tuple[int, dict[str, Any]]) -> tuple[str, str, str, int]:
+        """Runs with equal keys train together: same strategy, optimizer and
+        arguments but the learning rate (a run training alone is its own group)."""
         index, run = item
+        strategy = training_strategy(run["optimizer"], run["arguments"], len(x), stack)
         fixed = {k: v for k, v in run["arguments"].items() if k != "learning_rate"}
-        if (
-            not stack
-            or isinstance(run["arguments"].get("learning_rate"), dict)
-            or run["optimizer"] in STATE_FROM_WEIGHTS
-        ):
-            return f"alone|{index:09d}"
-        return f"{run['optimizer']}|{sorted(fixed.items())!r}"
+        return strategy, run["optimizer"], repr(sorted(fixed.items())), index if strategy == "alone" else -1
 
     histories: dict[int, History] = {}
     ordered = sorted(enumerate(runs), key=group_key)
-    for _, group in itertools.groupby(ordered, key=group_key):
+    for key, group in itertools.groupby(ordered, key=group_key):
         group = list(group)
         start = time.perf_counter()
         first = group[0][1]
@@ -362,14 +369,15 @@ def train_experiment(
         rates = np.array([run["arguments"].get("learning_rate", default_rate) for _, run in group])
         kernels = np.stack([k for k, _ in weights])
         biases = np.stack([b for _, b in weights]) if use_bias else None
-        if group_key(group[0]).startswith("alone|"):
+        strategy = key[0]
+        if strategy == "alone":
             model = build_model(units, use_bias)
             model.set_weights([kernels[0]] + ([biases[0]] if use_bias else []))
             optimizer = make_optimizer(first["optimizer"], first["arguments"], first["label"])
             per_run = [train_run(model, optimizer, x, y, epochs)]
-        elif stackable(first["optimizer"], first["arguments"], len(x)):
+        elif strategy == "stacked":
             stacked = train_stacked(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
-            per_run = [{key: value[i] for key, value in stacked.items()} for i in range(len(group))]
+            per_run = [{name: value[i] for name, value in stacked.items()} for i in range(len(group))]
         else:
             per_run = train_one_graph(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
         for (index, run), arrays, (kernel, bias) in zip(group, per_run, weights):
