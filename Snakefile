@@ -17,6 +17,11 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
 
 
+# Temporary files of jobs killed in an earlier run (see scripts/common.py).
+onstart:
+    remove_partial_outputs(RESULTS)
+
+
 localrules:
     all,
 

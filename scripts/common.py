@@ -33,6 +33,19 @@ def remove_stale_partials(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def remove_partial_outputs(root: str | Path) -> list[Path]:
+    """Remove every temporary output under `root`; return what was removed.
+
+    Only safe while no job runs there: the Snakefile calls it from `onstart`,
+    which Snakemake runs under its directory lock, before any job, and never
+    inside a job.
+    """
+    removed = [path for path in Path(root).rglob(f".*{PARTIAL_MARKER}*") if path.is_file()]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 @contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; rename it to `path` only on success.

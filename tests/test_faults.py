@@ -160,6 +160,17 @@ def test_a_job_killed_mid_way_leaves_nothing_finished_looking(tmp_path, clean_di
     assert digests(workdir) == clean_digests
 
 
+def test_a_stray_partial_file_is_removed_when_the_next_run_starts(finished_copy):
+    # Left by a job killed while writing an output the config no longer asks for.
+    stray = finished_copy / "results/old-experiment/sgd/.loss.png.partial-4242.png"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"half a figure")
+    (finished_copy / "more.yaml").write_text(yaml.safe_dump({"frames": {"hold_ms": 1500}}))
+    run_snakemake(finished_copy, "--cores", "2", "--configfile", "more.yaml")
+    assert not stray.exists()
+    assert partials(finished_copy) == []
+
+
 def test_a_second_invocation_fails_fast_on_the_lock(tmp_path, clean_digests):
     workdir = copy_workflow(tmp_path / "wf", small_config())
     first = start_snakemake(workdir, "--cores", "2")

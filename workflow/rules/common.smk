@@ -1,5 +1,7 @@
 from snakemake.utils import validate
 
+from common import remove_partial_outputs
+
 try:
     check_config(config)
 except ConfigError as error:
