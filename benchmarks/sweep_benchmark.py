@@ -11,7 +11,6 @@ summary.csv. Peak memory is the largest resident size of any one process
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile

@@ -240,7 +240,7 @@ def train_stacked(
     tensor. Returns arrays with the run as the first axis, each shaped as
     `train_run`'s.
     """
-    runs, units = kernels.shape[0], kernels.shape[2]
+    runs = kernels.shape[0]
     initial = kernels if biases is None else np.concatenate([kernels, biases[:, None, :]], axis=1)
     weights = keras.Variable(initial.astype(np.float32), name="stacked_weights")
     keras_optimizer = make_optimizer(

@@ -141,19 +141,25 @@ def check_schema(config: dict[str, Any], schema: dict[str, Any] | None = None) -
         raise ConfigError(describe_schema_error(error))
 
 
-def apply_defaults(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Fill in the schema's defaults, as Snakemake's validate() does."""
+def apply_defaults(
+    config: dict[str, Any], schema: dict[str, Any], root: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Fill in the schema's defaults, as Snakemake's validate() does.
+
+    `root` is the whole schema, against which `$ref`s resolve.
+    """
+    root = root if root is not None else schema
     for key, subschema in schema.get("properties", {}).items():
         if key not in config and "default" in subschema:
             config[key] = _copy(subschema["default"])
         if isinstance(config.get(key), dict) and "properties" in subschema:
-            apply_defaults(config[key], subschema)
+            apply_defaults(config[key], subschema, root)
     if isinstance(schema.get("additionalProperties"), dict):
         ref = schema["additionalProperties"].get("$ref", "")
-        item_schema = _resolve(ref) if ref else schema["additionalProperties"]
+        item_schema = _resolve(root, ref) if ref else schema["additionalProperties"]
         for key, value in config.items():
             if key not in schema.get("properties", {}) and isinstance(value, dict):
-                apply_defaults(value, item_schema)
+                apply_defaults(value, item_schema, root)
     return config
 
 
@@ -161,8 +167,8 @@ def _copy(value: Any) -> Any:
     return yaml.safe_load(yaml.safe_dump(value))
 
 
-def _resolve(ref: str) -> dict[str, Any]:
-    node: Any = load_schema()
+def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
+    node: Any = root
     for part in ref.lstrip("#/").split("/"):
         node = node[part]
     return node
@@ -263,8 +269,11 @@ def parse_optimizer(
     return class_name, label, arguments
 
 
-def check_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Validate `config` in place (filling defaults); raise ConfigError on the first problem."""
+def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
+    """Validate `config` in place (filling defaults); raise ConfigError on the first problem.
+
+    Returns the runs of each experiment, which validating them expanded.
+    """
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {config!r}")
     schema = load_schema()
@@ -275,7 +284,8 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
-    for experiment, runs in experiment_runs(config).items():  # names, arguments, labels
+    runs_by_experiment = experiment_runs(config)  # checks names, arguments, labels
+    for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
     for experiment, settings in config["experiments"].items():
         count = len(frame_epochs(settings["epochs"], frames["every"]))
@@ -286,7 +296,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
                 f" 'frames.max_frames' = {frames['max_frames']}; set 'frames.every' to"
                 f" {needed} or more"
             )
-    return config
+    return runs_by_experiment
 
 
 GRID_ABBREVIATIONS = {"learning_rate": "lr"}

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import REPO, copy_workflow, run_snakemake, small_config
 from test_workflow import digests

@@ -10,7 +10,7 @@ import yaml
 from aggregate import epochs_to_fraction, sensitivity, setting_bands, summary_row
 from common import History
 from conftest import REPO, copy_workflow, default_config, run_snakemake
-from test_workflow import digests, planned_jobs
+from test_workflow import digests
 from workflow_config import (
     ConfigError,
     animated_runs,

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")  # noqa: the training tests need the training stack
+pytest.importorskip("tensorflow")  # the training tests need the training stack
 import keras
 
 import train

@@ -3,13 +3,12 @@ from snakemake.utils import validate
 from common import remove_partial_outputs
 
 try:
-    check_config(config)
+    RUNS = check_config(config)
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None
 validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
 
-RUNS = experiment_runs(config)
 # The runs that get frames, GIFs and their own loss plot, and the runs of each
 # training job.
 ANIMATED = {e: animated_runs(config, e, runs) for e, runs in RUNS.items()}

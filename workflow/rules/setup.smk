@@ -13,7 +13,6 @@ from workflow_config import (
     check_config,
     check_publish,
     check_yaml_syntax,
-    experiment_runs,
     frame_epochs,
     training_chunks,
 )
