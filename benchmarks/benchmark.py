@@ -130,7 +130,9 @@ def main() -> None:
     figures["page_loop_500_epochs_s"] = figures["page_loop_per_epoch_s"] * 500
     large = subprocess.run(
         [sys.executable, "-c", LARGE_RUN.format(scripts=scripts, epochs=args.large_epochs)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     seconds, size, memory = json.loads(large.stdout.strip().splitlines()[-1])
     figures[f"train_{args.large_epochs}_epochs_s"] = seconds
@@ -139,7 +141,9 @@ def main() -> None:
     pipelines = [cold_pipeline() for _ in range(args.repeats)]
     figures["cold_pipeline_s"] = statistics.median(c for c, _ in pipelines)
     figures["noop_rerun_s"] = statistics.median(n for _, n in pipelines)
-    figures["cold_pipeline_over_import"] = figures["cold_pipeline_s"] / figures["import_tensorflow_s"]
+    figures["cold_pipeline_over_import"] = (
+        figures["cold_pipeline_s"] / figures["import_tensorflow_s"]
+    )
 
     print(f"{'measure':<36} {'value':>12}")
     for name, value in figures.items():

@@ -48,38 +48,56 @@ def measure(runs: int) -> dict:
         copy_workflow(workdir)
         (workdir / "sweep.yaml").write_text(yaml.safe_dump(sweep(runs)))
         command = [
-            sys.executable, "-c",
+            sys.executable,
+            "-c",
             "import resource, subprocess, sys;"
             "code = subprocess.call(sys.argv[1:]);"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)",
-            sys.executable, "-m", "snakemake", "--cores", "4",
-            "--configfile", "sweep.yaml", "--replace-workflow-config", "--quiet", "all",
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "4",
+            "--configfile",
+            "sweep.yaml",
+            "--replace-workflow-config",
+            "--quiet",
+            "all",
         ]
         start = time.perf_counter()
         result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if result.returncode != 0:
-            raise SystemExit(f"{runs} runs failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise SystemExit(
+                f"{runs} runs failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
         histories = len(list((workdir / "results" / "lr_sweep").glob("*/history.npz")))
         assert histories == runs, (histories, runs)
         return {
             "runs": runs,
             "seconds": seconds,
             "peak_mb": int(result.stdout.split()[-1]) / 1024,
-            "results_mb": sum(p.stat().st_size for p in (workdir / "results").rglob("*") if p.is_file()) / 2**20,
+            "results_mb": sum(
+                p.stat().st_size for p in (workdir / "results").rglob("*") if p.is_file()
+            )
+            / 2**20,
         }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=sorted(SHAPES), choices=sorted(SHAPES))
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=sorted(SHAPES), choices=sorted(SHAPES)
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rows = [measure(runs) for runs in args.sizes]
     print(f"{'runs':>6} {'cold s':>8} {'s/run':>7} {'peak MB':>8} {'results MB':>11}")
     for row in rows:
-        print(f"{row['runs']:>6} {row['seconds']:8.1f} {row['seconds'] / row['runs']:7.3f}"
-              f" {row['peak_mb']:8.0f} {row['results_mb']:11.1f}")
+        print(
+            f"{row['runs']:>6} {row['seconds']:8.1f} {row['seconds'] / row['runs']:7.3f}"
+            f" {row['peak_mb']:8.0f} {row['results_mb']:11.1f}"
+        )
     biggest = rows[-1]
     if biggest["runs"] == 1000:
         met = biggest["seconds"] < 60 and biggest["peak_mb"] < 2048

@@ -7,9 +7,10 @@ import csv
 import json
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,9 @@ def sensitivity(histories: Sequence[History]) -> dict[str, list[SensitivityPoint
     lines: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for history in histories:
         others = {k: v for k, v in history.meta.get("grid", {}).items() if k != "learning_rate"}
-        name = "-".join([history.meta.get("family") or history.label] + [f"{k}{v}" for k, v in others.items()])
+        name = "-".join(
+            [history.meta.get("family") or history.label] + [f"{k}{v}" for k, v in others.items()]
+        )
         rate = float(history.meta["optimizer"]["config"]["learning_rate"])
         lines[name][rate].append(float(history.loss[-1]))
     result = {}
@@ -114,15 +117,29 @@ def sensitivity(histories: Sequence[History]) -> dict[str, list[SensitivityPoint
             else:
                 median = low = high = math.nan
             points.append(
-                SensitivityPoint(rate, median, float(low), float(high), finals.size, int((~np.isfinite(finals)).sum()))
+                SensitivityPoint(
+                    rate,
+                    median,
+                    float(low),
+                    float(high),
+                    finals.size,
+                    int((~np.isfinite(finals)).sum()),
+                )
             )
         result[name] = points
     return result
 
 
 SUMMARY_COLUMNS = [
-    "run", "optimizer", "setting", "arguments", "learning_rate", "seed",
-    "final_loss", "epochs_to_1pct", "diverged",
+    "run",
+    "optimizer",
+    "setting",
+    "arguments",
+    "learning_rate",
+    "seed",
+    "final_loss",
+    "epochs_to_1pct",
+    "diverged",
 ]
 
 

@@ -5,8 +5,9 @@ Used for each run's animation (one panel) and for an experiment's comparison
 Pillow only: no matplotlib, no TensorFlow.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -45,11 +46,15 @@ def shared_palette(frames: Sequence[Image.Image]) -> np.ndarray:
     them); rarer shades map to their nearest palette colour. A shared palette
     keeps colours steady from frame to frame and gives one global colour table.
     """
-    packed = np.concatenate([pack_rgb(np.asarray(frame.convert("RGB"))).ravel() for frame in frames])
+    packed = np.concatenate(
+        [pack_rgb(np.asarray(frame.convert("RGB"))).ravel() for frame in frames]
+    )
     colours, counts = np.unique(packed, return_counts=True)
     # Most frequent first; ties broken by colour value, so the order is deterministic.
     chosen = colours[np.lexsort((colours, -counts))[:256]]
-    return np.stack([(chosen >> 16) & 255, (chosen >> 8) & 255, chosen & 255], axis=1).astype(np.uint8)
+    return np.stack([(chosen >> 16) & 255, (chosen >> 8) & 255, chosen & 255], axis=1).astype(
+        np.uint8
+    )
 
 
 def to_palette(frame: Image.Image, palette: np.ndarray) -> Image.Image:
@@ -66,7 +71,9 @@ def to_palette(frame: Image.Image, palette: np.ndarray) -> Image.Image:
     indices = order[position]
     missing = keys[indices] != packed
     if missing.any():
-        distances = ((pixels[missing][:, None, :].astype(int) - palette[None].astype(int)) ** 2).sum(axis=2)
+        distances = (
+            (pixels[missing][:, None, :].astype(int) - palette[None].astype(int)) ** 2
+        ).sum(axis=2)
         indices[missing] = distances.argmin(axis=1)
     image = Image.fromarray(indices.astype(np.uint8), mode="P")
     image.putpalette(palette.ravel().tolist())
@@ -111,7 +118,7 @@ def assemble(
     per_panel = len(frame_paths) // panels
     columns = [frame_paths[p * per_panel : (p + 1) * per_panel] for p in range(panels)]
     frames = []
-    for row in zip(*columns):
+    for row in zip(*columns, strict=True):
         images = [Image.open(frame_path) for frame_path in row]
         frames.append(tile(images))
     write_gif(frames, path, duration_ms, hold_ms)
@@ -121,7 +128,11 @@ def assemble(
 def main(smk: Any) -> None:
     log = log_to(smk.log[0])
     count = assemble(
-        smk.input.frames, smk.params.panels, smk.output.gif, smk.params.duration_ms, smk.params.hold_ms
+        smk.input.frames,
+        smk.params.panels,
+        smk.output.gif,
+        smk.params.duration_ms,
+        smk.params.hold_ms,
     )
     log.info("wrote %s: %d frames of %d panels", smk.output.gif, count, smk.params.panels)
 

@@ -13,9 +13,10 @@ import base64
 import html
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from common import History, atomic_output, load_history, log_to
 
@@ -52,7 +53,9 @@ class RunSummary:
 
     @property
     def settings_text(self) -> str:
-        return ", ".join(f"{key}={format_value(value)}" for key, value in sorted(self.settings.items()))
+        return ", ".join(
+            f"{key}={format_value(value)}" for key, value in sorted(self.settings.items())
+        )
 
     @property
     def class_note(self) -> str:
@@ -116,7 +119,7 @@ td, th { text-align: left; padding: .15rem .4rem; border-bottom: 1px solid #eee;
 
 def page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
@@ -129,7 +132,10 @@ def settings_table(run: RunSummary) -> str:
         ("epochs", str(run.epochs)),
         ("bias", "yes" if run.use_bias else "no"),
         ("final loss", run.final_loss_text),
-        ("final outputs", "; ".join(", ".join(f"{v:.4g}" for v in row) for row in run.final_outputs)),
+        (
+            "final outputs",
+            "; ".join(", ".join(f"{v:.4g}" for v in row) for row in run.final_outputs),
+        ),
     ] + [(key, format_value(value)) for key, value in sorted(run.settings.items())]
     diverged = ' class="diverged"' if run.diverged_at is not None else ""
     body = "".join(
@@ -164,8 +170,12 @@ def index_page(experiments: dict[str, list[RunSummary]], results: Path) -> str:
         )
         parts.append(f'<p><img src="{name}/loss.png" alt="{name}: loss of every optimizer">')
         if (results / experiment / "sensitivity.png").exists():
-            parts.append(f' <img src="{name}/sensitivity.png" alt="{name}: final loss against learning rate">')
-        parts.append(f'</p><p><a href="{name}/summary.csv">summary.csv</a>: every run\'s final loss</p>')
+            parts.append(
+                f' <img src="{name}/sensitivity.png" alt="{name}: final loss against learning rate">'
+            )
+        parts.append(
+            f'</p><p><a href="{name}/summary.csv">summary.csv</a>: every run\'s final loss</p>'
+        )
         parts.append('<div class="runs">')
         for run in runs:
             folder = f"{name}/{html.escape(run.label)}"

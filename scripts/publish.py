@@ -31,7 +31,7 @@ def publish(files: dict[str, str | Path], destination: str | Path) -> dict[str, 
 
 def main(smk: Any) -> None:
     # Not log_to(): the user asked for this step and should see what it did.
-    files = dict(zip(smk.params.names, smk.input.files))
+    files = dict(zip(smk.params.names, smk.input.files, strict=True))
     lines = [
         f"{action:>9}  {Path(smk.params.dir) / name}"
         for name, action in publish(files, smk.params.dir).items()

@@ -5,8 +5,9 @@ arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
 DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -109,10 +110,10 @@ def render_frames(
         axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
 
-    for epoch, path in zip(frame_epochs, paths):
+    for epoch, path in zip(frame_epochs, paths, strict=True):
         heights = clipped_heights(history.pred[epoch], ylim)
-        for sample_bars, sample_heights in zip(bars, heights):
-            for bar, height in zip(sample_bars, sample_heights):
+        for sample_bars, sample_heights in zip(bars, heights, strict=True):
+            for bar, height in zip(sample_bars, sample_heights, strict=True):
                 bar.set_height(height)
         caption.set_text(f"Epoch {epoch}")
         note.set_text(divergence_note(epoch, diverged_at))
@@ -179,20 +180,27 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     # Loss curves of a sweep span decades; a linear axis would show one of them.
     logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
     starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
-    for axes, family in zip(panels.flat, families):
+    for axes, family in zip(panels.flat, families, strict=False):
         members = sorted((b for b in bands if b.family == family), key=lambda b: b.learning_rate)
         colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(members)))
-        for band, colour in zip(members, colours):
+        for band, colour in zip(members, colours, strict=True):
             suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
-            axes.plot(band.epochs, band.median, color=colour, linewidth=1.2,
-                      label=f"lr {band.learning_rate:.3g}{suffix}")
+            axes.plot(
+                band.epochs,
+                band.median,
+                color=colour,
+                linewidth=1.2,
+                label=f"lr {band.learning_rate:.3g}{suffix}",
+            )
             if band.runs > 1:
-                axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.15, linewidth=0)
+                axes.fill_between(
+                    band.epochs, band.low, band.high, color=colour, alpha=0.15, linewidth=0
+                )
         axes.set_title(family, fontsize=12)
         axes.legend(fontsize=6, loc="lower left", ncol=2)
         if logarithmic:
             axes.set_yscale("log")
-    for axes in panels.flat[len(families):]:
+    for axes in panels.flat[len(families) :]:
         axes.set_visible(False)
     if starts:
         # Diverging runs reach ~1e38: keep the axis on what converges.
@@ -230,7 +238,9 @@ def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path)
     if (np.isfinite(finals) & (finals > 0)).any():
         axes.set_yscale("log")
     else:
-        axes.text(0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red")
+        axes.text(
+            0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
+        )
     axes.set_xlabel("Learning rate")
     axes.set_ylabel("Final loss (median, 10-90 %)")
     axes.legend(fontsize="small", loc="best")
@@ -253,7 +263,7 @@ def main_losses(smk: Any) -> None:
     log = log_to(smk.log[0])
     histories = [load_history(path) for path in smk.input.histories]
     by_label = {history.label: history for history in histories}
-    for label, path in zip(smk.params.animated, smk.output.run_plots):
+    for label, path in zip(smk.params.animated, smk.output.run_plots, strict=True):
         plot_losses([by_label[label]], path, smk.params.log_scale)
     if is_sweep(histories):
         plot_loss_bands(setting_bands(histories), smk.output.experiment_plot, smk.params.log_scale)
@@ -266,4 +276,5 @@ def main_losses(smk: Any) -> None:
 
 if "snakemake" in globals():
     smk = snakemake  # noqa: F821 (injected by Snakemake's script: directive)
-    (main_frames if "frames" in smk.output.keys() else main_losses)(smk)
+    # Snakemake's named lists test values with `in`, not names: keys() is needed.
+    (main_frames if "frames" in smk.output.keys() else main_losses)(smk)  # noqa: SIM118

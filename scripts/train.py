@@ -9,7 +9,8 @@ import functools
 import itertools
 import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Before TensorFlow is imported. oneDNN picks kernels by the CPU's instruction
 # set, so its results could differ between a laptop and a cluster node; the
@@ -17,9 +18,9 @@ from typing import Any, Callable
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 
 from common import History, log_to, save_history
 from keras_optimizers import load_optimizer_table
@@ -48,7 +49,7 @@ def initial_weights(
     return kernel, bias
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seeded_weights(seed: int, units: int, use_bias: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """What `Dense(units)` draws right after `keras.utils.set_random_seed(seed)`.
 
@@ -113,7 +114,7 @@ def compile_training(
             return (
                 preds.write(e, pred),
                 losses.write(e, loss),
-                [w.write(e, v) for w, v in zip(weights, variables)],
+                [w.write(e, v) for w, v in zip(weights, variables, strict=True)],
             )
 
         for e in tf.range(n):
@@ -122,7 +123,7 @@ def compile_training(
                 loss = loss_fn(y_t, pred)
             preds, losses, weights = record(e, pred, loss, preds, losses, weights)
             gradients = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(gradients, variables))
+            optimizer.apply_gradients(zip(gradients, variables, strict=True))
         pred = model(x_t, training=False)
         preds, losses, weights = record(n, pred, loss_fn(y_t, pred), preds, losses, weights)
         return preds.stack(), losses.stack(), [w.stack() for w in weights]
@@ -164,7 +165,7 @@ def train_one_graph(
     results = []
     for index, rate in enumerate(learning_rates):
         model.set_weights([kernels[index]] + ([biases[index]] if biases is not None else []))
-        for variable, value in zip(keras_optimizer.variables, fresh_state):
+        for variable, value in zip(keras_optimizer.variables, fresh_state, strict=True):
             variable.assign(value)
         keras_optimizer.learning_rate = float(rate)
         results.append(run(epochs))
@@ -201,7 +202,11 @@ def training_strategy(optimizer: str, arguments: dict[str, Any], samples: int, s
     - "alone": its own model, optimizer and graph (a learning-rate schedule,
       state built from the weights, or `stack=False`).
     """
-    if not stack or isinstance(arguments.get("learning_rate"), dict) or optimizer in STATE_FROM_WEIGHTS:
+    if (
+        not stack
+        or isinstance(arguments.get("learning_rate"), dict)
+        or optimizer in STATE_FROM_WEIGHTS
+    ):
         return "alone"
     if (
         optimizer in ELEMENTWISE
@@ -275,7 +280,11 @@ def train_stacked(
             (gradient,) = tape.gradient(total, [weights])
             keras_optimizer.apply_gradients([(gradient, weights)])
         pred, loss = forward(weights)
-        return preds.write(n, pred).stack(), losses.write(n, loss).stack(), states.write(n, weights.value).stack()
+        return (
+            preds.write(n, pred).stack(),
+            losses.write(n, loss).stack(),
+            states.write(n, weights.value).stack(),
+        )
 
     preds, losses, states = (t.numpy() for t in loop(tf.constant(epochs)))
     result = {
@@ -355,7 +364,12 @@ def train_experiment(
         index, run = item
         strategy = training_strategy(run["optimizer"], run["arguments"], len(x), stack)
         fixed = {k: v for k, v in run["arguments"].items() if k != "learning_rate"}
-        return strategy, run["optimizer"], repr(sorted(fixed.items())), index if strategy == "alone" else -1
+        return (
+            strategy,
+            run["optimizer"],
+            repr(sorted(fixed.items())),
+            index if strategy == "alone" else -1,
+        )
 
     histories: dict[int, History] = {}
     ordered = sorted(enumerate(runs), key=group_key)
@@ -377,10 +391,14 @@ def train_experiment(
             per_run = [train_run(model, optimizer, x, y, epochs)]
         elif strategy == "stacked":
             stacked = train_stacked(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
-            per_run = [{name: value[i] for name, value in stacked.items()} for i in range(len(group))]
+            per_run = [
+                {name: value[i] for name, value in stacked.items()} for i in range(len(group))
+            ]
         else:
-            per_run = train_one_graph(first["optimizer"], fixed, rates, kernels, biases, x, y, epochs)
-        for (index, run), arrays, (kernel, bias) in zip(group, per_run, weights):
+            per_run = train_one_graph(
+                first["optimizer"], fixed, rates, kernels, biases, x, y, epochs
+            )
+        for (index, run), arrays, (kernel, bias) in zip(group, per_run, weights, strict=True):
             optimizer = keras.optimizers.serialize(
                 make_optimizer(run["optimizer"], run["arguments"], run["label"])
             )
@@ -398,8 +416,7 @@ def train_experiment(
         print(
             f"{experiment}: {len(group)} run(s) of {first['optimizer']}"
             f" ({', '.join(run['label'] for _, run in group[:3])}{', ...' if len(group) > 3 else ''}):"
-            f" {epochs} epochs in {seconds:.2f} s"
-            + (f"; {diverged} diverged" if diverged else ""),
+            f" {epochs} epochs in {seconds:.2f} s" + (f"; {diverged} diverged" if diverged else ""),
             flush=True,
         )
         for index, _ in group:
@@ -421,7 +438,7 @@ def main(smk: Any) -> None:
         smk.params.init,
         smk.params.data,
     )
-    for history, path in zip(histories, smk.output.histories):
+    for history, path in zip(histories, smk.output.histories, strict=True):
         save_history(path, history)
 
 

@@ -7,18 +7,17 @@ TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
 import difflib
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 import yaml
 
 from keras_optimizers import load_optimizer_table
 
-SCHEMA_PATH = (
-    Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
-)
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 
 
 class ConfigError(ValueError):
@@ -338,7 +337,7 @@ def expand_entry(
             parse_optimizer(f"{where}.grid", {"name": class_name, argument: value}, table)
     runs = []
     for combination in itertools.product(*grid.values()):
-        values = dict(zip(grid, combination))
+        values = dict(zip(grid, combination, strict=True))
         setting = "-".join([label] + [grid_name(a, v) for a, v in values.items()])
         for seed in seeds:
             runs.append(

@@ -52,9 +52,18 @@ def slurm():
 def sacct_jobs(since: str) -> list[tuple[str, str, str]]:
     """(job id, job name, state) of every allocation since `since`."""
     result = subprocess.run(
-        ["sacct", "-a", "-X", "-n", "-P", "--format=JobID,JobName,State,Comment",
-         f"--starttime={since}"],
-        capture_output=True, text=True, check=True,
+        [
+            "sacct",
+            "-a",
+            "-X",
+            "-n",
+            "-P",
+            "--format=JobID,JobName,State,Comment",
+            f"--starttime={since}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [tuple(line.split("|")[:3]) for line in result.stdout.splitlines() if line]
 
@@ -82,7 +91,9 @@ def test_workflow_runs_through_slurm_like_it_runs_locally(slurm, tmp_path):
     assert sorted(submitted.values()) == sorted(QUEUED_RULES), result.stdout
     states = {job_id: state for job_id, _, state in sacct_jobs(since)}
     for job_id, rule in submitted.items():
-        assert states.get(job_id) == "COMPLETED", f"{rule} (SLURM job {job_id}): {states.get(job_id)}"
+        assert states.get(job_id) == "COMPLETED", (
+            f"{rule} (SLURM job {job_id}): {states.get(job_id)}"
+        )
     assert digests(cluster) == digests(local)
 
 

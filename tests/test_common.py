@@ -8,10 +8,9 @@ from common import History, atomic_output, load_history, partial_path, save_hist
 
 def test_atomic_output_renames_only_on_success(tmp_path):
     target = tmp_path / "sub" / "out.txt"
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
     assert not target.exists()
     assert list((tmp_path / "sub").iterdir()) == []
     with atomic_output(target) as tmp:

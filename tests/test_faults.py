@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import finished_small_run, copy_workflow, default_config, run_snakemake, small_config
+from conftest import copy_workflow, default_config, finished_small_run, run_snakemake, small_config
 from test_workflow import digests
 
 pytestmark = pytest.mark.e2e
@@ -23,14 +23,15 @@ def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
     Its output goes to `snakemake.out` in the workdir's parent: a pipe that
     nobody reads would fill up and stall it.
     """
-    output = open(workdir.parent / "snakemake.out", "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "snakemake", *args],
-        cwd=workdir,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    # The child keeps its own copy of the descriptor; ours can close at once.
+    with open(workdir.parent / "snakemake.out", "w") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "snakemake", *args],
+            cwd=workdir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def finish(process: subprocess.Popen, workdir: Path) -> str:
@@ -81,7 +82,10 @@ def test_yaml_that_does_not_parse_is_reported_with_its_place(tmp_path):
     "changes, message",
     [
         ({"frames": {"every": -3}}, "'frames.every' must be at least 1, got -3"),
-        ({"experiments": {"outputs": {"epochs": 0}}}, "'experiments.outputs.epochs' must be at least 1"),
+        (
+            {"experiments": {"outputs": {"epochs": 0}}},
+            "'experiments.outputs.epochs' must be at least 1",
+        ),
         ({"experiments": {"x/y": {"epochs": 3, "optimizers": ["SGD"]}}}, "not a safe folder name"),
         ({"frams": {}}, "Did you mean 'frames'?"),
     ],

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common import History, save_history
-from conftest import finished_small_run, copy_workflow, run_snakemake, small_config
 import gallery
+from common import History, save_history
+from conftest import copy_workflow, finished_small_run, run_snakemake, small_config
 from publish import publish
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,7 +45,9 @@ def write_run(results: Path, experiment: str, label: str, loss_end: float) -> Pa
 
 def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     results = tmp_path / "results"
-    histories = {"exp": [write_run(results, "exp", "adam", 0.25), write_run(results, "exp", "fast", 0.5)]}
+    histories = {
+        "exp": [write_run(results, "exp", "adam", 0.25), write_run(results, "exp", "fast", 0.5)]
+    }
     gallery.build_gallery(results, histories)
     index = (results / "index.html").read_text()
     assert 'src="exp/comparison.gif"' in index and 'src="exp/fast/animation.gif"' in index
@@ -82,7 +84,10 @@ def test_report_registers_every_figure_with_categories(finished):
 def test_publish_copies_only_changed_files_and_keeps_mtimes(finished, tmp_path):
     results = finished / "results"
     docs = tmp_path / "docs"
-    files = {"fig02.png": results / "losses/sgd/loss.png", "anim.gif": results / "outputs/sgd/animation.gif"}
+    files = {
+        "fig02.png": results / "losses/sgd/loss.png",
+        "anim.gif": results / "outputs/sgd/animation.gif",
+    }
     assert publish(files, docs) == {"fig02.png": "created", "anim.gif": "created"}
     old = time.time() - 3600
     for name in files:
@@ -131,8 +136,14 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             for width in (1280, 390):  # a laptop and a phone
@@ -140,7 +151,8 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
                 page.goto(index.as_uri())
                 page.wait_for_load_state("load")
                 sizes = page.eval_on_selector_all(
-                    "img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
+                    "img",
+                    "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
                 )
                 assert len(sizes) == 2 * 2 + 4 * 2
                 assert all(complete and width > 0 for _, complete, width in sizes), sizes

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from common import History
 import render
+from common import History
 
 YLIM = (-1.1, 1.1)
 
@@ -37,7 +37,9 @@ def pixels(path) -> np.ndarray:
 
 def test_rendering_does_not_import_tensorflow():
     code = "import sys; sys.path.insert(0, 'scripts'); import render, assemble_gif; print('tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -110,10 +112,15 @@ def test_frame_count_must_match_paths(tmp_path):
 
 
 def sweep_history(label, rate, loss, seed):
-    history = make_history(np.zeros((len(loss), 1, 3)), loss=np.asarray(loss, np.float32), label=label)
+    history = make_history(
+        np.zeros((len(loss), 1, 3)), loss=np.asarray(loss, np.float32), label=label
+    )
     history.meta.update(
-        setting=label.rsplit("-s", 1)[0], family="sgd", seed=seed,
-        grid={"learning_rate": rate}, optimizer={"class_name": "SGD", "config": {"learning_rate": rate}},
+        setting=label.rsplit("-s", 1)[0],
+        family="sgd",
+        seed=seed,
+        grid={"learning_rate": rate},
+        optimizer={"class_name": "SGD", "config": {"learning_rate": rate}},
     )
     return history
 
@@ -138,5 +145,5 @@ def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):
     ]
     adam = sweep_history("adam-lr0.1-s0", 0.1, [1.0, 0.5, 0.2, 0.1, 0.05], 0)
     adam.meta["family"] = "adam"
-    render.plot_loss_bands(setting_bands(runs + [adam]), tmp_path / "bands.png", log_scale=False)
+    render.plot_loss_bands(setting_bands([*runs, adam]), tmp_path / "bands.png", log_scale=False)
     assert pixels(tmp_path / "bands.png").shape == (300, 800, 3)  # two panels of 4 x 3 inches

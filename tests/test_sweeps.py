@@ -44,15 +44,26 @@ def test_runs_are_the_product_of_grid_and_seeds_with_readable_names():
     check_config(config)
     runs = experiment_runs(config)["sweep"]
     assert [run.label for run in runs] == [
-        "sgd-lr0.01-s0", "sgd-lr0.01-s1", "sgd-lr0.01-s2",
-        "sgd-lr0.1-s0", "sgd-lr0.1-s1", "sgd-lr0.1-s2",
-        "rms-lr0.001-s0", "rms-lr0.001-s1", "rms-lr0.001-s2",
-        "rms-lr0.01-s0", "rms-lr0.01-s1", "rms-lr0.01-s2",
+        "sgd-lr0.01-s0",
+        "sgd-lr0.01-s1",
+        "sgd-lr0.01-s2",
+        "sgd-lr0.1-s0",
+        "sgd-lr0.1-s1",
+        "sgd-lr0.1-s2",
+        "rms-lr0.001-s0",
+        "rms-lr0.001-s1",
+        "rms-lr0.001-s2",
+        "rms-lr0.01-s0",
+        "rms-lr0.01-s1",
+        "rms-lr0.01-s2",
     ]
     assert runs[4].arguments == {"learning_rate": 0.1} and runs[4].seed == 1
     assert runs[4].setting == "sgd-lr0.1" and runs[4].family == "sgd"
     assert [run.label for run in animated_runs(config, "sweep", runs)] == [
-        "sgd-lr0.01-s0", "sgd-lr0.1-s0", "rms-lr0.001-s0", "rms-lr0.01-s0",
+        "sgd-lr0.01-s0",
+        "sgd-lr0.1-s0",
+        "rms-lr0.001-s0",
+        "rms-lr0.01-s0",
     ]
 
 
@@ -64,15 +75,19 @@ def test_seed_count_form_and_other_grid_arguments():
     check_config(config)
     names = [run.label for run in experiment_runs(config)["sweep"]]
     assert names == [
-        "sgd-momentum0-nesterovtrue-s5", "sgd-momentum0-nesterovtrue-s6",
-        "sgd-momentum0.9-nesterovtrue-s5", "sgd-momentum0.9-nesterovtrue-s6",
+        "sgd-momentum0-nesterovtrue-s5",
+        "sgd-momentum0-nesterovtrue-s6",
+        "sgd-momentum0.9-nesterovtrue-s5",
+        "sgd-momentum0.9-nesterovtrue-s6",
     ]
 
 
 def test_no_seeds_no_grid_keeps_the_plain_label():
     runs = experiment_runs(default_config())["outputs"]
     assert [(r.label, r.seed, r.setting) for r in runs] == [
-        ("sgd", None, "sgd"), ("adam", None, "adam"), ("rmsprop", None, "rmsprop"),
+        ("sgd", None, "sgd"),
+        ("adam", None, "adam"),
+        ("rmsprop", None, "rmsprop"),
     ]
 
 
@@ -95,7 +110,10 @@ def test_chunks_split_runs_without_mixing_optimizers():
         (lambda e: e["optimizers"][0].update(grid={"learning_rate": []}), "must not be empty"),
         (lambda e: e["optimizers"][0].update(learning_rate=0.1), "is both fixed and in 'grid'"),
         (lambda e: e.update(runs_per_job=0), "'experiments.sweep.runs_per_job' must be at least 1"),
-        (lambda e: e.update(seeds={"count": 5000}), "would train 20000 runs (sweep: 20000), more than 'max_runs' = 5000"),
+        (
+            lambda e: e.update(seeds={"count": 5000}),
+            "would train 20000 runs (sweep: 20000), more than 'max_runs' = 5000",
+        ),
     ],
 )
 def test_bad_sweeps_are_refused_before_any_job(change, message):
@@ -116,8 +134,12 @@ def history(label, setting, family, rate, loss, seed=0):
         kernel=np.zeros((n, 1, 3), np.float32),
         bias=None,
         meta={
-            "label": label, "setting": setting, "family": family, "seed": seed,
-            "grid": {"learning_rate": rate}, "arguments": {"learning_rate": rate},
+            "label": label,
+            "setting": setting,
+            "family": family,
+            "seed": seed,
+            "grid": {"learning_rate": rate},
+            "arguments": {"learning_rate": rate},
             "optimizer": {"class_name": "SGD", "config": {"learning_rate": rate}},
         },
     )
@@ -143,7 +165,9 @@ def test_bands_sensitivity_and_summary_across_seeds():
     assert epochs_to_fraction(np.array([2.0, 1.0])) is None
     row = summary_row(runs[1])
     assert row["run"] == "a-lr0.1-s1" and row["seed"] == 1 and row["epochs_to_1pct"] == 2
-    assert summary_row(runs[3])["epochs_to_1pct"] == "" and summary_row(runs[3])["diverged"] == "yes"
+    assert (
+        summary_row(runs[3])["epochs_to_1pct"] == "" and summary_row(runs[3])["diverged"] == "yes"
+    )
 
 
 @pytest.mark.e2e
@@ -170,7 +194,13 @@ def test_sweep_end_to_end_and_job_split_does_not_change_a_byte(tmp_path):
 def test_sweep_config_replaces_the_default_when_asked(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     result = run_snakemake(
-        workdir, "-n", "--quiet", "rules", "--configfile", "config/sweep.yaml", "--replace-workflow-config"
+        workdir,
+        "-n",
+        "--quiet",
+        "rules",
+        "--configfile",
+        "config/sweep.yaml",
+        "--replace-workflow-config",
     )
     assert "train_lr_sweep" in result.stdout
     assert "train_outputs" not in result.stdout and "train_losses" not in result.stdout

@@ -141,7 +141,9 @@ def test_seeded_initial_weights_are_deterministic_and_recorded():
     np.testing.assert_array_equal(first.kernel, second.kernel)
     assert not np.array_equal(first.kernel[0], other.kernel[0])
     assert first.meta["init"]["seed"] == 7
-    np.testing.assert_array_equal(np.array(first.meta["init"]["kernel"], np.float32), first.kernel[0])
+    np.testing.assert_array_equal(
+        np.array(first.meta["init"]["kernel"], np.float32), first.kernel[0]
+    )
     np.testing.assert_array_equal(first.bias[0], np.zeros(3, np.float32))
 
 
@@ -209,15 +211,22 @@ TWO_SAMPLES = {"x": [[1.0], [-0.5]], "y": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.5]]}
 def test_stacked_runs_equal_separate_runs_bit_for_bit(optimizer, data):
     # A learning-rate grid times seeds, as a sweep trains them.
     runs = [
-        {"label": f"r{lr}-s{seed}", "optimizer": optimizer, "arguments": {"learning_rate": lr}, "seed": seed}
+        {
+            "label": f"r{lr}-s{seed}",
+            "optimizer": optimizer,
+            "arguments": {"learning_rate": lr},
+            "seed": seed,
+        }
         for lr in (0.001, 0.05, 0.3)
         for seed in (0, 1)
     ]
     stacked = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=True)
     separate = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=False)
-    for a, b in zip(stacked, separate):
+    for a, b in zip(stacked, separate, strict=True):
         for key in ("loss", "pred", "kernel", "bias"):
-            np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=f"{a.label} {key}")
+            np.testing.assert_array_equal(
+                getattr(a, key), getattr(b, key), err_msg=f"{a.label} {key}"
+            )
         assert a.meta == b.meta
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import finished_small_run, REPO, copy_workflow, run_snakemake, small_config
+from conftest import REPO, copy_workflow, finished_small_run, run_snakemake, small_config
 from workflow_config import frame_epochs
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +22,26 @@ def expected_outputs(config: dict) -> list[str]:
     for experiment, settings in config["experiments"].items():
         paths += [
             f"results/{experiment}/{name}"
-            for name in ("loss.png", "summary.csv", "comparison.gif", "comparison.html", "caption.rst")
+            for name in (
+                "loss.png",
+                "summary.csv",
+                "comparison.gif",
+                "comparison.html",
+                "caption.rst",
+            )
         ]
         for entry in settings["optimizers"]:
             label = entry.lower() if isinstance(entry, str) else entry["label"]
             run = f"results/{experiment}/{label}"
             paths += [
                 f"{run}/{name}"
-                for name in ("history.npz", "loss.png", "animation.gif", "animation.html", "caption.rst")
+                for name in (
+                    "history.npz",
+                    "loss.png",
+                    "animation.gif",
+                    "animation.html",
+                    "caption.rst",
+                )
             ]
             paths += [
                 f"{run}/frames/pred{e:03d}.png"
@@ -139,7 +151,9 @@ def test_summary_has_a_row_per_run(finished_run):
     with open(finished_run / "results/losses/summary.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     assert [row["run"] for row in rows] == ["sgd", "rms-fast"]
-    assert rows[1]["optimizer"] == "RMSprop" and json.loads(rows[1]["arguments"]) == {"learning_rate": 0.01}
+    assert rows[1]["optimizer"] == "RMSprop" and json.loads(rows[1]["arguments"]) == {
+        "learning_rate": 0.01
+    }
     assert rows[0]["diverged"] == "no" and float(rows[0]["final_loss"]) > 0
 
 
@@ -156,7 +170,10 @@ def test_invalid_config_stops_before_any_job(tmp_path):
     result = run_snakemake(workdir, "--cores", "1", check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "invalid config: 'experiments.outputs.optimizers[1].name': unknown optimizer 'Adm'" in output
+    assert (
+        "invalid config: 'experiments.outputs.optimizers[1].name': unknown optimizer 'Adm'"
+        in output
+    )
     assert "Did you mean 'Adam'?" in output
     assert not (workdir / "results").exists()
 
@@ -170,6 +187,17 @@ def test_workflow_passes_snakemake_lint(tmp_path):
 def test_workflow_is_formatted_with_snakefmt():
     result = subprocess.run(
         [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_python_code_is_clean_under_the_projects_ruff_settings(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "."],
         cwd=REPO,
         capture_output=True,
         text=True,

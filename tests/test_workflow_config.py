@@ -50,37 +50,123 @@ def outputs(config):
 
 BAD_CONFIGS = [
     ("unknown top-level key", lambda c: c.update(frame={}), ["'frame'", "Did you mean 'frames'?"]),
-    ("unknown nested key", lambda c: c["frames"].update(evry=5), ["in 'frames'", "'evry'", "every"]),
-    ("unknown experiment key", lambda c: outputs(c).update(epoch=5), ["'epoch'", "Did you mean 'epochs'?"]),
-    ("wrong type", lambda c: outputs(c).update(epochs="500"), ["experiments.outputs.epochs", "integer", "'500'"]),
-    ("float epochs", lambda c: outputs(c).update(epochs=2.5), ["experiments.outputs.epochs", "integer"]),
-    ("negative epochs", lambda c: outputs(c).update(epochs=-5), ["experiments.outputs.epochs", "at least 1", "-5"]),
-    ("zero epochs", lambda c: outputs(c).update(epochs=0), ["experiments.outputs.epochs", "at least 1"]),
+    (
+        "unknown nested key",
+        lambda c: c["frames"].update(evry=5),
+        ["in 'frames'", "'evry'", "every"],
+    ),
+    (
+        "unknown experiment key",
+        lambda c: outputs(c).update(epoch=5),
+        ["'epoch'", "Did you mean 'epochs'?"],
+    ),
+    (
+        "wrong type",
+        lambda c: outputs(c).update(epochs="500"),
+        ["experiments.outputs.epochs", "integer", "'500'"],
+    ),
+    (
+        "float epochs",
+        lambda c: outputs(c).update(epochs=2.5),
+        ["experiments.outputs.epochs", "integer"],
+    ),
+    (
+        "negative epochs",
+        lambda c: outputs(c).update(epochs=-5),
+        ["experiments.outputs.epochs", "at least 1", "-5"],
+    ),
+    (
+        "zero epochs",
+        lambda c: outputs(c).update(epochs=0),
+        ["experiments.outputs.epochs", "at least 1"],
+    ),
     ("zero every", lambda c: c["frames"].update(every=0), ["frames.every", "at least 1"]),
-    ("zero duration", lambda c: c["frames"].update(duration_ms=0), ["frames.duration_ms", "at least 1"]),
-    ("ylim not increasing", lambda c: c["frames"].update(ylim=[1, -1]), ["frames.ylim", "increasing"]),
-    ("unknown optimizer", lambda c: outputs(c).update(optimizers=["Adm"]), ["optimizers[0]", "'Adm'", "Did you mean 'Adam'?", "RMSprop"]),
-    ("unknown argument", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "lr": 0.1}]), ["optimizers[0]", "'lr'", "learning_rate"]),
-    ("argument type", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "nesterov": 1}]), ["optimizers[0].nesterov", "wrong type"]),
-    ("empty optimizer list", lambda c: outputs(c).update(optimizers=[]), ["experiments.outputs.optimizers", "empty"]),
-    ("duplicate label", lambda c: outputs(c).update(optimizers=["SGD", {"name": "SGD", "momentum": 0.9}]), ["run name 'sgd'", "already used", "distinct 'label'"]),
-    ("unsafe label", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "../up"}]), ["label", "'../up'", "safe folder name"]),
-    ("label with a slash", lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "a/b"}]), ["'a/b'", "safe folder name"]),
-    ("unsafe experiment name", lambda c: c["experiments"].update({"../x": outputs(c)}), ["'../x'", "safe folder name"]),
+    (
+        "zero duration",
+        lambda c: c["frames"].update(duration_ms=0),
+        ["frames.duration_ms", "at least 1"],
+    ),
+    (
+        "ylim not increasing",
+        lambda c: c["frames"].update(ylim=[1, -1]),
+        ["frames.ylim", "increasing"],
+    ),
+    (
+        "unknown optimizer",
+        lambda c: outputs(c).update(optimizers=["Adm"]),
+        ["optimizers[0]", "'Adm'", "Did you mean 'Adam'?", "RMSprop"],
+    ),
+    (
+        "unknown argument",
+        lambda c: outputs(c).update(optimizers=[{"name": "SGD", "lr": 0.1}]),
+        ["optimizers[0]", "'lr'", "learning_rate"],
+    ),
+    (
+        "argument type",
+        lambda c: outputs(c).update(optimizers=[{"name": "SGD", "nesterov": 1}]),
+        ["optimizers[0].nesterov", "wrong type"],
+    ),
+    (
+        "empty optimizer list",
+        lambda c: outputs(c).update(optimizers=[]),
+        ["experiments.outputs.optimizers", "empty"],
+    ),
+    (
+        "duplicate label",
+        lambda c: outputs(c).update(optimizers=["SGD", {"name": "SGD", "momentum": 0.9}]),
+        ["run name 'sgd'", "already used", "distinct 'label'"],
+    ),
+    (
+        "unsafe label",
+        lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "../up"}]),
+        ["label", "'../up'", "safe folder name"],
+    ),
+    (
+        "label with a slash",
+        lambda c: outputs(c).update(optimizers=[{"name": "SGD", "label": "a/b"}]),
+        ["'a/b'", "safe folder name"],
+    ),
+    (
+        "unsafe experiment name",
+        lambda c: c["experiments"].update({"../x": outputs(c)}),
+        ["'../x'", "safe folder name"],
+    ),
     ("no experiments", lambda c: c.update(experiments={}), ["'experiments'", "empty"]),
-    ("kernel shape", lambda c: c["init"].update(kernel=[[0.1, 0.2]]), ["init.kernel", "1 x 3", "1 x 2"]),
+    (
+        "kernel shape",
+        lambda c: c["init"].update(kernel=[[0.1, 0.2]]),
+        ["init.kernel", "1 x 3", "1 x 2"],
+    ),
     ("bias shape", lambda c: c["init"].update(bias=[0.0]), ["init.bias", "3 values"]),
     ("x shape", lambda c: c["data"].update(x=[[1.0, 2.0]]), ["data.x", "n_samples x 1"]),
-    ("x/y samples", lambda c: c["data"].update(x=[[1.0], [2.0]]), ["data.x", "2 samples", "'data.y' has 1"]),
-    ("ragged y", lambda c: c["data"].update(y=[[0.0, 1.0, 0.0], [1.0]], x=[[1.0], [2.0]]), ["data.y", "same length"]),
+    (
+        "x/y samples",
+        lambda c: c["data"].update(x=[[1.0], [2.0]]),
+        ["data.x", "2 samples", "'data.y' has 1"],
+    ),
+    (
+        "ragged y",
+        lambda c: c["data"].update(y=[[0.0, 1.0, 0.0], [1.0]], x=[[1.0], [2.0]]),
+        ["data.y", "same length"],
+    ),
     ("seed and kernel", lambda c: c["init"].update(seed=1), ["'init'", "kernel", "seed"]),
-    ("bad optimizer entry", lambda c: outputs(c).update(optimizers=[5]), ["optimizers[0]", "a name or a mapping"]),
-    ("too many frames", lambda c: (outputs(c).update(epochs=100_000)), ["4001 frames", "frames.max_frames", "'frames.every' to 51"]),
+    (
+        "bad optimizer entry",
+        lambda c: outputs(c).update(optimizers=[5]),
+        ["optimizers[0]", "a name or a mapping"],
+    ),
+    (
+        "too many frames",
+        lambda c: outputs(c).update(epochs=100_000),
+        ["4001 frames", "frames.max_frames", "'frames.every' to 51"],
+    ),
     ("not a mapping", lambda c: c.clear(), ["missing a required key"]),
 ]
 
 
-@pytest.mark.parametrize("mutate, expected", [case[1:] for case in BAD_CONFIGS], ids=[case[0] for case in BAD_CONFIGS])
+@pytest.mark.parametrize(
+    "mutate, expected", [case[1:] for case in BAD_CONFIGS], ids=[case[0] for case in BAD_CONFIGS]
+)
 def test_bad_config_is_rejected_with_a_message_naming_key_and_allowed_values(mutate, expected):
     config = copy.deepcopy(default_config())
     mutate(config)
