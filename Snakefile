@@ -22,6 +22,15 @@ onstart:
     remove_partial_outputs(RESULTS)
 
 
+# After the wall of job output, say where to look.
+onsuccess:
+    if Path(RESULTS, "index.html").is_file():
+        print(
+            f"\nDone. Gallery: {Path(RESULTS, 'index.html').resolve()}",
+            file=sys.stderr,
+        )
+
+
 localrules:
     all,
 

@@ -5,14 +5,16 @@ Used for each run's animation (one panel) and for an experiment's comparison
 Pillow only: no matplotlib, no TensorFlow.
 """
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from common import atomic_output, log_to
+from common import atomic_output, load_history, log_to
+from pages import RunSummary, write_animation_page, write_comparison_page
 
 
 def frame_durations(count: int, duration_ms: int, hold_ms: int) -> list[int]:
@@ -38,46 +40,47 @@ def pack_rgb(pixels: np.ndarray) -> np.ndarray:
     return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
 
 
-def shared_palette(frames: Sequence[Image.Image]) -> np.ndarray:
-    """One palette (n <= 256, 3) for all frames: their most frequent colours, exactly.
-
-    Rendered charts have few colours beyond anti-aliasing shades, so the
-    white background and the bar colours stay exact (a median cut would shift
-    them); rarer shades map to their nearest palette colour. A shared palette
-    keeps colours steady from frame to frame and gives one global colour table.
-    """
-    packed = np.concatenate(
-        [pack_rgb(np.asarray(frame.convert("RGB"))).ravel() for frame in frames]
-    )
-    colours, counts = np.unique(packed, return_counts=True)
-    # Most frequent first; ties broken by colour value, so the order is deterministic.
-    chosen = colours[np.lexsort((colours, -counts))[:256]]
-    return np.stack([(chosen >> 16) & 255, (chosen >> 8) & 255, chosen & 255], axis=1).astype(
+def unpack_rgb(packed: np.ndarray) -> np.ndarray:
+    """(...) uint32 0xRRGGBB -> (..., 3) uint8."""
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1).astype(
         np.uint8
     )
 
 
-def to_palette(frame: Image.Image, palette: np.ndarray) -> Image.Image:
-    """`frame` as palette indices: exact where the colour is in `palette`, else nearest.
+def index_frames(frames: Sequence[Image.Image]) -> tuple[np.ndarray, list[Image.Image]]:
+    """One palette (n <= 256, 3) for all frames, and each frame as its indices.
 
+    The palette holds the frames' most frequent colours, exactly: rendered
+    charts have few colours beyond anti-aliasing shades, so the white
+    background and the bar colours stay exact (a median cut would shift them);
+    rarer shades map to their nearest palette colour. A shared palette keeps
+    colours steady from frame to frame and gives one global colour table.
     Done here because Pillow's quantize(palette=...) maps even exact colours
-    approximately (white became (252, 252, 252)).
+    approximately (white became (252, 252, 252)). Each distinct colour is
+    mapped once, for all pixels of all frames.
     """
-    pixels = np.asarray(frame.convert("RGB"))
-    packed = pack_rgb(pixels)
-    keys = pack_rgb(palette)
-    order = np.argsort(keys)
-    position = np.clip(np.searchsorted(keys[order], packed), 0, len(keys) - 1)
-    indices = order[position]
-    missing = keys[indices] != packed
-    if missing.any():
+    packed = [pack_rgb(np.asarray(frame.convert("RGB"))) for frame in frames]
+    colours, counts = np.unique(
+        np.concatenate([frame.ravel() for frame in packed]), return_counts=True
+    )
+    # Most frequent first; ties broken by colour value, so the order is deterministic.
+    by_frequency = np.lexsort((colours, -counts))
+    chosen, rest = by_frequency[:256], by_frequency[256:]
+    palette = unpack_rgb(colours[chosen])
+    # Palette index of every 24-bit colour that occurs (16 MiB, read once per pixel).
+    index_of_colour = np.zeros(1 << 24, np.uint8)
+    index_of_colour[colours[chosen]] = np.arange(len(chosen))
+    if rest.size:
         distances = (
-            (pixels[missing][:, None, :].astype(int) - palette[None].astype(int)) ** 2
+            (unpack_rgb(colours[rest])[:, None, :].astype(int) - palette[None].astype(int)) ** 2
         ).sum(axis=2)
-        indices[missing] = distances.argmin(axis=1)
-    image = Image.fromarray(indices.astype(np.uint8), mode="P")
-    image.putpalette(palette.ravel().tolist())
-    return image
+        index_of_colour[colours[rest]] = distances.argmin(axis=1)
+    indexed = []
+    for frame in packed:
+        image = Image.fromarray(index_of_colour[frame], mode="P")
+        image.putpalette(palette.ravel().tolist())
+        indexed.append(image)
+    return palette, indexed
 
 
 def write_gif(
@@ -91,8 +94,7 @@ def write_gif(
     """
     if not frames:
         raise ValueError("no frames to assemble")
-    palette = shared_palette(frames)
-    indexed = [to_palette(frame, palette) for frame in frames]
+    _, indexed = index_frames(frames)
     with atomic_output(path) as tmp:
         indexed[0].save(
             tmp,
@@ -106,11 +108,22 @@ def write_gif(
         )
 
 
+def open_rgb(path: str | Path) -> Image.Image:
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
 def assemble(
-    frame_paths: Sequence[str | Path], panels: int, path: str | Path, duration_ms: int, hold_ms: int
+    frame_paths: Sequence[str | Path],
+    panels: int,
+    path: str | Path,
+    duration_ms: int,
+    hold_ms: int,
+    open_frame: Callable[[str | Path], Image.Image] = open_rgb,
 ) -> int:
     """Write the GIF of `frame_paths` (panel-major: all frames of panel 1, then 2...).
 
+    `open_frame` reads a frame (a job that uses frames twice caches them).
     Returns the number of GIF frames.
     """
     if len(frame_paths) % panels:
@@ -119,22 +132,38 @@ def assemble(
     columns = [frame_paths[p * per_panel : (p + 1) * per_panel] for p in range(panels)]
     frames = []
     for row in zip(*columns, strict=True):
-        images = [Image.open(frame_path) for frame_path in row]
+        images = [open_frame(frame_path) for frame_path in row]
         frames.append(tile(images))
     write_gif(frames, path, duration_ms, hold_ms)
     return len(frames)
 
 
 def main(smk: Any) -> None:
+    """The GIFs of some animated runs (and maybe the experiment's comparison),
+    each with the page that plays it in the report."""
     log = log_to(smk.log[0])
-    count = assemble(
-        smk.input.frames,
-        smk.params.panels,
-        smk.output.gif,
-        smk.params.duration_ms,
-        smk.params.hold_ms,
-    )
-    log.info("wrote %s: %d frames of %d panels", smk.output.gif, count, smk.params.panels)
+    labels = smk.params.labels  # the runs whose frames and histories are inputs
+    per_run = len(smk.input.frames) // len(labels)
+    frames = {
+        label: smk.input.frames[i * per_run : (i + 1) * per_run] for i, label in enumerate(labels)
+    }
+    runs = {
+        label: RunSummary.of(load_history(path))
+        for label, path in zip(labels, smk.input.histories, strict=True)
+    }
+    # The comparison reads every run's frames again: decode each PNG once.
+    gif_settings = (smk.params.duration_ms, smk.params.hold_ms, functools.cache(open_rgb))
+    for label, gif, page in zip(
+        smk.params.animations, smk.output.gifs, smk.output.pages, strict=True
+    ):
+        count = assemble(frames[label], 1, gif, *gif_settings)
+        write_animation_page(gif, page, runs[label])
+        log.info("wrote %s: %d frames", gif, count)
+    if smk.params.comparison:
+        (gif,), (page,) = smk.output.comparison, smk.output.comparison_page
+        count = assemble(smk.input.frames, len(labels), gif, *gif_settings)
+        write_comparison_page(gif, page, list(runs.values()))
+        log.info("wrote %s: %d frames of %d panels", gif, count, len(labels))
 
 
 if "snakemake" in globals():

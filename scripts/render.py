@@ -12,8 +12,11 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.image
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 
 from aggregate import Band, SensitivityPoint, is_sweep, sensitivity, setting_bands
 from common import History, atomic_output, load_history, log_to
@@ -71,8 +74,10 @@ def render_frames(
     """One bar chart of the outputs per epoch in `frame_epochs`, saved to `paths`.
 
     One figure is drawn once and only the bars and text change from frame to
-    frame: ~4x faster than drawing each frame anew, and every frame keeps the
-    same layout and pixel size.
+    frame, so every frame keeps the same layout and pixel size. What never
+    changes (axes, ticks, labels, title) is drawn once; each frame redraws only
+    the changing artists over it (blitting), ~6x faster than a full draw and
+    the same pixels (tests/test_render.py compares the two).
     """
     if len(frame_epochs) != len(paths):
         raise ValueError(f"{len(frame_epochs)} frame epochs but {len(paths)} paths")
@@ -87,7 +92,7 @@ def render_frames(
         axes.bar(positions[s], np.zeros(units), width=width, color=f"C{s}", label=f"sample {s + 1}")
         for s in range(n_samples)
     ]
-    axes.plot(
+    (target_markers,) = axes.plot(
         positions.ravel(),
         targets.ravel(),
         linestyle="none",
@@ -106,9 +111,17 @@ def render_frames(
     text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
     caption = axes.text(-0.4, text_y, "")
     note = axes.text(0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10)
-    if n_samples > 1:
-        axes.legend(loc="lower right", fontsize=8)
+    legend = axes.legend(loc="lower right", fontsize=8) if n_samples > 1 else None
     figure.tight_layout()
+    # In the order a full draw paints them (by zorder, then as added).
+    changing = [
+        *(bar for sample_bars in bars for bar in sample_bars),
+        target_markers,
+        caption,
+        note,
+        *([legend] if legend else []),
+    ]
+    frames = BlitFrames(figure, axes, changing)
 
     for epoch, path in zip(frame_epochs, paths, strict=True):
         heights = clipped_heights(history.pred[epoch], ylim)
@@ -117,8 +130,82 @@ def render_frames(
                 bar.set_height(height)
         caption.set_text(f"Epoch {epoch}")
         note.set_text(divergence_note(epoch, diverged_at))
-        save_figure(figure, path)
+        frames.save(path)
     plt.close(figure)
+
+
+class BlitFrames:
+    """Save frames of a figure whose `changing` artists alone vary.
+
+    The rest is drawn once as a background; a frame restores it and draws the
+    changing artists over it in their full-draw order. That gives a full
+    draw's pixels only where nothing static is painted after them: inside the
+    axes, clear of the spines, which a full draw paints over the bars. A frame
+    whose changing artists reach the spines (a bar clipped at the y-limits) is
+    drawn in full instead.
+    """
+
+    # Spines are 0.8 pt (~1 px) wide and anti-aliased into their neighbours.
+    SPINE_CLEARANCE_PX = 3
+
+    def __init__(self, figure: plt.Figure, axes: plt.Axes, changing: Sequence[Any]) -> None:
+        self.figure, self.axes, self.changing = figure, axes, list(changing)
+        self._set_animated(True)
+        figure.canvas.draw()
+        self.background = figure.canvas.copy_from_bbox(figure.bbox)
+        self.renderer = figure.canvas.get_renderer()
+        self.clear_area = axes.get_window_extent(self.renderer).padded(-self.SPINE_CLEARANCE_PX)
+
+    def _set_animated(self, animated: bool) -> None:
+        for artist in self.changing:
+            artist.set_animated(animated)
+
+    def _extent(self, artist: Any) -> Bbox:
+        if isinstance(artist, Line2D) and artist.get_marker() == "_":
+            # Line2D pads its extent by the marker size in every direction;
+            # a "_" marker is that wide but only its edge width high.
+            points = artist.get_transform().transform(artist.get_xydata())
+            to_px = self.figure.dpi / 72
+            half_width = artist.get_markersize() * to_px / 2
+            half_height = artist.get_markeredgewidth() * to_px / 2
+            return Bbox.from_extents(
+                points[:, 0].min() - half_width,
+                points[:, 1].min() - half_height,
+                points[:, 0].max() + half_width,
+                points[:, 1].max() + half_height,
+            )
+        return artist.get_window_extent(self.renderer)
+
+    def _clear_of_static(self) -> bool:
+        area = self.clear_area
+        for artist in self.changing:
+            box = self._extent(artist)
+            if not (
+                area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1
+            ):
+                return False
+        return True
+
+    def save(self, path: str | Path) -> None:
+        if not self._clear_of_static():
+            self._set_animated(False)
+            save_figure(self.figure, path)
+            self._set_animated(True)
+            return
+        canvas = self.figure.canvas
+        canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.axes.draw_artist(artist)
+        # What savefig's PNG writer does with the drawn canvas.
+        with atomic_output(path) as tmp:
+            matplotlib.image.imsave(
+                tmp,
+                canvas.buffer_rgba(),
+                format="png",
+                origin="upper",
+                dpi=self.figure.dpi,
+                metadata=PNG_METADATA,
+            )
 
 
 def finite_or_nan(values: np.ndarray) -> np.ndarray:

@@ -1,13 +1,20 @@
+import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
+CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
+SLURM_STATE_DIR = Path(
+    os.environ.get("SLURM_TEST_STATE_DIR", "/var/tmp/optimizer-animations-slurm")
+)
 # What a workflow copy needs; results/, logs/ and .snakemake/ are left behind.
 WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "environment.yml"]
 
@@ -69,6 +76,51 @@ def finished_small_run(tmp_path_factory, name: str) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp(name) / "wf", small_config())
     run_snakemake(workdir, "--cores", "4")
     return workdir
+
+
+def cluster_running() -> bool:
+    """Whether every daemon that tests/cluster/start-slurm.sh recorded still runs."""
+    pids = SLURM_STATE_DIR / "pids"
+    if not pids.is_file() or not pids.read_text().strip():
+        return False
+    return all(
+        Path(f"/proc/{line.split()[1]}").exists() for line in pids.read_text().splitlines() if line
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def slurm_controller_for_the_session():
+    """Keep `snakemake` starts fast where SLURM's client is installed.
+
+    The SLURM plugin runs `scontrol show config` when Snakemake loads it, on
+    every start, and waits up to 10 s when no controller answers: after the
+    cluster tests have installed SLURM once, each of the suite's ~60 Snakemake
+    runs would wait. So where the client is installed, the session starts the
+    test cluster first (as .ci/run does) and stops it at the end.
+    """
+    if shutil.which("scontrol") is None or cluster_running():
+        yield
+        return
+    if os.geteuid() != 0:
+        warnings.warn(
+            "SLURM's client is installed but no controller answers and the test cluster needs"
+            " root to start: every snakemake start waits ~10 s",
+            stacklevel=1,
+        )
+        yield
+        return
+    started = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPTS / "start-slurm.sh")], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        warnings.warn(
+            f"could not start the test cluster, snakemake starts will wait ~10 s: {started.stderr}",
+            stacklevel=1,
+        )
+        yield
+        return
+    yield
+    subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop-slurm.sh")], check=True)
 
 
 def pytest_collection_modifyitems(config, items):

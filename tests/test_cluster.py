@@ -8,28 +8,22 @@ import os
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_workflow, run_snakemake, small_config
+from conftest import (
+    CLUSTER_SCRIPTS,
+    cluster_running,
+    copy_workflow,
+    run_snakemake,
+    small_config,
+)
 from test_workflow import digests
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 
-CLUSTER = REPO / "tests" / "cluster"
-STATE_DIR = Path(os.environ.get("SLURM_TEST_STATE_DIR", "/var/tmp/optimizer-animations-slurm"))
 # Rules that go through the queue; the others are local rules (see render.smk).
 QUEUED_RULES = {"train_outputs", "train_losses", "render_frames_outputs", "render_frames_losses"}
-
-
-def cluster_running() -> bool:
-    pids = STATE_DIR / "pids"
-    if not pids.is_file() or not pids.read_text().strip():
-        return False
-    return all(
-        Path(f"/proc/{line.split()[1]}").exists() for line in pids.read_text().splitlines() if line
-    )
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +32,7 @@ def slurm():
         pytest.skip("starting a SLURM cluster needs root (it installs Debian packages)")
     already = cluster_running()
     started = subprocess.run(
-        ["bash", str(CLUSTER / "start-slurm.sh")], capture_output=True, text=True
+        ["bash", str(CLUSTER_SCRIPTS / "start-slurm.sh")], capture_output=True, text=True
     )
     if started.returncode != 0:
         if "could not install" in started.stderr or "apt-get update failed" in started.stderr:
@@ -46,7 +40,7 @@ def slurm():
         raise AssertionError(f"start-slurm.sh failed:\n{started.stdout}\n{started.stderr}")
     yield
     if not already:
-        subprocess.run(["bash", str(CLUSTER / "stop-slurm.sh")], check=True)
+        subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop-slurm.sh")], check=True)
 
 
 def sacct_jobs(since: str) -> list[tuple[str, str, str]]:

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import gallery
-from common import History, save_history
+import pages
+from common import History, load_history, save_history
 from conftest import copy_workflow, finished_small_run, run_snakemake, small_config
+from pages import RunSummary
 from publish import publish
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -48,7 +50,12 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     histories = {
         "exp": [write_run(results, "exp", "adam", 0.25), write_run(results, "exp", "fast", 0.5)]
     }
-    gallery.build_gallery(results, histories)
+    gallery.write_index(results, histories)
+    runs = [RunSummary.of(load_history(path)) for path in histories["exp"]]
+    pages.write_captions(results / "exp", "exp", runs, len(runs))
+    for run in runs:
+        folder = results / "exp" / run.label
+        pages.write_animation_page(folder / "animation.gif", folder / "animation.html", run)
     index = (results / "index.html").read_text()
     assert 'src="exp/comparison.gif"' in index and 'src="exp/fast/animation.gif"' in index
     assert "file://" not in index and "http" not in index.replace("http-equiv", "")

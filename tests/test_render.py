@@ -147,3 +147,56 @@ def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):
     adam.meta["family"] = "adam"
     render.plot_loss_bands(setting_bands([*runs, adam]), tmp_path / "bands.png", log_scale=False)
     assert pixels(tmp_path / "bands.png").shape == (300, 800, 3)  # two panels of 4 x 3 inches
+
+
+def diverging_history() -> History:
+    pred = np.zeros((6, 1, 3))
+    pred[:, 0, 1] = [0.2, 0.6, 1.5, 40.0, np.inf, np.nan]  # clipped, then non-finite
+    loss = np.array([1.0, 0.5, 2.0, 900.0, np.inf, np.nan])
+    return make_history(pred, loss)
+
+
+def text_crossing_history() -> History:
+    """Output 0 grows through the 'Epoch N' text, which a full draw paints over it."""
+    pred = np.zeros((6, 1, 3))
+    pred[:, 0, 0] = np.linspace(0.0, 1.0, 6)
+    return make_history(pred)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        converging_history(),
+        converging_history(samples=2),  # grouped bars and a legend over them
+        converging_history(units=5, samples=3),
+        diverging_history(),
+        text_crossing_history(),
+    ],
+    ids=["page", "two-samples", "three-samples", "diverging", "text-crossing"],
+)
+def test_blitted_frames_equal_fully_drawn_ones_byte_for_byte(history, tmp_path, monkeypatch):
+    epochs = list(range(len(history.epoch)))
+    blitted = [tmp_path / f"blit{e}.png" for e in epochs]
+    drawn = [tmp_path / f"full{e}.png" for e in epochs]
+    render.render_frames(history, epochs, blitted, YLIM)
+    blits = []
+    monkeypatch.setattr(
+        render.BlitFrames, "_clear_of_static", lambda self: blits.append(1) and False
+    )
+    render.render_frames(history, epochs, drawn, YLIM)
+    assert len(blits) == len(epochs)  # the second pass really drew every frame in full
+    for blit, full in zip(blitted, drawn, strict=True):
+        assert blit.read_bytes() == full.read_bytes(), blit.name
+
+
+def test_frames_that_reach_the_spines_are_drawn_in_full(monkeypatch, tmp_path):
+    saved = []
+    original = render.save_figure
+    monkeypatch.setattr(
+        render, "save_figure", lambda figure, path: saved.append(path) or original(figure, path)
+    )
+    history = diverging_history()
+    epochs = list(range(len(history.epoch)))
+    render.render_frames(history, epochs, [tmp_path / f"{e}.png" for e in epochs], YLIM)
+    # Epochs 2-4 clip the bar at the upper limit (inf too); NaN draws no bar.
+    assert [path.name for path in saved] == ["2.png", "3.png", "4.png"]

@@ -112,20 +112,41 @@ def test_frame_setting_rerenders_without_retraining(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"every": 5}})
     assert not any(rule.startswith("train_") for rule in jobs)
     assert jobs["render_frames_outputs"] == 1 and jobs["render_frames_losses"] == 1
-    assert jobs["animate"] == 4 and jobs["comparison"] == 2 and jobs["gallery"] == 1
+    assert jobs["animate_outputs"] == 1 and jobs["animate_losses"] == 1
+    assert "gallery" not in jobs  # the page names the figures; their pixels do not matter
     assert not any(rule.startswith("plot_losses") for rule in jobs)
 
 
 def test_gif_timing_reassembles_only_the_gifs(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"duration_ms": 100, "hold_ms": 2000}})
-    assert jobs == {"animate": 4, "comparison": 2, "gallery": 1, "all": 1}
+    assert jobs == {"animate_outputs": 1, "animate_losses": 1, "all": 1}
 
 
 def test_training_setting_of_one_experiment_leaves_the_other_alone(finished_run):
     jobs = planned_jobs(finished_run, {"experiments": {"outputs": {"epochs": 12}}})
     assert "train_outputs" in jobs and "render_frames_outputs" in jobs
     assert not any(rule.endswith("_losses") for rule in jobs)
-    assert jobs["comparison"] == 1 and jobs["animate"] == 2 and jobs["gallery"] == 1
+    assert jobs["animate_outputs"] == 1 and jobs["gallery"] == 1
+
+
+def planned_outputs(workdir: Path, changes: dict) -> list[str]:
+    """Every output file of the jobs a dry run plans with `changes` merged in."""
+    (workdir / "changes.yaml").write_text(yaml.safe_dump(changes))
+    result = run_snakemake(workdir, "-n", "--configfile", "config/config.yaml", "changes.yaml")
+    return [
+        path
+        for line in result.stdout.splitlines()
+        if line.startswith("    output: ")
+        for path in line.removeprefix("    output: ").split(", ")
+    ]
+
+
+def test_one_experiments_change_touches_only_its_files_and_the_gallery(finished_run):
+    outputs = planned_outputs(finished_run, {"experiments": {"losses": {"epochs": 7}}})
+    assert "results/losses/sgd/history.npz" in outputs  # the change is planned
+    assert "results/losses/comparison.html" in outputs and "results/losses/caption.rst" in outputs
+    outside = [p for p in outputs if not p.startswith("results/losses/")]
+    assert outside == ["results/index.html"]
 
 
 def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
@@ -133,7 +154,7 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
     run_snakemake(workdir, "--cores", "4")
     script = workdir / "scripts" / "assemble_gif.py"
     script.write_text(script.read_text() + "\n# edited\n")
-    assert planned_jobs(workdir) == {"animate": 4, "comparison": 2, "gallery": 1, "all": 1}
+    assert planned_jobs(workdir) == {"animate_outputs": 1, "animate_losses": 1, "all": 1}
     common = workdir / "scripts" / "common.py"
     common.write_text(common.read_text() + "\n# edited\n")
     jobs = planned_jobs(workdir)
@@ -142,7 +163,7 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
 
 def test_log_scale_replots_only_the_losses(finished_run):
     jobs = planned_jobs(finished_run, {"plots": {"log_scale": True}})
-    assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "gallery", "all"}
+    assert set(jobs) == {"plot_losses_outputs", "plot_losses_losses", "all"}
 
 
 def test_summary_has_a_row_per_run(finished_run):

@@ -22,6 +22,7 @@ LOGS = "logs"
 # reruns exactly those rules.
 COMMON_MODULE = str(SCRIPTS / "common.py")
 AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
+PAGES_MODULE = str(SCRIPTS / "pages.py")
 # With --software-deployment-method conda, every job gets the pinned stack.
 CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
@@ -72,6 +73,30 @@ def history_path(experiment, label):
     return f"{RESULTS}/{experiment}/{label}/history.npz"
 
 
+def animation_path(experiment, label):
+    return f"{RESULTS}/{experiment}/{label}/animation.gif"
+
+
+def animation_page(experiment, label):
+    return f"{RESULTS}/{experiment}/{label}/animation.html"
+
+
+def comparison_path(experiment):
+    return f"{RESULTS}/{experiment}/comparison.gif"
+
+
+def comparison_page(experiment):
+    return f"{RESULTS}/{experiment}/comparison.html"
+
+
+def run_caption_file(experiment, label):
+    return f"{RESULTS}/{experiment}/{label}/caption.rst"
+
+
+def experiment_caption_file(experiment):
+    return f"{RESULTS}/{experiment}/caption.rst"
+
+
 def experiment_frame_epochs(experiment):
     epochs = config["experiments"][experiment]["epochs"]
     return frame_epochs(epochs, config["frames"]["every"])
@@ -90,29 +115,39 @@ def all_figures():
     outputs = []
     for experiment in RUNS:
         outputs += experiment_plots(experiment)
-        outputs.append(f"{RESULTS}/{experiment}/comparison.gif")
+        outputs.append(comparison_path(experiment))
         outputs += [history_path(experiment, label) for label in labels(experiment)]
         for label in animated_labels(experiment):
             outputs += [
                 f"{RESULTS}/{experiment}/{label}/loss.png",
-                f"{RESULTS}/{experiment}/{label}/animation.gif",
+                animation_path(experiment, label),
             ]
             outputs += frame_paths(experiment, label)
     return outputs
 
 
+def experiment_pages(experiment):
+    """The report's GIF pages and the captions of an experiment's figures."""
+    return [
+        comparison_page(experiment),
+        experiment_caption_file(experiment),
+        *[animation_page(experiment, label) for label in animated_labels(experiment)],
+        *[run_caption_file(experiment, label) for label in animated_labels(experiment)],
+    ]
+
+
 def all_outputs():
-    # The gallery job also writes the GIF pages and the report captions.
-    return all_figures() + [f"{RESULTS}/index.html"]
+    pages = [path for experiment in RUNS for path in experiment_pages(experiment)]
+    return all_figures() + pages + [f"{RESULTS}/index.html"]
 
 
 def run_caption(experiment, label):
-    # Written by the gallery rule; read only by `snakemake --report`.
-    return str(Path(f"{RESULTS}/{experiment}/{label}/caption.rst").resolve())
+    # Written by the summarize rule; read only by `snakemake --report`.
+    return str(Path(run_caption_file(experiment, label)).resolve())
 
 
 def experiment_caption(experiment):
-    return str(Path(f"{RESULTS}/{experiment}/caption.rst").resolve())
+    return str(Path(experiment_caption_file(experiment)).resolve())
 
 
 def published_files():

@@ -1,12 +1,3 @@
-# On a cluster, the quick jobs (GIFs here, loss plots below) run on the
-# submitting node: each takes well under a second, less than a SLURM
-# submission and its status checks cost. Training and frames go to the queue.
-localrules:
-    animate,
-    comparison,
-    summarize,
-
-
 # Rendering never imports TensorFlow, so it starts in ~0.5 s; its params are
 # the plot settings only, so changing them re-renders without retraining.
 
@@ -31,6 +22,9 @@ for experiment in RUNS:
                 ],
             log:
                 f"{LOGS}/{experiment}/{job_name('render_frames', index, len(chunks))}.log",
+            # Frames and their GIFs are the longest chain after training:
+            # start them before the summaries and loss plots.
+            priority: 1
             conda:
                 CONDA_ENV
             threads: 1
@@ -42,6 +36,71 @@ for experiment in RUNS:
                 ylim=config["frames"]["ylim"],
             script:
                 "../../scripts/render.py"
+
+        # The GIFs of the same runs, each with its report page: one job, as
+        # process start and imports cost more than assembling a few GIFs. The
+        # first job also assembles the comparison, from every run's frames.
+        # ~0.5 s: on a cluster it runs on the submitting node, like the other
+        # quick rules below (training and frames go to the queue).
+        with_comparison = index == 0
+        gif_labels = animated_labels(experiment) if with_comparison else chunk
+
+        rule:
+            name:
+                job_name(f"animate_{experiment}", index, len(chunks))
+            input:
+                frames=[
+                    path
+                    for label in gif_labels
+                    for path in frame_paths(experiment, label)
+                ],
+                histories=[history_path(experiment, label) for label in gif_labels],
+                common=COMMON_MODULE,
+                pages=PAGES_MODULE,
+            output:
+                gifs=[animation_path(experiment, label) for label in chunk],
+                pages=[
+                    report(
+                        animation_page(experiment, label),
+                        caption=run_caption(experiment, label),
+                        category=experiment,
+                        subcategory=label,
+                        labels={"figure": "outputs (animated)"},
+                    )
+                    for label in chunk
+                ],
+                comparison=[comparison_path(experiment)] if with_comparison else [],
+                comparison_page=(
+                    [
+                        report(
+                            comparison_page(experiment),
+                            caption=experiment_caption(experiment),
+                            category=experiment,
+                            subcategory="all optimizers",
+                            labels={"figure": "comparison (animated)"},
+                        )
+                    ]
+                    if with_comparison
+                    else []
+                ),
+            log:
+                f"{LOGS}/{experiment}/{job_name('animate', index, len(chunks))}.log",
+            priority: 1
+            localrule: True
+            conda:
+                CONDA_ENV
+            threads: 1
+            resources:
+                mem_mb=500,
+                runtime=5,
+            params:
+                labels=gif_labels,
+                animations=chunk,
+                comparison=with_comparison,
+                duration_ms=config["frames"]["duration_ms"],
+                hold_ms=config["frames"]["hold_ms"],
+            script:
+                "../../scripts/assemble_gif.py"
 
     rule:
         name:
@@ -95,72 +154,35 @@ for experiment in RUNS:
         script:
             "../../scripts/render.py"
 
-
-rule summarize:
-    input:
-        histories=lambda wildcards: [
-            history_path(wildcards.experiment, label)
-            for label in labels(wildcards.experiment)
-        ],
-        common=COMMON_MODULE,
-        aggregate=AGGREGATE_MODULE,
-    output:
-        summary=f"{RESULTS}/{{experiment}}/summary.csv",
-    log:
-        f"{LOGS}/{{experiment}}/summarize.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../../scripts/summarize.py"
-
-
-rule animate:
-    input:
-        frames=lambda wildcards: frame_paths(wildcards.experiment, wildcards.label),
-        common=COMMON_MODULE,
-    output:
-        gif=f"{RESULTS}/{{experiment}}/{{label}}/animation.gif",
-    log:
-        f"{LOGS}/{{experiment}}/{{label}}/animate.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        panels=1,
-        duration_ms=config["frames"]["duration_ms"],
-        hold_ms=config["frames"]["hold_ms"],
-    script:
-        "../../scripts/assemble_gif.py"
-
-
-rule comparison:
-    input:
-        frames=lambda wildcards: [
-            path
-            for label in animated_labels(wildcards.experiment)
-            for path in frame_paths(wildcards.experiment, label)
-        ],
-        common=COMMON_MODULE,
-    output:
-        gif=f"{RESULTS}/{{experiment}}/comparison.gif",
-    log:
-        f"{LOGS}/{{experiment}}/comparison.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        panels=lambda wildcards: len(animated_labels(wildcards.experiment)),
-        duration_ms=config["frames"]["duration_ms"],
-        hold_ms=config["frames"]["hold_ms"],
-    script:
-        "../../scripts/assemble_gif.py"
+    # The experiment's table and report captions, from the histories alone.
+    rule:
+        name:
+            f"summarize_{experiment}"
+        input:
+            histories=[history_path(experiment, label) for label in labels(experiment)],
+            common=COMMON_MODULE,
+            aggregate=AGGREGATE_MODULE,
+            pages=PAGES_MODULE,
+        output:
+            summary=f"{RESULTS}/{experiment}/summary.csv",
+            captions=[
+                experiment_caption_file(experiment),
+                *[
+                    run_caption_file(experiment, label)
+                    for label in animated_labels(experiment)
+                ],
+            ],
+        log:
+            f"{LOGS}/{experiment}/summarize.log",
+        localrule: True
+        conda:
+            CONDA_ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            experiment=experiment,
+            animated=animated_labels(experiment),
+        script:
+            "../../scripts/summarize.py"

@@ -1,5 +1,6 @@
-# The gallery, the GIF pages and the report captions come from the histories and
-# the finished figures, so that `snakemake --report` shows final losses.
+# The gallery comes from the histories and the finished figures; each
+# experiment's GIF pages and report captions come from its own jobs
+# (render.smk), so that `snakemake --report` shows final losses.
 
 
 report: "../report/workflow.rst"
@@ -11,6 +12,10 @@ localrules:
     publish,
 
 
+# The only job that reads every experiment: a change to one experiment
+# rewrites that experiment's files and this page, nothing else. The page
+# links the figures by name, so it needs only the histories: it is written
+# while the figures are drawn, and redrawing one leaves it untouched.
 rule gallery:
     input:
         histories=[
@@ -18,41 +23,10 @@ rule gallery:
             for experiment in RUNS
             for label in animated_labels(experiment)
         ],
-        figures=[
-            path for path in all_figures() if path.endswith((".png", ".gif", ".csv"))
-        ],
         common=COMMON_MODULE,
+        pages=PAGES_MODULE,
     output:
         index=f"{RESULTS}/index.html",
-        captions=[
-            *[f"{RESULTS}/{experiment}/caption.rst" for experiment in RUNS],
-            *[
-                f"{RESULTS}/{experiment}/{label}/caption.rst"
-                for experiment in RUNS
-                for label in animated_labels(experiment)
-            ],
-        ],
-        comparison_pages=[
-            report(
-                f"{RESULTS}/{experiment}/comparison.html",
-                caption=experiment_caption(experiment),
-                category=experiment,
-                subcategory="all optimizers",
-                labels={"figure": "comparison (animated)"},
-            )
-            for experiment in RUNS
-        ],
-        animation_pages=[
-            report(
-                f"{RESULTS}/{experiment}/{label}/animation.html",
-                caption=run_caption(experiment, label),
-                category=experiment,
-                subcategory=label,
-                labels={"figure": "outputs (animated)"},
-            )
-            for experiment in RUNS
-            for label in animated_labels(experiment)
-        ],
     log:
         f"{LOGS}/gallery.log",
     conda:
@@ -62,7 +36,7 @@ rule gallery:
         mem_mb=500,
         runtime=5,
     params:
-        totals={experiment: len(runs) for experiment, runs in RUNS.items()},
+        sensitivity=[e for e in RUNS if has_learning_rate_grid(e)],
     script:
         "../../scripts/gallery.py"
 

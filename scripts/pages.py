@@ -1,0 +1,161 @@
+"""What every figure of an experiment says: report captions and playable GIF pages.
+
+- `caption.rst`: what each figure shows, read by `snakemake --report`;
+  written with the experiment's summary, from the histories alone.
+- `animation.html` / `comparison.html`: a GIF embedded in a self-contained
+  page, because Snakemake's report offers GIFs only as downloads but shows
+  HTML in place; written with the GIFs.
+
+Each experiment's pages and captions are written by that experiment's jobs, so
+a change to one experiment never rewrites another's files.
+"""
+
+import base64
+import html
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import History, atomic_output
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    experiment: str
+    label: str
+    title: str
+    optimizer: str
+    settings: dict[str, Any]  # the optimizer's full Keras config, name aside
+    epochs: int
+    use_bias: bool
+    final_loss: float
+    final_outputs: list[list[float]]
+    diverged_at: int | None
+
+    @classmethod
+    def of(cls, history: History) -> "RunSummary":
+        config = dict(history.meta["optimizer"]["config"])
+        config.pop("name", None)
+        return cls(
+            experiment=history.meta["experiment"],
+            label=history.label,
+            title=history.title,
+            optimizer=history.meta["optimizer"]["class_name"],
+            settings=config,
+            epochs=history.epochs,
+            use_bias=bool(history.meta["use_bias"]),
+            final_loss=float(history.loss[-1]),
+            final_outputs=history.pred[-1].tolist(),
+            diverged_at=history.first_non_finite_epoch(),
+        )
+
+    @property
+    def settings_text(self) -> str:
+        return ", ".join(
+            f"{key}={format_value(value)}" for key, value in sorted(self.settings.items())
+        )
+
+    @property
+    def class_note(self) -> str:
+        """Names the class, e.g. " (Adam)", when the title is a chosen label."""
+        return "" if self.title == self.optimizer else f" ({self.optimizer})"
+
+    @property
+    def final_loss_text(self) -> str:
+        if self.diverged_at is not None:
+            return f"diverged at epoch {self.diverged_at}"
+        return f"{self.final_loss:.6g}"
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def run_caption(run: RunSummary) -> str:
+    bias = "with bias" if run.use_bias else "without bias"
+    return (
+        f"Experiment **{run.experiment}**, optimizer **{run.title}**{run.class_note}, "
+        f"{run.epochs} full-batch epochs {bias}; final loss {run.final_loss_text}.\n\n"
+        f"Optimizer settings: ``{run.settings_text}``\n"
+    )
+
+
+def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) -> str:
+    lines = [
+        f"Experiment **{experiment}**: {total} runs of {runs[0].epochs} full-batch epochs"
+        + (
+            " from the same initial weights."
+            if total == len(runs)
+            else f"; the aggregate figures use all of them (see summary.csv), the"
+            f" animated {len(runs)} are:"
+        ),
+        "",
+    ]
+    for run in runs:
+        lines.append(
+            f"- **{run.title}**{run.class_note}: final loss {run.final_loss_text};"
+            f" ``{run.settings_text}``"
+        )
+    return "\n".join(lines) + "\n"
+
+
+PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.wide img { width: 100%; max-width: 60rem; }
+.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.5rem; }
+.run { border: 1px solid #ddd; border-radius: .4rem; padding: .8rem; }
+.run h3 { margin: 0 0 .5rem; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; }
+td, th { text-align: left; padding: .15rem .4rem; border-bottom: 1px solid #eee; vertical-align: top; word-break: break-word; }
+.diverged { color: #b00; font-weight: bold; }
+"""
+
+
+def page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def gif_page(gif: Path, title: str, description: str) -> str:
+    """A self-contained page that plays `gif` in place (embedded as a data URI)."""
+    data = base64.b64encode(gif.read_bytes()).decode("ascii")
+    return page(
+        title,
+        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(description)}</p>\n"
+        f'<p class="wide"><img src="data:image/gif;base64,{data}" alt="{html.escape(title)}"></p>',
+    )
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_output(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+
+def write_captions(folder: Path, experiment: str, runs: Sequence[RunSummary], total: int) -> None:
+    """The experiment's caption and each animated run's, under `folder`."""
+    write_text(folder / "caption.rst", experiment_caption(experiment, runs, total))
+    for run in runs:
+        write_text(folder / run.label / "caption.rst", run_caption(run))
+
+
+def write_animation_page(gif: str | Path, path: str | Path, run: RunSummary) -> None:
+    """The page that plays one run's `gif`."""
+    description = f"{run.epochs} epochs, final loss {run.final_loss_text}; {run.settings_text}"
+    write_text(path, gif_page(Path(gif), f"{run.experiment}: {run.title}", description))
+
+
+def write_comparison_page(gif: str | Path, path: str | Path, runs: Sequence[RunSummary]) -> None:
+    """The page that plays an experiment's comparison `gif` of `runs`."""
+    description = "; ".join(f"{r.title}: final loss {r.final_loss_text}" for r in runs)
+    write_text(path, gif_page(Path(gif), f"{runs[0].experiment}: all optimizers", description))
