@@ -17,25 +17,19 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
 
 
-# Temporary files of jobs killed in an earlier run (see scripts/common.py).
-onstart:
-    remove_partial_outputs(RESULTS)
-
-
 # After the wall of job output, say where to look.
 onsuccess:
-    if Path(RESULTS, "index.html").is_file():
+    if Path(on_disk(LAYOUT.index())).is_file():
         print(
-            f"\nDone. Gallery: {Path(RESULTS, 'index.html').resolve()}",
+            f"\nDone. Gallery: {Path(on_disk(LAYOUT.index())).resolve()}",
             file=sys.stderr,
         )
 
 
-localrules:
-    all,
-
-
+# Every result of the config. A host workflow that imports this one as a
+# module keeps its own default target.
 rule all:
-    default_target: True
+    default_target: not IMPORTED
     input:
         all_outputs(),
+    localrule: True

@@ -60,11 +60,14 @@ sys.path.insert(0, {scripts!r})
 import numpy as np
 import train
 train.configure_threads(1)
-x = np.array([[1.0]], np.float32); y = np.array([[0.0, 1.0, 0.0]], np.float32)
+from problems import DenseProblem
+problem = DenseProblem.from_spec({{
+    "data": {{"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}},
+    "init": {{"kernel": [[-0.5095548, -0.7187625, 0.08668923]]}},
+    "use_bias": False,
+}})
 start = time.perf_counter()
-model = train.build_model(3, False)
-model.set_weights([np.array([[-0.5095548, -0.7187625, 0.08668923]], np.float32)])
-train.train_run(model, train.make_optimizer("SGD", {{}}, "sgd"), x, y, 500)
+train.train_run(problem, train.make_optimizer("SGD", {{}}, "sgd"), problem.pinned_start(), 500)
 print(time.perf_counter() - start)
 """
 
@@ -76,13 +79,17 @@ import numpy as np
 import train
 from common import save_history
 train.configure_threads(1)
-data = {{"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}}
-init = {{"kernel": [[-0.5095548, -0.7187625, 0.08668923]], "bias": [0.0, 0.0, 0.0]}}
+from problems import DenseProblem
+problem = DenseProblem.from_spec({{
+    "data": {{"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}},
+    "init": {{"kernel": [[-0.5095548, -0.7187625, 0.08668923]], "bias": [0.0, 0.0, 0.0]}},
+    "use_bias": True,
+}})
 runs = [{{"label": "sgd", "optimizer": "SGD", "arguments": {{}}}}]
-train.train_experiment("large", runs, 10, True, init, data)  # warm-up: tracing aside
+train.train_experiment("large", runs, 10, problem)  # warm-up: tracing aside
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-(history,) = train.train_experiment("large", runs, {epochs}, True, init, data)
+(history,) = train.train_experiment("large", runs, {epochs}, problem)
 seconds = time.perf_counter() - start
 path = os.path.join(tempfile.mkdtemp(), "history.npz")
 save_history(path, history)

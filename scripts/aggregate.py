@@ -1,6 +1,6 @@
-"""Summaries across runs: per-setting loss bands, learning-rate sensitivity, CSV rows.
+"""Summaries across an experiment's runs: the run table, loss bands, sensitivity, CSV rows.
 
-Plain NumPy on loaded histories; no plotting, no TensorFlow.
+Plain NumPy; no plotting, no TensorFlow.
 """
 
 import csv
@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from common import History, atomic_output
+from common import GRID_ABBREVIATIONS, History, atomic_output
 
 BAND = (10, 90)  # percentiles of the band drawn around the median
-
-
-def is_sweep(histories: Sequence[History]) -> bool:
-    """Several seeds or grid points per optimizer entry: aggregate, don't draw each run."""
-    return any(h.meta.get("grid") or h.meta.get("setting", h.label) != h.label for h in histories)
 
 
 def epochs_to_fraction(loss: np.ndarray, fraction: float = 0.01) -> int | None:
@@ -31,16 +26,127 @@ def epochs_to_fraction(loss: np.ndarray, fraction: float = 0.01) -> int | None:
 
 
 @dataclass(frozen=True)
+class Curve:
+    """One run's loss against epoch, as a loss plot draws it."""
+
+    title: str
+    epoch: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None
+
+    @classmethod
+    def of(cls, history: History) -> "Curve":
+        return cls(history.title, history.epoch, history.loss, history.first_non_finite_epoch())
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """An experiment's runs, one row each, and their loss curves.
+
+    Each row: `run`, `title`, `optimizer` (class), `family` (the optimizer
+    entry), `setting` (the run without its seed), `seed`, `grid` (the run's
+    grid values: one column per grid argument, see `column`), `arguments` (as
+    configured), `learning_rate` (the effective one, from the Keras config),
+    `final_loss`, `epochs_to_1pct`, `diverged_at`. The summary job builds it
+    from the histories, once per experiment, and saves it as runs.npz; the
+    summary, the loss bands and the sensitivity plot read it.
+    """
+
+    rows: list[dict[str, Any]]
+    epoch: np.ndarray  # (E+1,)
+    losses: np.ndarray  # (R, E+1)
+
+    @classmethod
+    def from_histories(cls, histories: Sequence[History]) -> "RunTable":
+        rows = []
+        for history in histories:
+            meta = history.meta
+            seed = meta.get("seed")
+            if seed is None:  # a global `init: {seed: N}` drew the weights, or none did
+                seed = meta.get("init", {}).get("seed")
+            rows.append(
+                {
+                    "run": history.label,
+                    "title": history.title,
+                    "optimizer": meta["optimizer"]["class_name"],
+                    "family": meta.get("family") or history.label,
+                    "setting": meta.get("setting") or history.label,
+                    "seed": seed,
+                    "grid": meta.get("grid") or {},
+                    "arguments": meta.get("arguments", {}),
+                    "learning_rate": float(meta["optimizer"]["config"]["learning_rate"]),
+                    "final_loss": float(history.loss[-1]),
+                    "epochs_to_1pct": epochs_to_fraction(history.loss),
+                    "diverged_at": history.first_non_finite_epoch(),
+                }
+            )
+        epoch = histories[0].epoch if histories else np.arange(1)
+        losses = np.stack([h.loss for h in histories]) if histories else np.empty((0, 1))
+        return cls(rows, epoch, losses)
+
+    def save(self, path: str | Path) -> None:
+        with atomic_output(path) as tmp, open(tmp, "wb") as file:
+            np.savez(
+                file,
+                epoch=self.epoch,
+                losses=self.losses,
+                rows=np.array(json.dumps(self.rows, sort_keys=True)),
+            )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunTable":
+        with np.load(path, allow_pickle=False) as npz:
+            return cls(json.loads(str(npz["rows"])), npz["epoch"], npz["losses"])
+
+    def column(self, name: str) -> list[Any]:
+        """A row field, or a grid argument's values (None where a run has none)."""
+        if self.rows and name in self.rows[0]:
+            return [row[name] for row in self.rows]
+        return [row["grid"].get(name) for row in self.rows]
+
+    @property
+    def grid_arguments(self) -> list[str]:
+        """Every grid argument of the experiment, in config order."""
+        return list(dict.fromkeys(name for row in self.rows for name in row["grid"]))
+
+    def is_sweep(self) -> bool:
+        """Several seeds or grid points per optimizer entry: aggregate, don't draw each run."""
+        return any(row["grid"] or row["setting"] != row["run"] for row in self.rows)
+
+    def curves(self, runs: Sequence[str] | None = None) -> list[Curve]:
+        """The loss curves of `runs` (default: all), in that order."""
+        index = {row["run"]: i for i, row in enumerate(self.rows)}
+        chosen = [index[run] for run in runs] if runs is not None else range(len(self.rows))
+        return [
+            Curve(self.rows[i]["title"], self.epoch, self.losses[i], self.rows[i]["diverged_at"])
+            for i in chosen
+        ]
+
+
+@dataclass(frozen=True)
 class Band:
     label: str  # the setting, e.g. adam-lr0.01
     family: str  # the optimizer entry's label, e.g. adam
-    learning_rate: float
+    values: dict[str, Any]  # the setting's grid values, e.g. {"learning_rate": 0.01}
     epochs: np.ndarray
     median: np.ndarray
     low: np.ndarray
     high: np.ndarray
     runs: int
     diverged: int
+
+    @property
+    def values_text(self) -> str:
+        """`lr 0.01, momentum 0.9`: the grid values that tell settings apart."""
+        return ", ".join(f"{argument_label(k)} {format_number(v)}" for k, v in self.values.items())
+
+
+def argument_label(argument: str) -> str:
+    return GRID_ABBREVIATIONS.get(argument, argument)
+
+
+def format_number(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def nan_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,28 +164,26 @@ def nan_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return np.nanmedian(finite, axis=0), low, high
 
 
-def setting_bands(histories: Sequence[History]) -> list[Band]:
+def setting_bands(table: RunTable) -> list[Band]:
     """Per setting (runs that differ only in their seed): the loss's median and band."""
-    groups: dict[str, list[History]] = defaultdict(list)
-    for history in histories:
-        groups[history.meta.get("setting") or history.label].append(history)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(table.rows):
+        groups[row["setting"]].append(index)
     bands = []
-    for setting, group in groups.items():
-        losses = np.stack([h.loss.astype(float) for h in group])
-        median, low, high = nan_band(losses)
-        diverged = sum(h.first_non_finite_epoch() is not None for h in group)
-        meta = group[0].meta
+    for setting, members in groups.items():
+        median, low, high = nan_band(table.losses[members].astype(float))
+        first = table.rows[members[0]]
         bands.append(
             Band(
                 setting,
-                meta.get("family") or setting,
-                float(meta["optimizer"]["config"]["learning_rate"]),
-                group[0].epoch,
+                first["family"],
+                first["grid"],
+                table.epoch,
                 median,
                 low,
                 high,
-                len(group),
-                diverged,
+                len(members),
+                sum(table.rows[i]["diverged_at"] is not None for i in members),
             )
         )
     return bands
@@ -87,7 +191,7 @@ def setting_bands(histories: Sequence[History]) -> list[Band]:
 
 @dataclass(frozen=True)
 class SensitivityPoint:
-    learning_rate: float
+    value: float  # of the argument on the x axis
     median: float
     low: float
     high: float
@@ -95,21 +199,20 @@ class SensitivityPoint:
     diverged: int
 
 
-def sensitivity(histories: Sequence[History]) -> dict[str, list[SensitivityPoint]]:
-    """Per optimizer entry (and its other grid values): final loss against learning rate."""
+def sensitivity(table: RunTable, argument: str) -> dict[str, list[SensitivityPoint]]:
+    """Final loss against `argument`, per optimizer entry and its other grid values."""
     lines: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for history in histories:
-        others = {k: v for k, v in history.meta.get("grid", {}).items() if k != "learning_rate"}
-        name = "-".join(
-            [history.meta.get("family") or history.label] + [f"{k}{v}" for k, v in others.items()]
-        )
-        rate = float(history.meta["optimizer"]["config"]["learning_rate"])
-        lines[name][rate].append(float(history.loss[-1]))
+    for row, value in zip(table.rows, table.column(argument), strict=True):
+        if value is None:
+            continue
+        others = {k: v for k, v in row["grid"].items() if k != argument}
+        name = "-".join([row["family"]] + [f"{k}{v}" for k, v in others.items()])
+        lines[name][float(value)].append(row["final_loss"])
     result = {}
-    for name, by_rate in lines.items():
+    for name, by_value in lines.items():
         points = []
-        for rate in sorted(by_rate):
-            finals = np.array(by_rate[rate])
+        for value in sorted(by_value):
+            finals = np.array(by_value[value], dtype=float)
             finite = finals[np.isfinite(finals)]
             if finite.size:
                 low, high = np.percentile(finite, BAND)
@@ -118,7 +221,7 @@ def sensitivity(histories: Sequence[History]) -> dict[str, list[SensitivityPoint
                 median = low = high = math.nan
             points.append(
                 SensitivityPoint(
-                    rate,
+                    value,
                     median,
                     float(low),
                     float(high),
@@ -143,28 +246,25 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def summary_row(history: History) -> dict[str, Any]:
-    reached = epochs_to_fraction(history.loss)
-    seed = history.meta.get("seed")
-    if seed is None:  # a global `init: {seed: N}` drew the weights, or none did
-        seed = history.meta.get("init", {}).get("seed")
+def summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A run table row as summary.csv writes it."""
     return {
-        "run": history.label,
-        "optimizer": history.meta["optimizer"]["class_name"],
-        "setting": history.meta.get("setting") or history.label,
+        "run": row["run"],
+        "optimizer": row["optimizer"],
+        "setting": row["setting"],
         # As configured (grid values included); the full Keras config is in history.npz.
-        "arguments": json.dumps(history.meta.get("arguments", {}), sort_keys=True),
-        "learning_rate": repr(float(history.meta["optimizer"]["config"]["learning_rate"])),
-        "seed": "" if seed is None else seed,
-        "final_loss": repr(float(history.loss[-1])),
-        "epochs_to_1pct": "" if reached is None else reached,
-        "diverged": "yes" if history.first_non_finite_epoch() is not None else "no",
+        "arguments": json.dumps(row["arguments"], sort_keys=True),
+        "learning_rate": repr(row["learning_rate"]),
+        "seed": "" if row["seed"] is None else row["seed"],
+        "final_loss": repr(row["final_loss"]),
+        "epochs_to_1pct": "" if row["epochs_to_1pct"] is None else row["epochs_to_1pct"],
+        "diverged": "yes" if row["diverged_at"] is not None else "no",
     }
 
 
-def write_summary(histories: Sequence[History], path: str | Path) -> None:
+def write_summary(table: RunTable, path: str | Path) -> None:
     with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        for history in histories:
-            writer.writerow(summary_row(history))
+        for row in table.rows:
+            writer.writerow(summary_row(row))

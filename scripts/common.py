@@ -7,6 +7,8 @@ exactly those rules. It imports neither TensorFlow nor matplotlib.
 import json
 import logging
 import os
+import re
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,13 +18,26 @@ from typing import Any
 
 import numpy as np
 
-# Temporary outputs are named `.{name}.partial-{pid}{suffix}` next to their
-# target (same file system, so the final rename is atomic).
+# Grid arguments' short names in run names and legends (`adam-lr0.01`).
+GRID_ABBREVIATIONS = {"learning_rate": "lr"}
+
+
+def grid_name(argument: str, value: Any) -> str:
+    """A grid value as a part of a run's name: `lr0.01`."""
+    text = f"{value:g}" if isinstance(value, float) else str(value).lower()
+    return f"{GRID_ABBREVIATIONS.get(argument, argument)}{text}"
+
+
+# Temporary outputs are named `.{name}.partial-{host}-{pid}{suffix}` next to
+# their target (same file system, so the final rename is atomic). The host and
+# process say whether their writer still runs; files from before had no host.
 PARTIAL_MARKER = ".partial-"
+PARTIAL_WRITER = re.compile(r"\.partial-(?:(?P<host>.+)-)?(?P<pid>\d+)(?:\.[^.]*)?$")
+HOST = socket.gethostname()
 
 
 def partial_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}{PARTIAL_MARKER}{os.getpid()}{path.suffix}")
+    return path.with_name(f".{path.name}{PARTIAL_MARKER}{HOST}-{os.getpid()}{path.suffix}")
 
 
 def remove_stale_partials(path: Path) -> None:
@@ -34,14 +49,35 @@ def remove_stale_partials(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def remove_partial_outputs(root: str | Path) -> list[Path]:
-    """Remove every temporary output under `root`; return what was removed.
+def writer_is_gone(partial: Path) -> bool:
+    """Whether the process that was writing `partial` on this machine has ended.
 
-    Only safe while no job runs there: the Snakefile calls it from `onstart`,
-    which Snakemake runs under its directory lock, before any job, and never
-    inside a job.
+    A file written on another machine (a cluster node) is never judged here.
     """
-    removed = [path for path in Path(root).rglob(f".*{PARTIAL_MARKER}*") if path.is_file()]
+    match = PARTIAL_WRITER.search(partial.name)
+    if match is None or match["host"] not in (None, HOST):
+        return False
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def remove_partial_outputs(root: str | Path) -> list[Path]:
+    """Remove the temporary outputs under `root` whose writer has ended.
+
+    Safe at any time, even while another Snakemake runs jobs there: a job's
+    own temporary file has a live writer. The Snakefile calls it as it
+    starts; a job removes its own outputs' leftovers when it writes them.
+    """
+    removed = [
+        path
+        for path in Path(root).rglob(f".*{PARTIAL_MARKER}*")
+        if path.is_file() and writer_is_gone(path)
+    ]
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
@@ -65,16 +101,50 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+# The per-epoch arrays of a history that hold parameters, in their flat order
+# (`History.params`): the page's model's weights.
+PARAMETER_KEYS = ("kernel", "bias")
+# Written after `meta`, as files written before problems existed have them,
+# so that a history file's bytes do not change.
+KEYS_AFTER_META = ("bias",)
+
+
 @dataclass(frozen=True)
 class History:
-    """The training record of one run; arrays have one row per epoch 0..E."""
+    """The training record of one run; arrays have one row per epoch 0..E.
+
+    `arrays` holds what the run's problem records per epoch under the file's
+    keys: `pred`, `kernel` and (with a bias) `bias` for the page's model.
+    """
 
     epoch: np.ndarray  # (E+1,) int
     loss: np.ndarray  # (E+1,)
-    pred: np.ndarray  # (E+1, n_samples, units)
-    kernel: np.ndarray  # (E+1, 1, units)
-    bias: np.ndarray | None  # (E+1, units), or None without a bias
+    arrays: dict[str, np.ndarray]
     meta: dict[str, Any]
+
+    @property
+    def pred(self) -> np.ndarray | None:  # (E+1, n_samples, units)
+        return self.arrays.get("pred")
+
+    @property
+    def kernel(self) -> np.ndarray | None:  # (E+1, 1, units)
+        return self.arrays.get("kernel")
+
+    @property
+    def bias(self) -> np.ndarray | None:  # (E+1, units), or None without a bias
+        return self.arrays.get("bias")
+
+    @property
+    def params(self) -> np.ndarray:
+        """Every parameter after each epoch, flat: (E+1, P)."""
+        return np.concatenate(
+            [
+                self.arrays[key].reshape(len(self.epoch), -1)
+                for key in PARAMETER_KEYS
+                if key in self.arrays
+            ],
+            axis=1,
+        )
 
     @property
     def epochs(self) -> int:
@@ -91,21 +161,18 @@ class History:
         return class_name if self.label == class_name.lower() else self.label
 
     def first_non_finite_epoch(self) -> int | None:
-        """The first epoch whose loss or outputs are NaN or infinite."""
-        bad = ~np.isfinite(self.loss) | ~np.isfinite(self.pred).all(axis=(1, 2))
+        """The first epoch whose loss or any recorded array is NaN or infinite."""
+        bad = ~np.isfinite(self.loss)
+        for values in self.arrays.values():
+            bad |= ~np.isfinite(values.reshape(len(self.epoch), -1)).all(axis=1)
         return int(self.epoch[np.argmax(bad)]) if bad.any() else None
 
 
 def save_history(path: str | Path, history: History) -> None:
-    arrays: dict[str, np.ndarray] = {
-        "epoch": history.epoch,
-        "loss": history.loss,
-        "pred": history.pred,
-        "kernel": history.kernel,
-        "meta": np.array(json.dumps(history.meta, sort_keys=True)),
-    }
-    if history.bias is not None:
-        arrays["bias"] = history.bias
+    arrays: dict[str, np.ndarray] = {"epoch": history.epoch, "loss": history.loss}
+    arrays |= {k: v for k, v in history.arrays.items() if k not in KEYS_AFTER_META}
+    arrays["meta"] = np.array(json.dumps(history.meta, sort_keys=True))
+    arrays |= {k: v for k, v in history.arrays.items() if k in KEYS_AFTER_META}
     with atomic_output(path) as tmp, open(tmp, "wb") as file:
         np.savez(file, **arrays)
 
@@ -115,9 +182,7 @@ def load_history(path: str | Path) -> History:
         return History(
             epoch=npz["epoch"],
             loss=npz["loss"],
-            pred=npz["pred"],
-            kernel=npz["kernel"],
-            bias=npz["bias"] if "bias" in npz.files else None,
+            arrays={key: npz[key] for key in npz.files if key not in ("epoch", "loss", "meta")},
             meta=json.loads(str(npz["meta"])),
         )
 

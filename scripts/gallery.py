@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from common import load_history, log_to
+from layout import Layout
 from pages import RunSummary, format_value, page, write_text
 
 
@@ -42,38 +43,43 @@ def index_page(experiments: dict[str, list[RunSummary]], sensitivity: Collection
         "<p>Every experiment's optimizers side by side, then each optimizer's"
         " animation, loss curve and settings.</p>",
     ]
+    link = Layout("")  # relative to index.html
     for experiment, runs in experiments.items():
         name = html.escape(experiment)
         parts.append(f'<h2 id="{name}">{name}</h2>')
         parts.append(
-            f'<p class="wide"><img src="{name}/comparison.gif" alt="{name}: all optimizers"></p>'
+            f'<p class="wide"><img src="{link.comparison(experiment)}" alt="{name}: all optimizers"></p>'
         )
-        parts.append(f'<p><img src="{name}/loss.png" alt="{name}: loss of every optimizer">')
+        parts.append(
+            f'<p><img src="{link.loss_plot(experiment)}" alt="{name}: loss of every optimizer">'
+        )
         if experiment in sensitivity:
             parts.append(
-                f' <img src="{name}/sensitivity.png" alt="{name}: final loss against learning rate">'
+                f' <img src="{link.sensitivity(experiment)}"'
+                f' alt="{name}: final loss against learning rate">'
             )
         parts.append(
-            f'</p><p><a href="{name}/summary.csv">summary.csv</a>: every run\'s final loss</p>'
+            f'</p><p><a href="{link.summary(experiment)}">summary.csv</a>:'
+            " every run's final loss</p>"
         )
         parts.append('<div class="runs">')
         for run in runs:
-            folder = f"{name}/{html.escape(run.label)}"
+            title = html.escape(run.title)
             parts.append(
-                f'<div class="run"><h3>{html.escape(run.title)}</h3>'
-                f'<img src="{folder}/animation.gif" alt="{html.escape(run.title)}: outputs per epoch">'
-                f'<img src="{folder}/loss.png" alt="{html.escape(run.title)}: loss">'
+                f'<div class="run"><h3>{title}</h3>'
+                f'<img src="{link.animation(experiment, run.label)}" alt="{title}: outputs per epoch">'
+                f'<img src="{link.run_loss_plot(experiment, run.label)}" alt="{title}: loss">'
                 f"{settings_table(run)}"
-                f'<p><a href="{folder}/history.npz">history.npz</a></p></div>'
+                f'<p><a href="{link.history(experiment, run.label)}">history.npz</a></p></div>'
             )
         parts.append("</div>")
     return page("optimizer-animations", "\n".join(parts))
 
 
 def write_index(
-    results: Path, histories: dict[str, list[Path]], sensitivity: Collection[str] = ()
+    path: str | Path, histories: dict[str, list[Path]], sensitivity: Collection[str] = ()
 ) -> dict[str, list[RunSummary]]:
-    """Write `results`/index.html from each experiment's animated histories.
+    """Write the gallery to `path` from each experiment's animated histories.
 
     The page links the figures by name: it depends on the histories and the
     config only, so redrawing a figure leaves it untouched.
@@ -82,16 +88,19 @@ def write_index(
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(results / "index.html", index_page(experiments, sensitivity))
+    write_text(path, index_page(experiments, sensitivity))
     return experiments
 
 
 def main(smk: Any) -> None:
     log = log_to(smk.log[0])
-    histories: dict[str, list[Path]] = {}
-    for path in map(Path, smk.input.histories):
-        histories.setdefault(path.parent.parent.name, []).append(path)
-    experiments = write_index(Path(smk.output.index).parent, histories, smk.params.sensitivity)
+    # The inputs are each experiment's animated histories, in the params' order.
+    paths = iter(smk.input.histories)
+    histories = {
+        experiment: [Path(next(paths)) for _ in labels]
+        for experiment, labels in smk.params.animated.items()
+    }
+    experiments = write_index(smk.output.index, histories, smk.params.sensitivity)
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 
 

@@ -142,11 +142,13 @@ def write_text(path: str | Path, text: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
 
 
-def write_captions(folder: Path, experiment: str, runs: Sequence[RunSummary], total: int) -> None:
-    """The experiment's caption and each animated run's, under `folder`."""
-    write_text(folder / "caption.rst", experiment_caption(experiment, runs, total))
-    for run in runs:
-        write_text(folder / run.label / "caption.rst", run_caption(run))
+def write_captions(
+    experiment: str, runs: Sequence[RunSummary], total: int, paths: Sequence[str | Path]
+) -> None:
+    """The experiment's caption to `paths[0]`, each animated run's to the rest."""
+    write_text(paths[0], experiment_caption(experiment, runs, total))
+    for run, path in zip(runs, paths[1:], strict=True):
+        write_text(path, run_caption(run))
 
 
 def write_animation_page(gif: str | Path, path: str | Path, run: RunSummary) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
-from aggregate import Band, SensitivityPoint, is_sweep, sensitivity, setting_bands
+from aggregate import Band, Curve, RunTable, SensitivityPoint, sensitivity, setting_bands
 from common import History, atomic_output, load_history, log_to
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
@@ -212,37 +212,36 @@ def finite_or_nan(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
-def loss_label(history: History) -> str:
-    diverged_at = history.first_non_finite_epoch()
-    if diverged_at is None:
-        return history.title
-    return f"{history.title} (diverged at epoch {diverged_at})"
+def loss_label(curve: Curve) -> str:
+    if curve.diverged_at is None:
+        return curve.title
+    return f"{curve.title} (diverged at epoch {curve.diverged_at})"
 
 
 def plot_losses(
-    histories: Sequence[History],
+    curves: Sequence[Curve],
     path: str | Path,
     log_scale: bool = False,
 ) -> None:
-    """The page's loss figures: loss against epoch, one line per history.
+    """The page's loss figures: loss against epoch, one line per run.
 
     A single run gets a legend only to say that it diverged; several runs
     get the page's legend in the lower left.
     """
     use_page_style()
     figure, axes = plt.subplots()
-    for history in histories:
-        axes.plot(history.epoch, finite_or_nan(history.loss), label=loss_label(history))
+    for curve in curves:
+        axes.plot(curve.epoch, finite_or_nan(curve.loss), label=loss_label(curve))
     axes.set_xlabel("Epoch")
     axes.set_ylabel("Loss")
-    diverged = any(h.first_non_finite_epoch() is not None for h in histories)
+    diverged = any(curve.diverged_at is not None for curve in curves)
     if log_scale:
         axes.set_yscale("log")
     elif diverged:
         # The last finite losses of a diverging run reach ~1e38; keep the
         # others readable by capping the axis at twice the largest start.
-        axes.set_ylim(0, 2 * max(float(h.loss[0]) for h in histories))
-    if len(histories) > 1 or diverged:
+        axes.set_ylim(0, 2 * max(float(curve.loss[0]) for curve in curves))
+    if len(curves) > 1 or diverged:
         axes.legend(loc="lower left", fontsize="small" if diverged else None)
     figure.tight_layout()
     save_figure(figure, path)
@@ -252,8 +251,8 @@ def plot_losses(
 def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
     """Per setting, the median loss across seeds and its 10-90 % band.
 
-    One panel per optimizer entry, its settings coloured by learning rate, so
-    that a sweep of dozens of settings stays readable.
+    One panel per optimizer entry, its settings coloured in the order of
+    their grid values, so that a sweep of dozens of settings stays readable.
     """
     use_page_style()
     families = list(dict.fromkeys(band.family for band in bands))
@@ -268,7 +267,9 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
     starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
     for axes, family in zip(panels.flat, families, strict=False):
-        members = sorted((b for b in bands if b.family == family), key=lambda b: b.learning_rate)
+        members = sorted(
+            (b for b in bands if b.family == family), key=lambda b: tuple(b.values.values())
+        )
         colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(members)))
         for band, colour in zip(members, colours, strict=True):
             suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
@@ -277,7 +278,7 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
                 band.median,
                 color=colour,
                 linewidth=1.2,
-                label=f"lr {band.learning_rate:.3g}{suffix}",
+                label=f"{band.values_text or band.label}{suffix}",
             )
             if band.runs > 1:
                 axes.fill_between(
@@ -303,12 +304,17 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     plt.close(figure)
 
 
-def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path) -> None:
-    """Final loss (median and band across seeds) against learning rate, log-log."""
+def plot_sensitivity(
+    lines: dict[str, list[SensitivityPoint]], path: str | Path, argument: str = "learning_rate"
+) -> None:
+    """Final loss (median and band across seeds) against a grid argument.
+
+    Logarithmic axes where the values span a decade or more (learning rates).
+    """
     use_page_style()
     figure, axes = plt.subplots(figsize=(6.0, 4.0))
     for name, points in lines.items():
-        rates = np.array([p.learning_rate for p in points])
+        rates = np.array([p.value for p in points])
         median = np.array([p.median for p in points])
         low = np.array([p.low for p in points])
         high = np.array([p.high for p in points])
@@ -317,10 +323,11 @@ def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path)
         suffix = f" ({diverged}/{runs} diverged)" if diverged else ""
         (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
         axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-    axes.set_xscale("log")
-    # From the rates themselves: points without a finite loss set no limits.
-    all_rates = [p.learning_rate for points in lines.values() for p in points]
-    axes.set_xlim(min(all_rates) / 1.5, max(all_rates) * 1.5)
+    # From the values themselves: points without a finite loss set no limits.
+    values = [p.value for points in lines.values() for p in points]
+    if min(values) > 0 and max(values) >= 10 * min(values):
+        axes.set_xscale("log")
+        axes.set_xlim(min(values) / 1.5, max(values) * 1.5)
     finals = np.array([p.median for points in lines.values() for p in points])
     if (np.isfinite(finals) & (finals > 0)).any():
         axes.set_yscale("log")
@@ -328,7 +335,7 @@ def plot_sensitivity(lines: dict[str, list[SensitivityPoint]], path: str | Path)
         axes.text(
             0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
         )
-    axes.set_xlabel("Learning rate")
+    axes.set_xlabel(argument.replace("_", " ").capitalize())
     axes.set_ylabel("Final loss (median, 10-90 %)")
     axes.legend(fontsize="small", loc="best")
     figure.tight_layout()
@@ -348,20 +355,19 @@ def main_frames(smk: Any) -> None:
 
 def main_losses(smk: Any) -> None:
     log = log_to(smk.log[0])
-    histories = [load_history(path) for path in smk.input.histories]
-    by_label = {history.label: history for history in histories}
-    for label, path in zip(smk.params.animated, smk.output.run_plots, strict=True):
-        plot_losses([by_label[label]], path, smk.params.log_scale)
-    if is_sweep(histories):
-        plot_loss_bands(setting_bands(histories), smk.output.experiment_plot, smk.params.log_scale)
+    table = RunTable.load(smk.input.run_table)
+    for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
+        plot_losses([curve], path, smk.params.log_scale)
+    if table.is_sweep():
+        plot_loss_bands(setting_bands(table), smk.output.experiment_plot, smk.params.log_scale)
     else:
-        plot_losses(histories, smk.output.experiment_plot, smk.params.log_scale)
+        plot_losses(table.curves(), smk.output.experiment_plot, smk.params.log_scale)
     for path in smk.output.sensitivity:
-        plot_sensitivity(sensitivity(histories), path)
-    log.info("plotted the losses of %d runs", len(histories))
+        argument = smk.params.sensitivity
+        plot_sensitivity(sensitivity(table, argument), path, argument)
+    log.info("plotted the losses of %d runs", len(table.rows))
 
 
 if "snakemake" in globals():
     smk = snakemake  # noqa: F821 (injected by Snakemake's script: directive)
-    # Snakemake's named lists test values with `in`, not names: keys() is needed.
-    (main_frames if "frames" in smk.output.keys() else main_losses)(smk)  # noqa: SIM118
+    {"frames": main_frames, "losses": main_losses}[smk.params.figure](smk)

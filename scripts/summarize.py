@@ -1,10 +1,9 @@
-"""An experiment's tables and captions: summary.csv (one row per run) and the
-report captions of its figures, all from the histories alone."""
+"""An experiment's run table, summary.csv (one row per run) and the report
+captions of its figures: the one job that reads all of its histories."""
 
-from pathlib import Path
 from typing import Any
 
-from aggregate import write_summary
+from aggregate import RunTable, write_summary
 from common import load_history, log_to
 from pages import RunSummary, write_captions
 
@@ -12,10 +11,12 @@ from pages import RunSummary, write_captions
 def main(smk: Any) -> None:
     log = log_to(smk.log[0])
     histories = [load_history(path) for path in smk.input.histories]
-    write_summary(histories, smk.output.summary)
+    table = RunTable.from_histories(histories)
+    table.save(smk.output.run_table)
+    write_summary(table, smk.output.summary)
     by_label = {history.label: history for history in histories}
     animated = [RunSummary.of(by_label[label]) for label in smk.params.animated]
-    write_captions(Path(smk.output.summary).parent, smk.params.experiment, animated, len(histories))
+    write_captions(smk.params.experiment, animated, len(histories), smk.output.captions)
     log.info("summarized %d runs in %s", len(histories), smk.output.summary)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from common import grid_name
 from keras_optimizers import load_optimizer_table
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
@@ -104,6 +105,11 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
         return (
             f"'{where}' = {value!r} must be a relative path inside 'publish.dir'"
             " (no '..', no leading '/')"
+        )
+    if error.validator == "pattern" and list(error.absolute_path) == ["results_dir"]:
+        return (
+            f"'{where}' = {value!r} must be a relative folder path without '..' (letters,"
+            " digits and '_', '.', '/', '+', '-', not starting with '.' or '/')"
         )
     if error.validator == "pattern":
         return (
@@ -298,9 +304,6 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     return runs_by_experiment
 
 
-GRID_ABBREVIATIONS = {"learning_rate": "lr"}
-
-
 def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:
     """The experiment's seeds: a list, or {count, start}; [None] without seeds."""
     seeds = settings.get("seeds")
@@ -311,9 +314,14 @@ def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:
     return list(seeds)
 
 
-def grid_name(argument: str, value: Any) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value).lower()
-    return f"{GRID_ABBREVIATIONS.get(argument, argument)}{text}"
+def sensitivity_argument(settings: dict[str, Any]) -> str | None:
+    """The grid argument a sensitivity plot puts on its x axis: the experiment's
+    first grid argument whose values are all numbers (None: no plot)."""
+    for entry in settings["optimizers"]:
+        for argument, values in (entry.get("grid", {}) if isinstance(entry, dict) else {}).items():
+            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                return argument
+    return None
 
 
 def expand_entry(

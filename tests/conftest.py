@@ -126,8 +126,8 @@ def slurm_controller_for_the_session():
 def pytest_collection_modifyitems(config, items):
     """Run the cluster tests last.
 
-    Once the test cluster is stopped, every `snakemake` start waits ~10 s:
-    the SLURM plugin asks `scontrol` for the cluster's settings at import
-    time, and scontrol retries an unreachable controller.
+    On a machine without SLURM they install its client; should they stop
+    their cluster before other tests ran, every later `snakemake` start
+    would wait ~10 s (see slurm_controller_for_the_session).
     """
     items.sort(key=lambda item: item.get_closest_marker("cluster") is not None)

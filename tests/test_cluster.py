@@ -13,11 +13,13 @@ import pytest
 
 from conftest import (
     CLUSTER_SCRIPTS,
+    REPO,
     cluster_running,
     copy_workflow,
     run_snakemake,
     small_config,
 )
+from test_module import make_host
 from test_workflow import digests
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
@@ -105,3 +107,23 @@ def test_a_rule_failing_on_slurm_fails_the_run_and_shows_its_log(slurm, tmp_path
     assert "momentum" in output and "must be a float between [0, 1]" in output
     assert not (workdir / "results/losses/sgd/history.npz").exists()
     assert (workdir / "results/outputs/sgd/history.npz").exists()  # keep-going
+
+
+def test_imported_workflow_runs_through_slurm_with_its_quick_rules_local(slurm, tmp_path):
+    # A host repository imports the workflow as a module, its rules renamed
+    # oa_*: `localrule: True` follows the renaming, a `localrules:` list would not.
+    local = copy_workflow(tmp_path / "local", small_config())
+    run_snakemake(local, "--cores", "2")
+    host = make_host(tmp_path / "module")
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 1))
+    result = run_snakemake(host, "--profile", str(REPO / "profiles" / "slurm"))
+    submitted = submitted_rules(result.stdout + result.stderr)
+    assert sorted(submitted.values()) == sorted(f"oa_{rule}" for rule in QUEUED_RULES), (
+        result.stdout
+    )
+    states = {job_id: state for job_id, _, state in sacct_jobs(since)}
+    for job_id, rule in submitted.items():
+        assert states.get(job_id) == "COMPLETED", (
+            f"{rule} (SLURM job {job_id}): {states.get(job_id)}"
+        )
+    assert digests(host / "figures") == digests(local)

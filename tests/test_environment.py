@@ -20,3 +20,12 @@ def test_environment_yml_installs_exactly_the_requirements():
 def test_requirements_are_exact_pins():
     for line in requirement_lines((REPO / "requirements.txt").read_text()):
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line), line
+
+
+def test_the_figure_steps_environment_pins_a_subset_without_tensorflow():
+    requirements = set(requirement_lines((REPO / "requirements.txt").read_text()))
+    environment = yaml.safe_load((REPO / "workflow/envs/figures.yaml").read_text())
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert set(pip_section) <= requirements
+    assert not any(line.startswith(("tensorflow", "keras")) for line in pip_section)
+    assert "python=3.11" in environment["dependencies"]

@@ -24,9 +24,10 @@ def write_run(results: Path, experiment: str, label: str, loss_end: float) -> Pa
     history = History(
         epoch=np.arange(epochs + 1),
         loss=np.linspace(1.0, loss_end, epochs + 1).astype(np.float32),
-        pred=np.zeros((epochs + 1, 1, 3), np.float32),
-        kernel=np.zeros((epochs + 1, 1, 3), np.float32),
-        bias=None,
+        arrays={
+            "pred": np.zeros((epochs + 1, 1, 3), np.float32),
+            "kernel": np.zeros((epochs + 1, 1, 3), np.float32),
+        },
         meta={
             "experiment": experiment,
             "label": label,
@@ -50,9 +51,12 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     histories = {
         "exp": [write_run(results, "exp", "adam", 0.25), write_run(results, "exp", "fast", 0.5)]
     }
-    gallery.write_index(results, histories)
+    gallery.write_index(results / "index.html", histories)
     runs = [RunSummary.of(load_history(path)) for path in histories["exp"]]
-    pages.write_captions(results / "exp", "exp", runs, len(runs))
+    captions = [results / "exp/caption.rst"] + [
+        results / "exp" / r.label / "caption.rst" for r in runs
+    ]
+    pages.write_captions("exp", runs, len(runs), captions)
     for run in runs:
         folder = results / "exp" / run.label
         pages.write_animation_page(folder / "animation.gif", folder / "animation.html", run)

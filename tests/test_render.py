@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 import render
+from aggregate import Curve, RunTable
 from common import History
 
 YLIM = (-1.1, 1.1)
@@ -17,9 +18,7 @@ def make_history(pred: np.ndarray, loss: np.ndarray | None = None, label="sgd", 
     return History(
         epoch=np.arange(epochs + 1),
         loss=loss if loss is not None else np.linspace(1.0, 0.1, epochs + 1),
-        pred=pred.astype(np.float32),
-        kernel=pred[:, :1, :].astype(np.float32),
-        bias=None,
+        arrays={"pred": pred.astype(np.float32), "kernel": pred[:, :1, :].astype(np.float32)},
         meta={"label": label, "optimizer": {"class_name": "SGD"}, "data": {"y": y}},
     )
 
@@ -97,6 +96,7 @@ def test_loss_plot_skips_non_finite_points_and_labels_divergence(tmp_path):
     good = make_history(np.zeros((5, 1, 3)), label="adam")
     good.meta["optimizer"]["class_name"] = "Adam"
     bad = make_history(np.zeros((5, 1, 3)), loss=np.array([1.0, 2.0, 1e30, np.inf, np.nan]))
+    good, bad = Curve.of(good), Curve.of(bad)
     assert render.loss_label(bad) == "SGD (diverged at epoch 3)"
     assert render.loss_label(good) == "Adam"
     np.testing.assert_array_equal(np.isnan(render.finite_or_nan(bad.loss)), [0, 0, 0, 1, 1])
@@ -128,8 +128,10 @@ def sweep_history(label, rate, loss, seed):
 def test_sweep_plots_survive_runs_that_all_diverge(tmp_path):
     from aggregate import sensitivity, setting_bands
 
-    diverged = [sweep_history(f"sgd-lr3-s{s}", 3.0, [1.0, 1e30, np.inf], s) for s in (0, 1)]
-    render.plot_sensitivity(sensitivity(diverged), tmp_path / "sensitivity.png")
+    diverged = RunTable.from_histories(
+        [sweep_history(f"sgd-lr3-s{s}", 3.0, [1.0, 1e30, np.inf], s) for s in (0, 1)]
+    )
+    render.plot_sensitivity(sensitivity(diverged, "learning_rate"), tmp_path / "sensitivity.png")
     render.plot_loss_bands(setting_bands(diverged), tmp_path / "loss.png", log_scale=True)
     assert pixels(tmp_path / "sensitivity.png").shape == (400, 600, 3)
     assert pixels(tmp_path / "loss.png").shape == (300, 400, 3)
@@ -145,7 +147,8 @@ def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):
     ]
     adam = sweep_history("adam-lr0.1-s0", 0.1, [1.0, 0.5, 0.2, 0.1, 0.05], 0)
     adam.meta["family"] = "adam"
-    render.plot_loss_bands(setting_bands([*runs, adam]), tmp_path / "bands.png", log_scale=False)
+    table = RunTable.from_histories([*runs, adam])
+    render.plot_loss_bands(setting_bands(table), tmp_path / "bands.png", log_scale=False)
     assert pixels(tmp_path / "bands.png").shape == (300, 800, 3)  # two panels of 4 x 3 inches
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from aggregate import epochs_to_fraction, sensitivity, setting_bands, summary_row
+from aggregate import RunTable, epochs_to_fraction, sensitivity, setting_bands, summary_row
 from common import History
 from conftest import REPO, copy_workflow, default_config, run_snakemake
 from test_workflow import digests
@@ -130,9 +130,7 @@ def history(label, setting, family, rate, loss, seed=0):
     return History(
         epoch=np.arange(n),
         loss=loss,
-        pred=np.zeros((n, 1, 3), np.float32),
-        kernel=np.zeros((n, 1, 3), np.float32),
-        bias=None,
+        arrays={"pred": np.zeros((n, 1, 3), np.float32), "kernel": np.zeros((n, 1, 3), np.float32)},
         meta={
             "label": label,
             "setting": setting,
@@ -152,21 +150,26 @@ def test_bands_sensitivity_and_summary_across_seeds():
         history("a-lr0.1-s2", "a-lr0.1", "a", 0.1, [4.0, 2.0, 0.009], seed=2),
         history("a-lr1-s0", "a-lr1", "a", 1.0, [1.0, 1e30, np.inf]),
     ]
-    bands = {band.label: band for band in setting_bands(runs)}
+    table = RunTable.from_histories(runs)
+    assert table.grid_arguments == ["learning_rate"]
+    assert table.column("learning_rate") == [0.1, 0.1, 0.1, 1.0]
+    assert table.column("seed") == [0, 1, 2, 0]
+    bands = {band.label: band for band in setting_bands(table)}
     np.testing.assert_allclose(bands["a-lr0.1"].median, [2.0, 1.0, 0.004], rtol=1e-6)
     np.testing.assert_allclose(bands["a-lr0.1"].low, [1.2, 0.6, 0.0016], rtol=1e-5)
     assert bands["a-lr0.1"].runs == 3 and bands["a-lr1"].diverged == 1
     assert np.isnan(bands["a-lr1"].median[2])
-    (line,) = sensitivity(runs).values()
-    assert [p.learning_rate for p in line] == [pytest.approx(0.1), 1.0]
+    (line,) = sensitivity(table, "learning_rate").values()
+    assert [p.value for p in line] == [pytest.approx(0.1), 1.0]
     assert line[0].median == pytest.approx(0.004) and line[1].diverged == 1
     assert np.isnan(line[1].median)
     assert epochs_to_fraction(np.array([2.0, 1.0, 0.03, 0.01])) == 3
     assert epochs_to_fraction(np.array([2.0, 1.0])) is None
-    row = summary_row(runs[1])
+    row = summary_row(table.rows[1])
     assert row["run"] == "a-lr0.1-s1" and row["seed"] == 1 and row["epochs_to_1pct"] == 2
     assert (
-        summary_row(runs[3])["epochs_to_1pct"] == "" and summary_row(runs[3])["diverged"] == "yes"
+        summary_row(table.rows[3])["epochs_to_1pct"] == ""
+        and summary_row(table.rows[3])["diverged"] == "yes"
     )
 
 

@@ -10,6 +10,7 @@ import train
 from common import History, load_history, save_history
 from conftest import default_config
 from keras_optimizers import load_optimizer_table
+from problems import DenseProblem
 
 PAGE_KERNEL = [[-0.5095548, -0.7187625, 0.08668923]]
 ONE_SAMPLE = {"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}
@@ -37,17 +38,17 @@ def fit_reference(optimizer, arguments, data, kernel, bias, epochs):
     return np.array(losses, np.float32), np.array(preds), np.array(kernels)
 
 
+def dense(init, data, use_bias):
+    return DenseProblem.from_spec({"init": init, "data": data, "use_bias": use_bias})
+
+
 def compiled(optimizer, arguments, data, kernel, bias, epochs):
-    y = np.asarray(data["y"], np.float32)
-    model = train.build_model(y.shape[1], bias is not None)
-    model.set_weights([kernel] + ([bias] if bias is not None else []))
-    return train.train_run(
-        model,
-        train.make_optimizer(optimizer, arguments, "run"),
-        np.asarray(data["x"], np.float32),
-        y,
-        epochs,
-    )
+    """One run through the pipeline's compiled loop; arrays as in a history file."""
+    init = {"kernel": kernel.tolist(), **({"bias": bias.tolist()} if bias is not None else {})}
+    problem = dense(init, data, bias is not None)
+    optimizer = train.make_optimizer(optimizer, arguments, "run")
+    result = train.train_run(problem, optimizer, problem.pinned_start(), epochs)
+    return {"loss": result["loss"], **problem.history_arrays(result["params"], result["outputs"])}
 
 
 # Keras 3.15's fit starts ScheduleFreeAdamW's momentum at zero instead of at the
@@ -99,10 +100,8 @@ def test_page_numbers_sgd_with_bias_over_100_epochs():
     (history,) = train.train_experiment(
         "losses",
         [{"label": "sgd", "optimizer": "SGD", "arguments": {}}],
-        epochs=100,
-        use_bias=True,
-        init=config["init"],
-        data=config["data"],
+        100,
+        dense(config["init"], config["data"], use_bias=True),
     )
     # Keras logs the loss before each epoch's update: epochs 1-3 and 98-100.
     assert [round(float(v), 4) for v in history.loss[[0, 1, 2]]] == [1.0738, 1.0453, 1.0176]
@@ -115,10 +114,8 @@ def test_page_numbers_sgd_without_bias_after_500_epochs():
     (history,) = train.train_experiment(
         "outputs",
         [{"label": "sgd", "optimizer": "SGD", "arguments": {}}],
-        epochs=500,
-        use_bias=False,
-        init=config["init"],
-        data=config["data"],
+        500,
+        dense(config["init"], config["data"], use_bias=False),
     )
     page_before = np.array([[-0.5095548, -0.7187625, 0.08668923]], np.float32)
     page_after = np.array([[-0.0179761, 0.9393657, 0.00305823]], np.float32)
@@ -133,11 +130,11 @@ def test_page_numbers_sgd_without_bias_after_500_epochs():
 def test_seeded_initial_weights_are_deterministic_and_recorded():
     runs = [{"label": "sgd", "optimizer": "SGD", "arguments": {}}]
     data = default_config()["data"]
-    first = train.train_experiment("e", runs, 2, True, {"seed": 7}, data)[0]
+    first = train.train_experiment("e", runs, 2, dense({"seed": 7}, data, True))[0]
     keras.utils.set_random_seed(123)  # whatever ran before must not matter
     keras.layers.Dense(5).build((None, 2))
-    second = train.train_experiment("e", runs, 2, True, {"seed": 7}, data)[0]
-    other = train.train_experiment("e", runs, 2, True, {"seed": 8}, data)[0]
+    second = train.train_experiment("e", runs, 2, dense({"seed": 7}, data, True))[0]
+    other = train.train_experiment("e", runs, 2, dense({"seed": 8}, data, True))[0]
     np.testing.assert_array_equal(first.kernel, second.kernel)
     assert not np.array_equal(first.kernel[0], other.kernel[0])
     assert first.meta["init"]["seed"] == 7
@@ -150,7 +147,9 @@ def test_seeded_initial_weights_are_deterministic_and_recorded():
 def test_history_file_layout_and_meta(tmp_path):
     config = default_config()
     runs = [{"label": "adam-fast", "optimizer": "Adam", "arguments": {"learning_rate": 0.1}}]
-    (history,) = train.train_experiment("losses", runs, 3, True, config["init"], config["data"])
+    (history,) = train.train_experiment(
+        "losses", runs, 3, dense(config["init"], config["data"], True)
+    )
     path = tmp_path / "history.npz"
     save_history(path, history)
     with np.load(path, allow_pickle=False) as npz:
@@ -176,7 +175,9 @@ def test_saving_twice_gives_identical_bytes(tmp_path):
     config = default_config()
     runs = [{"label": "sgd", "optimizer": "SGD", "arguments": {}}]
     for name in ("a.npz", "b.npz"):
-        (history,) = train.train_experiment("e", runs, 5, False, config["init"], config["data"])
+        (history,) = train.train_experiment(
+            "e", runs, 5, dense(config["init"], config["data"], False)
+        )
         save_history(tmp_path / name, history)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
@@ -184,7 +185,7 @@ def test_saving_twice_gives_identical_bytes(tmp_path):
 def test_diverging_run_keeps_non_finite_values():
     config = default_config()
     runs = [{"label": "sgd-lr10", "optimizer": "SGD", "arguments": {"learning_rate": 10.0}}]
-    (history,) = train.train_experiment("e", runs, 200, True, config["init"], config["data"])
+    (history,) = train.train_experiment("e", runs, 200, dense(config["init"], config["data"], True))
     assert isinstance(history, History)
     assert not np.isfinite(history.loss[-1])
     diverged = history.first_non_finite_epoch()
@@ -220,8 +221,8 @@ def test_stacked_runs_equal_separate_runs_bit_for_bit(optimizer, data):
         for lr in (0.001, 0.05, 0.3)
         for seed in (0, 1)
     ]
-    stacked = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=True)
-    separate = train.train_experiment("e", runs, 25, True, {"seed": 0}, data, stack=False)
+    stacked = train.train_experiment("e", runs, 25, dense({"seed": 0}, data, True), stack=True)
+    separate = train.train_experiment("e", runs, 25, dense({"seed": 0}, data, True), stack=False)
     for a, b in zip(stacked, separate, strict=True):
         for key in ("loss", "pred", "kernel", "bias"):
             np.testing.assert_array_equal(
@@ -235,7 +236,7 @@ def test_pipeline_training_equals_fit():
     config = default_config()
     for optimizer in ("SGD", "Adam", "RMSprop"):
         runs = [{"label": "run", "optimizer": optimizer, "arguments": {"learning_rate": 0.05}}]
-        (history,) = train.train_experiment("e", runs, 4, True, config["init"], ONE_SAMPLE)
+        (history,) = train.train_experiment("e", runs, 4, dense(config["init"], ONE_SAMPLE, True))
         kernel = np.asarray(config["init"]["kernel"], np.float32)
         losses, preds, kernels = fit_reference(
             optimizer, {"learning_rate": 0.05}, ONE_SAMPLE, kernel, np.zeros(3, np.float32), 4
@@ -249,13 +250,26 @@ def test_seeded_weights_equal_a_dense_layer_built_after_seeding():
     for seed in (0, 7):
         keras.utils.set_random_seed(seed)
         built = train.build_model(3, True).get_weights()
-        kernel, bias = train.seeded_weights(seed, 3, True)
+        problem = dense({"seed": seed}, ONE_SAMPLE, use_bias=True)
+        kernel, bias = train.seeded_values(seed, problem.variables)
         np.testing.assert_array_equal(kernel, built[0])
         np.testing.assert_array_equal(bias, built[1])
 
 
 def test_runs_with_their_own_seed_start_from_different_weights():
     runs = [{"label": f"s{s}", "optimizer": "SGD", "arguments": {}, "seed": s} for s in (0, 1)]
-    first, second = train.train_experiment("e", runs, 2, False, {"seed": 9}, ONE_SAMPLE)
+    first, second = train.train_experiment("e", runs, 2, dense({"seed": 9}, ONE_SAMPLE, False))
     assert not np.array_equal(first.kernel[0], second.kernel[0])
     assert first.meta["init"]["seed"] == 0 and second.meta["init"]["seed"] == 1
+
+
+def test_history_params_are_the_weights_and_the_numpy_loss_follows_them():
+    config = default_config()
+    problem = dense(config["init"], config["data"], True)
+    runs = [{"label": "adam", "optimizer": "Adam", "arguments": {"learning_rate": 0.05}}]
+    (history,) = train.train_experiment("e", runs, 30, problem)
+    assert history.params.shape == (31, problem.parameter_count)
+    np.testing.assert_array_equal(history.params[:, :3], history.kernel[:, 0, :])
+    np.testing.assert_array_equal(history.params[:, 3:], history.bias)
+    # The contour's loss (NumPy, float64) at the recorded weights is the training loss.
+    np.testing.assert_allclose(problem.loss_numpy(history.params), history.loss, rtol=1e-6)

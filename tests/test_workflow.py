@@ -12,39 +12,35 @@ import pytest
 import yaml
 
 from conftest import REPO, copy_workflow, finished_small_run, run_snakemake, small_config
+from layout import Layout
 from workflow_config import frame_epochs
 
 pytestmark = pytest.mark.e2e
 
 
 def expected_outputs(config: dict) -> list[str]:
-    paths = ["results/index.html"]
+    layout = Layout("results")
+    paths = [layout.index()]
     for experiment, settings in config["experiments"].items():
         paths += [
-            f"results/{experiment}/{name}"
-            for name in (
-                "loss.png",
-                "summary.csv",
-                "comparison.gif",
-                "comparison.html",
-                "caption.rst",
-            )
+            layout.loss_plot(experiment),
+            layout.summary(experiment),
+            layout.run_table(experiment),
+            layout.comparison(experiment),
+            layout.comparison_page(experiment),
+            layout.caption(experiment),
         ]
         for entry in settings["optimizers"]:
             label = entry.lower() if isinstance(entry, str) else entry["label"]
-            run = f"results/{experiment}/{label}"
             paths += [
-                f"{run}/{name}"
-                for name in (
-                    "history.npz",
-                    "loss.png",
-                    "animation.gif",
-                    "animation.html",
-                    "caption.rst",
-                )
+                layout.history(experiment, label),
+                layout.run_loss_plot(experiment, label),
+                layout.animation(experiment, label),
+                layout.animation_page(experiment, label),
+                layout.run_caption(experiment, label),
             ]
             paths += [
-                f"{run}/frames/pred{e:03d}.png"
+                layout.frame(experiment, label, e)
                 for e in frame_epochs(settings["epochs"], config["frames"]["every"])
             ]
     return paths

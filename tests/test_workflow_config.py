@@ -49,6 +49,11 @@ def outputs(config):
 
 
 BAD_CONFIGS = [
+    (
+        "results folder outside the working directory",
+        lambda c: c.update(results_dir="../elsewhere"),
+        ["'results_dir' = '../elsewhere' must be a relative folder path without '..'"],
+    ),
     ("unknown top-level key", lambda c: c.update(frame={}), ["'frame'", "Did you mean 'frames'?"]),
     (
         "unknown nested key",

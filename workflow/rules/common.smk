@@ -1,13 +1,11 @@
 from snakemake.utils import validate
 
-from common import remove_partial_outputs
-
 try:
     RUNS = check_config(config)
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None
-validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
+validate(config, str(WORKFLOW_DIR / "workflow/schemas/config.schema.yaml"))
 
 # The runs that get frames, GIFs and their own loss plot, and the runs of each
 # training job.
@@ -16,16 +14,31 @@ TRAINING_CHUNKS = {e: training_chunks(config, e, runs) for e, runs in RUNS.items
 # At most this many runs' frames per rendering job, so that a sweep's
 # animations spread over the cores; the default config's three fit in one.
 RUNS_PER_RENDER_JOB = 8
-RESULTS = "results"
+RESULTS = config["results_dir"]
+LAYOUT = Layout(RESULTS)
 LOGS = "logs"
 # Shared modules are inputs of the rules that import them, so that editing one
 # reruns exactly those rules.
 COMMON_MODULE = str(SCRIPTS / "common.py")
 AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
 PAGES_MODULE = str(SCRIPTS / "pages.py")
-# With --software-deployment-method conda, every job gets the pinned stack.
-CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
+PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
+LAYOUT_MODULE = str(SCRIPTS / "layout.py")
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
+
+
+def on_disk(path):
+    """`path` where Snakemake reads and writes it: after a host workflow's
+    module `prefix:`, which Snakemake applies to inputs, outputs and logs only
+    (not to paths that Python code here opens)."""
+    return workflow.modifier.path_modifier.replace_prefix(path)
+
+
+# Temporary files of jobs killed in an earlier run (see scripts/common.py): at
+# parse time rather than in `onstart`, which a host workflow never runs for a
+# module. Only files whose writer on this machine is gone; not inside a job.
+if workflow.exec_mode.name == "DEFAULT":
+    remove_partial_outputs(on_disk(RESULTS))
 
 
 wildcard_constraints:
@@ -54,47 +67,25 @@ def render_chunks(experiment):
     ]
 
 
-def has_learning_rate_grid(experiment):
-    return any(
-        isinstance(entry, dict) and "learning_rate" in entry.get("grid", {})
-        for entry in config["experiments"][experiment]["optimizers"]
-    )
+def experiment_sensitivity(experiment):
+    """The grid argument of the experiment's sensitivity plot, or None."""
+    return sensitivity_argument(config["experiments"][experiment])
 
 
 def experiment_plots(experiment):
     """Aggregate figures and tables of an experiment, made from all its runs."""
-    plots = [f"{RESULTS}/{experiment}/loss.png", f"{RESULTS}/{experiment}/summary.csv"]
-    if has_learning_rate_grid(experiment):
-        plots.append(f"{RESULTS}/{experiment}/sensitivity.png")
+    plots = [
+        LAYOUT.loss_plot(experiment),
+        LAYOUT.summary(experiment),
+        LAYOUT.run_table(experiment),
+    ]
+    if experiment_sensitivity(experiment):
+        plots.append(LAYOUT.sensitivity(experiment))
     return plots
 
 
-def history_path(experiment, label):
-    return f"{RESULTS}/{experiment}/{label}/history.npz"
-
-
-def animation_path(experiment, label):
-    return f"{RESULTS}/{experiment}/{label}/animation.gif"
-
-
-def animation_page(experiment, label):
-    return f"{RESULTS}/{experiment}/{label}/animation.html"
-
-
-def comparison_path(experiment):
-    return f"{RESULTS}/{experiment}/comparison.gif"
-
-
-def comparison_page(experiment):
-    return f"{RESULTS}/{experiment}/comparison.html"
-
-
-def run_caption_file(experiment, label):
-    return f"{RESULTS}/{experiment}/{label}/caption.rst"
-
-
-def experiment_caption_file(experiment):
-    return f"{RESULTS}/{experiment}/caption.rst"
+def histories(experiment, labels):
+    return [LAYOUT.history(experiment, label) for label in labels]
 
 
 def experiment_frame_epochs(experiment):
@@ -104,7 +95,7 @@ def experiment_frame_epochs(experiment):
 
 def frame_paths(experiment, label):
     return [
-        f"{RESULTS}/{experiment}/{label}/frames/pred{epoch:03d}.png"
+        LAYOUT.frame(experiment, label, epoch)
         for epoch in experiment_frame_epochs(experiment)
     ]
 
@@ -115,12 +106,12 @@ def all_figures():
     outputs = []
     for experiment in RUNS:
         outputs += experiment_plots(experiment)
-        outputs.append(comparison_path(experiment))
-        outputs += [history_path(experiment, label) for label in labels(experiment)]
+        outputs.append(LAYOUT.comparison(experiment))
+        outputs += histories(experiment, labels(experiment))
         for label in animated_labels(experiment):
             outputs += [
-                f"{RESULTS}/{experiment}/{label}/loss.png",
-                animation_path(experiment, label),
+                LAYOUT.run_loss_plot(experiment, label),
+                LAYOUT.animation(experiment, label),
             ]
             outputs += frame_paths(experiment, label)
     return outputs
@@ -129,25 +120,37 @@ def all_figures():
 def experiment_pages(experiment):
     """The report's GIF pages and the captions of an experiment's figures."""
     return [
-        comparison_page(experiment),
-        experiment_caption_file(experiment),
-        *[animation_page(experiment, label) for label in animated_labels(experiment)],
-        *[run_caption_file(experiment, label) for label in animated_labels(experiment)],
+        LAYOUT.comparison_page(experiment),
+        LAYOUT.caption(experiment),
+        *[
+            LAYOUT.animation_page(experiment, label)
+            for label in animated_labels(experiment)
+        ],
+        *[
+            LAYOUT.run_caption(experiment, label)
+            for label in animated_labels(experiment)
+        ],
     ]
 
 
 def all_outputs():
     pages = [path for experiment in RUNS for path in experiment_pages(experiment)]
-    return all_figures() + pages + [f"{RESULTS}/index.html"]
+    return all_figures() + pages + [LAYOUT.index()]
+
+
+def caption_path(path):
+    """A caption written as a result, for `report()`: absolute (a relative one
+    would be read from this rules file's folder), where the job writes it."""
+    return str(Path(on_disk(path)).resolve())
 
 
 def run_caption(experiment, label):
     # Written by the summarize rule; read only by `snakemake --report`.
-    return str(Path(run_caption_file(experiment, label)).resolve())
+    return caption_path(LAYOUT.run_caption(experiment, label))
 
 
 def experiment_caption(experiment):
-    return str(Path(experiment_caption_file(experiment)).resolve())
+    return caption_path(LAYOUT.caption(experiment))
 
 
 def published_files():

@@ -13,7 +13,7 @@ for experiment in RUNS:
             name:
                 job_name(f"render_frames_{experiment}", index, len(chunks))
             input:
-                histories=[history_path(experiment, label) for label in chunk],
+                histories=histories(experiment, chunk),
                 common=COMMON_MODULE,
                 aggregate=AGGREGATE_MODULE,
             output:
@@ -26,12 +26,13 @@ for experiment in RUNS:
             # start them before the summaries and loss plots.
             priority: 1
             conda:
-                CONDA_ENV
+                "../envs/figures.yaml"
             threads: 1
             resources:
                 mem_mb=500,
                 runtime=5,
             params:
+                figure="frames",
                 frame_epochs=experiment_frame_epochs(experiment),
                 ylim=config["frames"]["ylim"],
             script:
@@ -54,14 +55,14 @@ for experiment in RUNS:
                     for label in gif_labels
                     for path in frame_paths(experiment, label)
                 ],
-                histories=[history_path(experiment, label) for label in gif_labels],
+                histories=histories(experiment, gif_labels),
                 common=COMMON_MODULE,
                 pages=PAGES_MODULE,
             output:
-                gifs=[animation_path(experiment, label) for label in chunk],
+                gifs=[LAYOUT.animation(experiment, label) for label in chunk],
                 pages=[
                     report(
-                        animation_page(experiment, label),
+                        LAYOUT.animation_page(experiment, label),
                         caption=run_caption(experiment, label),
                         category=experiment,
                         subcategory=label,
@@ -69,11 +70,11 @@ for experiment in RUNS:
                     )
                     for label in chunk
                 ],
-                comparison=[comparison_path(experiment)] if with_comparison else [],
+                comparison=[LAYOUT.comparison(experiment)] if with_comparison else [],
                 comparison_page=(
                     [
                         report(
-                            comparison_page(experiment),
+                            LAYOUT.comparison_page(experiment),
                             caption=experiment_caption(experiment),
                             category=experiment,
                             subcategory="all optimizers",
@@ -88,7 +89,7 @@ for experiment in RUNS:
             priority: 1
             localrule: True
             conda:
-                CONDA_ENV
+                "../envs/figures.yaml"
             threads: 1
             resources:
                 mem_mb=500,
@@ -106,13 +107,13 @@ for experiment in RUNS:
         name:
             f"plot_losses_{experiment}"
         input:
-            histories=[history_path(experiment, label) for label in labels(experiment)],
+            run_table=LAYOUT.run_table(experiment),
             common=COMMON_MODULE,
             aggregate=AGGREGATE_MODULE,
         output:
             run_plots=[
                 report(
-                    f"{RESULTS}/{experiment}/{label}/loss.png",
+                    LAYOUT.run_loss_plot(experiment, label),
                     caption=run_caption(experiment, label),
                     category=experiment,
                     subcategory=label,
@@ -121,54 +122,60 @@ for experiment in RUNS:
                 for label in animated_labels(experiment)
             ],
             experiment_plot=report(
-                f"{RESULTS}/{experiment}/loss.png",
+                LAYOUT.loss_plot(experiment),
                 caption=experiment_caption(experiment),
                 category=experiment,
                 subcategory="all optimizers",
                 labels={"figure": "loss curves"},
             ),
-            sensitivity=[
-                report(
-                    path,
-                    caption=experiment_caption(experiment),
-                    category=experiment,
-                    subcategory="all optimizers",
-                    labels={"figure": "final loss against learning rate"},
-                )
-                for path in experiment_plots(experiment)
-                if path.endswith("sensitivity.png")
-            ],
+            sensitivity=(
+                [
+                    report(
+                        LAYOUT.sensitivity(experiment),
+                        caption=experiment_caption(experiment),
+                        category=experiment,
+                        subcategory="all optimizers",
+                        labels={"figure": "final loss against a grid argument"},
+                    )
+                ]
+                if experiment_sensitivity(experiment)
+                else []
+            ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
         # ~0.5 s of work: cheaper on the submitting node than through the queue.
         localrule: True
         conda:
-            CONDA_ENV
+            "../envs/figures.yaml"
         threads: 1
         resources:
             mem_mb=1000,
             runtime=10,
         params:
+            figure="losses",
             log_scale=config["plots"]["log_scale"],
             animated=animated_labels(experiment),
+            sensitivity=experiment_sensitivity(experiment),
         script:
             "../../scripts/render.py"
 
-    # The experiment's table and report captions, from the histories alone.
+    # The experiment's run table, summary and report captions: the only job
+    # that reads all of its histories.
     rule:
         name:
             f"summarize_{experiment}"
         input:
-            histories=[history_path(experiment, label) for label in labels(experiment)],
+            histories=histories(experiment, labels(experiment)),
             common=COMMON_MODULE,
             aggregate=AGGREGATE_MODULE,
             pages=PAGES_MODULE,
         output:
-            summary=f"{RESULTS}/{experiment}/summary.csv",
+            summary=LAYOUT.summary(experiment),
+            run_table=LAYOUT.run_table(experiment),
             captions=[
-                experiment_caption_file(experiment),
+                LAYOUT.caption(experiment),
                 *[
-                    run_caption_file(experiment, label)
+                    LAYOUT.run_caption(experiment, label)
                     for label in animated_labels(experiment)
                 ],
             ],
@@ -176,7 +183,7 @@ for experiment in RUNS:
             f"{LOGS}/{experiment}/summarize.log",
         localrule: True
         conda:
-            CONDA_ENV
+            "../envs/figures.yaml"
         threads: 1
         resources:
             mem_mb=1000,

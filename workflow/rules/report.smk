@@ -6,12 +6,6 @@
 report: "../report/workflow.rst"
 
 
-# Quick, file-system-only jobs: not worth a cluster submission.
-localrules:
-    gallery,
-    publish,
-
-
 # The only job that reads every experiment: a change to one experiment
 # rewrites that experiment's files and this page, nothing else. The page
 # links the figures by name, so it needs only the histories: it is written
@@ -19,24 +13,28 @@ localrules:
 rule gallery:
     input:
         histories=[
-            history_path(experiment, label)
+            path
             for experiment in RUNS
-            for label in animated_labels(experiment)
+            for path in histories(experiment, animated_labels(experiment))
         ],
         common=COMMON_MODULE,
         pages=PAGES_MODULE,
+        layout=LAYOUT_MODULE,
     output:
-        index=f"{RESULTS}/index.html",
+        index=LAYOUT.index(),
     log:
         f"{LOGS}/gallery.log",
+    # Quick, file-system-only jobs: not worth a cluster submission.
+    localrule: True
     conda:
-        CONDA_ENV
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     params:
-        sensitivity=[e for e in RUNS if has_learning_rate_grid(e)],
+        animated={experiment: animated_labels(experiment) for experiment in RUNS},
+        sensitivity=[e for e in RUNS if experiment_sensitivity(e)],
     script:
         "../../scripts/gallery.py"
 
@@ -50,8 +48,9 @@ rule publish:
         common=COMMON_MODULE,
     log:
         f"{LOGS}/publish.log",
+    localrule: True
     conda:
-        CONDA_ENV
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=200,

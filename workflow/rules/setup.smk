@@ -3,10 +3,18 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+# This repository's folder, from this file's place: inside a host workflow that
+# imports this one as a `module`, `workflow.basedir` is the host's folder.
+WORKFLOW_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[
+    1
+]
 # scripts/ holds the plain-Python modules shared by the rules and the tests.
-SCRIPTS = Path(workflow.basedir) / "scripts"
+SCRIPTS = WORKFLOW_DIR / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
+from common import remove_partial_outputs
+from layout import Layout
+from problems import problem_spec
 from workflow_config import (
     ConfigError,
     animated_runs,
@@ -14,13 +22,18 @@ from workflow_config import (
     check_publish,
     check_yaml_syntax,
     frame_epochs,
+    sensitivity_argument,
     training_chunks,
 )
 
 DEFAULT_CONFIG = "config/config.yaml"
+# Imported by a host workflow (`module`): the host passes the config and owns
+# the default target.
+IMPORTED = workflow.modifier.namespace is not None
 
-try:
-    # Before `configfile:`, whose message for a broken file names no place.
-    check_yaml_syntax(DEFAULT_CONFIG)
-except ConfigError as error:
-    raise WorkflowError(str(error)) from None
+if not workflow.modifier.skip_configfile:
+    try:
+        # Before `configfile:`, whose message for a broken file names no place.
+        check_yaml_syntax(DEFAULT_CONFIG)
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None

@@ -11,16 +11,18 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                 job_name(f"train_{experiment}", index, len(chunks))
             input:
                 common=COMMON_MODULE,
+                problems=PROBLEMS_MODULE,
                 optimizer_table=[
                     str(SCRIPTS / "keras_optimizers.py"),
                     str(SCRIPTS / "keras_optimizers.json"),
                 ],
             output:
-                histories=[history_path(experiment, run.label) for run in chunk],
+                histories=histories(experiment, [run.label for run in chunk]),
             log:
                 f"{LOGS}/{experiment}/{job_name('train', index, len(chunks))}.log",
+            # The pinned stack; the figure rules need a smaller one.
             conda:
-                CONDA_ENV
+                "../../environment.yml"
             threads: 1
             resources:
                 mem_mb=1500,
@@ -28,9 +30,7 @@ for experiment, chunks in TRAINING_CHUNKS.items():
             params:
                 experiment=experiment,
                 epochs=config["experiments"][experiment]["epochs"],
-                use_bias=config["experiments"][experiment]["use_bias"],
+                problem=problem_spec(config, experiment),
                 runs=[run.to_params() for run in chunk],
-                init=config["init"],
-                data=config["data"],
             script:
                 "../../scripts/train.py"

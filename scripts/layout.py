@@ -1,0 +1,74 @@
+"""Where every result lives: one map from (experiment, run, figure) to a path.
+
+The rules, the gallery, the report captions and the tests all ask this class,
+so a figure's place is written down once. Paths are plain relative strings,
+as Snakemake wants them (a host workflow's `prefix:` moves them all).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths under `root` (empty: relative to the results folder itself, for links)."""
+
+    root: str = "results"
+
+    def _join(self, *parts: str) -> str:
+        return "/".join(part for part in (self.root, *parts) if part)
+
+    def relative(self) -> "Layout":
+        """The same layout relative to the results folder (for links between results)."""
+        return Layout("")
+
+    # An experiment's aggregate results.
+    def experiment(self, experiment: str) -> str:
+        return self._join(experiment)
+
+    def loss_plot(self, experiment: str) -> str:
+        return self._join(experiment, "loss.png")
+
+    def summary(self, experiment: str) -> str:
+        return self._join(experiment, "summary.csv")
+
+    def run_table(self, experiment: str) -> str:
+        """Every run's settings and loss curve (aggregate.RunTable)."""
+        return self._join(experiment, "runs.npz")
+
+    def sensitivity(self, experiment: str) -> str:
+        return self._join(experiment, "sensitivity.png")
+
+    def comparison(self, experiment: str) -> str:
+        return self._join(experiment, "comparison.gif")
+
+    def comparison_page(self, experiment: str) -> str:
+        return self._join(experiment, "comparison.html")
+
+    def caption(self, experiment: str) -> str:
+        return self._join(experiment, "caption.rst")
+
+    # A run's results.
+    def run(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label)
+
+    def history(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label, "history.npz")
+
+    def frame(self, experiment: str, label: str, epoch: int) -> str:
+        return self._join(experiment, label, "frames", f"pred{epoch:03d}.png")
+
+    def animation(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label, "animation.gif")
+
+    def animation_page(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label, "animation.html")
+
+    def run_loss_plot(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label, "loss.png")
+
+    def run_caption(self, experiment: str, label: str) -> str:
+        return self._join(experiment, label, "caption.rst")
+
+    # The whole workflow's.
+    def index(self) -> str:
+        return self._join("index.html")

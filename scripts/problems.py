@@ -1,0 +1,224 @@
+"""What is trained: a problem's parameters, its start, its loss and its history.
+
+The training strategies in train.py take a problem, not a Keras model, so that
+every kind of experiment trains through one code path. A problem says
+
+- which variables it has (name, shape, the Keras initializer a seed draws);
+- its pinned start, if the config pins one;
+- its loss and outputs for one run (TensorFlow, with the variables as Keras
+  holds them, so that per-variable optimizers such as Lamb see the same
+  tensors as in `fit`), for R stacked runs of flat parameters (TensorFlow,
+  (R, P)), and in NumPy for any array of flat parameters (contours);
+- which arrays its history file keeps, and what its `meta` records.
+
+The page's Dense model is `DenseProblem`. This module imports neither
+TensorFlow nor matplotlib at import time: the Snakefile and the figure scripts
+use it too. The TensorFlow passes import it when they are called, inside a job
+that trains.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    name: str
+    shape: tuple[int, ...]
+    initializer: str  # the Keras initializer a seed draws, e.g. "glorot_uniform"
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
+class Problem:
+    """The interface of what is trained; see the module's docstring."""
+
+    kind: ClassVar[str]
+    variables: tuple[VariableSpec, ...]
+    seed: int | None = None  # draws the start when nothing pins it
+    # The outputs recorded per epoch are stored under this key (None: none).
+    outputs_key: ClassVar[str | None] = None
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(spec.size for spec in self.variables)
+
+    def pinned_start(self) -> list[np.ndarray] | None:
+        """The configured start, one array per variable, or None (seeds draw it)."""
+        raise NotImplementedError
+
+    def flatten(self, values: Sequence[np.ndarray], leading: int = 0) -> np.ndarray:
+        """Per-variable arrays with `leading` batch axes -> (..., P)."""
+        return np.concatenate(
+            [
+                np.reshape(value, (*np.shape(value)[:leading], spec.size))
+                for spec, value in zip(self.variables, values, strict=True)
+            ],
+            axis=-1,
+        )
+
+    def unflatten(self, params: Any, reshape: Any = np.reshape) -> list[Any]:
+        """(..., P) -> one array per variable with the same leading axes.
+
+        Works on NumPy arrays and on TensorFlow tensors (pass `tf.reshape`).
+        """
+        leading = tuple(params.shape[:-1])
+        values, offset = [], 0
+        for spec in self.variables:
+            values.append(
+                reshape(params[..., offset : offset + spec.size], (*leading, *spec.shape))
+            )
+            offset += spec.size
+        return values
+
+    def stackable(self) -> bool:
+        """Whether R runs stacked in one (R, P) variable give each run's own numbers."""
+        return True
+
+    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
+        """(outputs or None, loss) of one run, in TensorFlow."""
+        raise NotImplementedError
+
+    def forward_stacked(self, params: Any) -> tuple[Any, Any]:
+        """(outputs with a leading run axis or None, loss (R,)) of R runs' (R, P) params."""
+        raise NotImplementedError
+
+    def loss_numpy(self, params: np.ndarray) -> np.ndarray:
+        """The loss at every point of `params` (..., P), in NumPy."""
+        raise NotImplementedError
+
+    def history_arrays(
+        self, params: np.ndarray, outputs: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """The named per-epoch arrays a history file keeps, from (E+1, P) params."""
+        raise NotImplementedError
+
+    def meta(self, start: Sequence[np.ndarray], seed: int | None) -> dict[str, Any]:
+        """What a run's `meta` records about the problem and its start."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class DenseProblem(Problem):
+    """The page's model: `Dense(units)` on inputs `x`, mean squared error against `y`."""
+
+    kind: ClassVar[str] = "dense"
+    outputs_key: ClassVar[str | None] = "pred"
+
+    x: np.ndarray  # (n_samples, 1)
+    y: np.ndarray  # (n_samples, units)
+    use_bias: bool
+    kernel: np.ndarray | None = None  # pinned start (1, units), or None
+    bias: np.ndarray | None = None  # pinned start (units,)
+    seed: int | None = None  # draws the start of runs without a seed of their own
+
+    # With more samples, a stacked run's sums over the samples may associate
+    # differently from a separate run's and differ in the last bit; so that a
+    # history never depends on how runs were grouped into jobs, those train
+    # run after run.
+    MAX_STACKED_SAMPLES: ClassVar[int] = 2
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> "DenseProblem":
+        """From the plain data a rule passes: `data`, `init` and `use_bias`."""
+        x = np.asarray(spec["data"]["x"], np.float32)
+        y = np.asarray(spec["data"]["y"], np.float32)
+        init, units = spec["init"], y.shape[1]
+        kernel = bias = None
+        if "kernel" in init:
+            kernel = np.asarray(init["kernel"], np.float32)
+            if spec["use_bias"]:
+                bias = np.asarray(init.get("bias", [0.0] * units), np.float32)
+        return cls(x, y, bool(spec["use_bias"]), kernel, bias, init.get("seed"))
+
+    @property
+    def units(self) -> int:
+        return int(self.y.shape[1])
+
+    @property
+    def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
+        kernel = VariableSpec("kernel", (1, self.units), "glorot_uniform")
+        return (
+            (kernel, VariableSpec("bias", (self.units,), "zeros")) if self.use_bias else (kernel,)
+        )
+
+    def pinned_start(self) -> list[np.ndarray] | None:
+        if self.kernel is None:
+            return None
+        return [self.kernel] + ([self.bias] if self.use_bias else [])
+
+    def stackable(self) -> bool:
+        return len(self.x) <= self.MAX_STACKED_SAMPLES
+
+    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
+        # What `Dense.call` and `model.compile(loss="mse")` compute, op for op,
+        # so that the numbers equal Keras `fit`'s (tests/test_train.py).
+        import keras
+
+        pred = keras.ops.matmul(self.x, values[0])
+        if self.use_bias:
+            pred = keras.ops.add(pred, values[1])
+        return pred, keras.losses.MeanSquaredError()(self.y, pred)
+
+    def forward_stacked(self, params: Any) -> tuple[Any, Any]:
+        import tensorflow as tf
+
+        runs = params.shape[0]
+        values = self.unflatten(params, tf.reshape)
+        x = tf.constant(np.broadcast_to(self.x, (runs, *self.x.shape)))
+        pred = tf.matmul(x, values[0])
+        if self.use_bias:
+            pred = pred + values[1][:, None, :]
+        # Keras's MSE: mean over the units, then the sum over the samples / n.
+        per_sample = tf.reduce_mean(tf.square(tf.constant(self.y) - pred), axis=-1)
+        return pred, tf.reduce_sum(per_sample, axis=-1) / float(len(self.x))
+
+    def loss_numpy(self, params: np.ndarray) -> np.ndarray:
+        values = self.unflatten(np.asarray(params, np.float64))
+        pred = self.x.astype(np.float64) @ values[0]
+        if self.use_bias:
+            pred = pred + values[1][..., None, :]
+        return np.mean(np.square(self.y - pred), axis=(-2, -1))
+
+    def history_arrays(
+        self, params: np.ndarray, outputs: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        values = self.unflatten(params)
+        arrays = {"pred": outputs, "kernel": values[0]}
+        if self.use_bias:
+            arrays["bias"] = values[1]
+        return arrays
+
+    def meta(self, start: Sequence[np.ndarray], seed: int | None) -> dict[str, Any]:
+        return {
+            "use_bias": self.use_bias,
+            "init": {
+                **({"seed": seed} if seed is not None else {}),
+                "kernel": np.asarray(start[0]).tolist(),
+                **({"bias": np.asarray(start[1]).tolist()} if self.use_bias else {}),
+            },
+            "data": {"x": self.x.tolist(), "y": self.y.tolist()},
+        }
+
+
+PROBLEM_KINDS: dict[str, type[Problem]] = {DenseProblem.kind: DenseProblem}
+
+
+def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    """The plain data (for a rule's params) that defines an experiment's problem."""
+    settings = config["experiments"][experiment]
+    return {
+        "kind": DenseProblem.kind,
+        "data": config["data"],
+        "init": config["init"],
+        "use_bias": settings["use_bias"],
+    }
+
+
+def build_problem(spec: dict[str, Any]) -> Problem:
+    return PROBLEM_KINDS[spec["kind"]].from_spec(spec)  # type: ignore[attr-defined]

@@ -1,0 +1,92 @@
+"""Issue 10: another repository imports this workflow with Snakemake's `module`."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_workflow, finished_small_run, run_snakemake, small_config
+from test_workflow import digests
+
+pytestmark = pytest.mark.e2e
+
+# A documentation repository's Snakefile: its own default target and rule,
+# this workflow's rules renamed with a prefix, its results under figures/.
+HOST_SNAKEFILE = """\
+configfile: "figures.yaml"
+
+
+module optimizer_animations:
+    snakefile:
+        {snakefile!r}
+    config:
+        config["optimizer_animations"]
+    prefix:
+        "figures"
+
+
+use rule * from optimizer_animations as oa_*
+
+
+rule all:
+    default_target: True
+    input:
+        rules.oa_all.input,
+        "page.txt",
+
+
+rule page:
+    output:
+        "page.txt",
+    localrule: True
+    shell:
+        "echo the host page > {{output}}"
+"""
+
+
+def make_host(root: Path) -> Path:
+    """A host repository next to a checkout of this workflow."""
+    checkout = copy_workflow(root / "optimizer-animations")
+    host = root / "docs-repo"
+    host.mkdir()
+    (host / "Snakefile").write_text(HOST_SNAKEFILE.format(snakefile=str(checkout / "Snakefile")))
+    (host / "figures.yaml").write_text(yaml.safe_dump({"optimizer_animations": small_config()}))
+    return host
+
+
+@pytest.fixture(scope="module")
+def direct(tmp_path_factory):
+    return finished_small_run(tmp_path_factory, "direct")
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    host = make_host(tmp_path_factory.mktemp("module"))
+    run_snakemake(host, "--cores", "4")
+    return host
+
+
+def test_imported_workflow_writes_a_direct_runs_results_under_the_prefix(host, direct):
+    assert (host / "page.txt").exists()
+    assert not (host / "results").exists()  # everything went under the prefix
+    assert digests(host / "figures") == digests(direct)
+
+
+def test_imported_workflow_leaves_nothing_to_do_and_keeps_the_hosts_default_target(host):
+    result = run_snakemake(host, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+    listing = run_snakemake(host, "--list-rules").stdout.split()
+    assert "oa_train_outputs" in listing and "oa_all" in listing and "page" in listing
+
+
+def test_a_killed_jobs_temporary_file_is_removed_on_the_rerun(host, direct):
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    stray = host / "figures/results/outputs/sgd" / f".loss.png.partial-{ended.pid}.png"
+    stray.write_bytes(b"half a figure")
+    assert os.path.exists(stray)
+    run_snakemake(host, "--cores", "2")
+    assert not stray.exists()
+    assert digests(host / "figures") == digests(direct)
