@@ -1,6 +1,6 @@
-# The gallery comes from the histories and the finished figures; each
-# experiment's GIF pages and report captions come from its own jobs
-# (render.smk), so that `snakemake --report` shows final losses.
+# The gallery comes from the histories; each experiment's GIF pages and
+# report captions come from its own jobs (render.smk), so that
+# `snakemake --report` shows final losses.
 
 
 report: "../report/workflow.rst"
