@@ -102,8 +102,8 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
 
 
 # The per-epoch arrays of a history that hold parameters, in their flat order
-# (`History.params`): the page's model's weights.
-PARAMETER_KEYS = ("kernel", "bias")
+# (`History.params`): the page's model's weights, a landscape's position.
+PARAMETER_KEYS = ("kernel", "bias", "position")
 # Written after `meta`, as files written before problems existed have them,
 # so that a history file's bytes do not change.
 KEYS_AFTER_META = ("bias",)

@@ -11,17 +11,21 @@ every kind of experiment trains through one code path. A problem says
   (R, P)), and in NumPy for any array of flat parameters (contours);
 - which arrays its history file keeps, and what its `meta` records.
 
-The page's Dense model is `DenseProblem`. This module imports neither
+The page's Dense model is `DenseProblem`; a point descending a 2-D function
+(a loss landscape) is `FunctionProblem`. This module imports neither
 TensorFlow nor matplotlib at import time: the Snakefile and the figure scripts
 use it too. The TensorFlow passes import it when they are called, inside a job
 that trains.
 """
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
+
+from functions import BUILT_IN, Landscape, evaluate, parse_formula
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,96 @@ class DenseProblem(Problem):
         }
 
 
-PROBLEM_KINDS: dict[str, type[Problem]] = {DenseProblem.kind: DenseProblem}
+@dataclass(frozen=True, eq=False)
+class FunctionProblem(Problem):
+    """A point in the plane descending a 2-D function (a loss landscape).
+
+    The parameters are one 2-vector, `position`, at a fixed start (seeds do
+    not apply). Its history keeps `position` (E+1, 2).
+    """
+
+    kind: ClassVar[str] = "function"
+    outputs_key: ClassVar[str | None] = None
+
+    landscape: Landscape
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> "FunctionProblem":
+        """From `function` (a built-in's name, or {formula, domain, start, minima})
+        and the optional overrides `start` and `domain`."""
+        function = spec["function"]
+        if isinstance(function, str):
+            landscape = BUILT_IN[function]
+        else:
+            landscape = Landscape(
+                "formula",
+                function["formula"],
+                tuple(map(tuple, function["domain"])),
+                tuple(function["start"]),
+                tuple(map(tuple, function.get("minima", []))),
+            )
+        overrides = {key: spec[key] for key in ("start", "domain") if spec.get(key) is not None}
+        if "start" in overrides:
+            overrides["start"] = tuple(overrides["start"])
+        if "domain" in overrides:
+            overrides["domain"] = tuple(map(tuple, overrides["domain"]))
+        return cls(replace(landscape, **overrides))
+
+    @property
+    def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
+        return (VariableSpec("position", (2,), "zeros"),)
+
+    @functools.cached_property
+    def tree(self) -> Any:
+        return parse_formula(self.landscape.formula)
+
+    def pinned_start(self) -> list[np.ndarray] | None:
+        return [np.asarray(self.landscape.start, np.float32)]
+
+    def stackable(self) -> bool:
+        # sin, exp, pow... of a 2-vector and of a stack of them may take
+        # TensorFlow's scalar and its vectorised kernels, which can round
+        # differently: landscape runs train one after another.
+        return False
+
+    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
+        import tensorflow as tf
+
+        position = values[0]
+        return None, evaluate(self.tree, position[0], position[1], tf.math)
+
+    def forward_stacked(self, params: Any) -> tuple[Any, Any]:
+        import tensorflow as tf
+
+        return None, evaluate(self.tree, params[:, 0], params[:, 1], tf.math)
+
+    def loss_numpy(self, params: np.ndarray) -> np.ndarray:
+        params = np.asarray(params, np.float64)
+        with np.errstate(all="ignore"):
+            return evaluate(self.tree, params[..., 0], params[..., 1], np)
+
+    def history_arrays(
+        self, params: np.ndarray, outputs: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        return {"position": params}
+
+    def meta(self, start: Sequence[np.ndarray], seed: int | None) -> dict[str, Any]:
+        landscape = self.landscape
+        return {
+            "function": {
+                "name": landscape.name,
+                "formula": landscape.formula,
+                "domain": [list(axis) for axis in landscape.domain],
+                "start": np.asarray(start[0]).tolist(),
+                "minima": [list(minimum) for minimum in landscape.minima],
+            }
+        }
+
+
+PROBLEM_KINDS: dict[str, type[Problem]] = {
+    DenseProblem.kind: DenseProblem,
+    FunctionProblem.kind: FunctionProblem,
+}
 
 
 def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:

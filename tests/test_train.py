@@ -273,3 +273,51 @@ def test_history_params_are_the_weights_and_the_numpy_loss_follows_them():
     np.testing.assert_array_equal(history.params[:, 3:], history.bias)
     # The contour's loss (NumPy, float64) at the recorded weights is the training loss.
     np.testing.assert_allclose(problem.loss_numpy(history.params), history.loss, rtol=1e-6)
+
+
+def by_hand(problem, optimizer, arguments, steps):
+    """A Keras optimizer stepping a `keras.Variable` through `apply_gradients`, one
+    traced step at a time: the reference for a landscape run."""
+    import tensorflow as tf
+
+    position = keras.Variable(problem.pinned_start()[0], name="position")
+    keras_optimizer = train.make_optimizer(optimizer, arguments, "by-hand")
+    keras_optimizer.build([position])
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            _, loss = problem.forward([position])
+        gradients = tape.gradient(loss, [position])
+        keras_optimizer.apply_gradients(zip(gradients, [position], strict=True))
+        return loss
+
+    losses = [step().numpy() for _ in range(steps)]
+    return np.array(losses, np.float32), position.numpy()
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop", "Nadam"])
+def test_a_landscape_run_equals_its_optimizer_stepping_a_variable_by_hand(optimizer):
+    from problems import FunctionProblem
+
+    problem = FunctionProblem.from_spec({"function": "rosenbrock"})
+    arguments = {"learning_rate": 0.001}
+    runs = [{"label": "run", "optimizer": optimizer, "arguments": arguments}]
+    (history,) = train.train_experiment("rosenbrock", runs, 50, problem)
+    losses, final = by_hand(problem, optimizer, arguments, 50)
+    np.testing.assert_array_equal(history.loss[:-1], losses)
+    np.testing.assert_array_equal(history.arrays["position"][-1], final)
+    assert history.params.shape == (51, 2) and history.pred is None
+    assert history.meta["function"]["name"] == "rosenbrock"
+
+
+def test_a_run_on_the_saddle_finishes_and_leaves_the_domain():
+    from problems import FunctionProblem
+
+    problem = FunctionProblem.from_spec({"function": "saddle"})
+    runs = [{"label": "sgd", "optimizer": "SGD", "arguments": {"learning_rate": 0.05}}]
+    (history,) = train.train_experiment("saddle", runs, 300, problem)
+    (low, high) = problem.landscape.domain[1]
+    outside = np.flatnonzero(~((low <= history.params[:, 1]) & (history.params[:, 1] <= high)))
+    assert outside.size and 0 < outside[0] < 300  # it left, and the run went on
+    assert len(history.loss) == 301

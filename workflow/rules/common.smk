@@ -23,6 +23,7 @@ COMMON_MODULE = str(SCRIPTS / "common.py")
 AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
 PAGES_MODULE = str(SCRIPTS / "pages.py")
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
+FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
 

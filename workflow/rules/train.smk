@@ -11,7 +11,7 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                 job_name(f"train_{experiment}", index, len(chunks))
             input:
                 common=COMMON_MODULE,
-                problems=PROBLEMS_MODULE,
+                problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
                 optimizer_table=[
                     str(SCRIPTS / "keras_optimizers.py"),
                     str(SCRIPTS / "keras_optimizers.json"),

@@ -1,0 +1,173 @@
+"""Two-variable loss landscapes: the classic test functions and formulas from a config.
+
+A formula is parsed into Python's syntax tree and checked against a whitelist
+(variables `x` and `y`, numbers, `+ - * / **`, unary minus, parentheses, the
+functions in `FUNCTIONS` and the constant `pi`), then evaluated by walking
+that tree with NumPy's or TensorFlow's functions. Nothing from a config is
+ever passed to `eval` or `sympify`, which run arbitrary code.
+"""
+
+import ast
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MAX_FORMULA_LENGTH = 500
+VARIABLES = ("x", "y")
+CONSTANTS = {"pi": math.pi}
+FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh")
+OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+ALLOWED = (
+    "variables x and y, numbers, + - * / **, unary minus, parentheses,"
+    f" {', '.join(FUNCTIONS)} and pi"
+)
+
+
+class FormulaError(ValueError):
+    """A formula outside the whitelist; the message names the offending part."""
+
+
+def parse_formula(formula: str) -> ast.Expression:
+    """The checked syntax tree of `formula`, or FormulaError saying what is not allowed."""
+    if not isinstance(formula, str):
+        raise FormulaError(f"a formula must be a string, got {formula!r}")
+    if len(formula) > MAX_FORMULA_LENGTH:
+        raise FormulaError(
+            f"the formula has {len(formula)} characters, more than {MAX_FORMULA_LENGTH}"
+        )
+    try:
+        tree = ast.parse(formula.strip(), mode="eval")
+    except SyntaxError as error:
+        raise FormulaError(f"{formula!r} is not a formula: {error.msg}") from None
+    for node in ast.walk(tree):
+        _check_node(node, formula)
+    return tree
+
+
+def _part(node: ast.AST, formula: str) -> str:
+    return ast.get_source_segment(formula.strip(), node) or ast.unparse(node)
+
+
+def _check_node(node: ast.AST, formula: str) -> None:
+    if isinstance(node, (ast.Expression, ast.Load, *OPERATORS, *UNARY)):
+        return
+    if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
+        return
+    if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise FormulaError(f"`{_part(node, formula)}` is not a number; allowed: {ALLOWED}")
+        return
+    if isinstance(node, ast.Name):
+        if node.id in VARIABLES or node.id in CONSTANTS or node.id in FUNCTIONS:
+            return
+        raise FormulaError(f"unknown name {node.id!r}; allowed: {ALLOWED}")
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            raise FormulaError(
+                f"`{_part(node.func, formula)}` is not a function one may call; allowed: {ALLOWED}"
+            )
+        if len(node.args) != 1 or node.keywords:
+            raise FormulaError(f"`{_part(node, formula)}`: {name} takes exactly one argument")
+        return
+    raise FormulaError(
+        f"`{_part(node, formula)}` ({type(node).__name__}) is not allowed in a formula;"
+        f" allowed: {ALLOWED}"
+    )
+
+
+def evaluate(tree: ast.Expression, x: Any, y: Any, math_module: Any) -> Any:
+    """The checked formula at (x, y), with `math_module`'s functions (numpy, tf.math)."""
+    variables = {"x": x, "y": y, **CONSTANTS}
+
+    def value(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return value(node.body)
+        if isinstance(node, ast.BinOp):
+            return OPERATORS[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return UNARY[type(node.op)](value(node.operand))
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return variables[node.id]
+        if isinstance(node, ast.Call):
+            return getattr(math_module, node.func.id)(value(node.args[0]))
+        raise FormulaError(f"unchecked node {type(node).__name__}")  # parse_formula refuses it
+
+    return value(tree)
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A named 2-D test function: its formula, plot domain, usual start and minima."""
+
+    name: str
+    formula: str
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+
+
+def quadratic(condition: float = 10.0) -> Landscape:
+    """An ill-conditioned bowl: curvature 1 along x and `condition` along y."""
+    return Landscape(
+        "quadratic",
+        f"0.5 * (x**2 + {float(condition)!r} * y**2)",
+        ((-2.0, 2.0), (-2.0, 2.0)),
+        (-1.8, 1.2),
+        ((0.0, 0.0),),
+    )
+
+
+# The usual definitions (see ../shared/references.md), with starts public
+# visualizers use.
+BUILT_IN: dict[str, Landscape] = {
+    "rosenbrock": Landscape(
+        "rosenbrock",
+        "(1 - x)**2 + 100 * (y - x**2)**2",
+        ((-2.0, 2.0), (-1.0, 3.0)),
+        (-1.5, 2.0),
+        ((1.0, 1.0),),
+    ),
+    "beale": Landscape(
+        "beale",
+        "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+        ((-4.5, 4.5), (-4.5, 4.5)),
+        (1.0, 1.5),
+        ((3.0, 0.5),),
+    ),
+    "himmelblau": Landscape(
+        "himmelblau",
+        "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        (0.0, 0.0),
+        ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
+    ),
+    "rastrigin": Landscape(
+        "rastrigin",
+        "20 + x**2 - 10 * cos(2 * pi * x) + y**2 - 10 * cos(2 * pi * y)",
+        ((-5.12, 5.12), (-5.12, 5.12)),
+        (3.3, -2.7),
+        ((0.0, 0.0),),
+    ),
+    "saddle": Landscape("saddle", "x**2 - y**2", ((-2.0, 2.0), (-2.0, 2.0)), (-1.5, 0.01), ()),
+    "quadratic": quadratic(),
+}
+
+
+def nearest_minimum_distance(position: Sequence[float], minima: Sequence[Sequence[float]]) -> float:
+    """Euclidean distance from `position` to the nearest of `minima` (inf without minima)."""
+    if not minima:
+        return math.inf
+    return min(math.dist(position, minimum) for minimum in minima)
