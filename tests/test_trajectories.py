@@ -1,0 +1,88 @@
+"""Paths over a loss surface: levels, leaving the plot, frames that show the recorded points."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from problems import FunctionProblem
+from trajectories import Path2D, Surface, TrajectoryFigure, contour_levels
+
+
+def landscape(name: str) -> tuple[FunctionProblem, Surface]:
+    problem = FunctionProblem.from_spec({"function": name})
+    return problem, Surface.sample(problem.loss_numpy, problem.landscape.domain, points=60)
+
+
+def straight_paths(start, ends, steps=10) -> list[Path2D]:
+    t = np.linspace(0, 1, steps + 1)[:, None]
+    return [
+        Path2D(f"run{i}", np.asarray(start) + t * (np.asarray(end) - np.asarray(start)))
+        for i, end in enumerate(ends)
+    ]
+
+
+def test_rosenbrock_gets_log_levels_and_the_saddle_linear_ones():
+    _, rosenbrock = landscape("rosenbrock")
+    _, saddle = landscape("saddle")
+    levels, logarithmic = contour_levels(rosenbrock.loss)
+    assert logarithmic and np.all(np.diff(np.log(levels)) > 0)
+    levels, logarithmic = contour_levels(saddle.loss)
+    assert not logarithmic and levels[0] < 0 < levels[-1]
+
+
+def test_a_path_says_when_it_left_the_domain():
+    path = Path2D("sgd", np.array([[0.0, 0.0], [1.0, 1.9], [1.0, 2.5], [np.nan, np.nan]]))
+    assert path.left_at(((-2, 2), (-2, 2))) == 2
+    assert Path2D("in", np.zeros((3, 2))).left_at(((-2, 2), (-2, 2))) is None
+
+
+@pytest.fixture
+def figure():
+    problem, surface = landscape("rosenbrock")
+    paths = straight_paths(problem.landscape.start, [(1, 1), (0, 0), (-1, 1), (0.5, 2.5)])
+    figure = TrajectoryFigure(surface, paths, "rosenbrock", "a subtitle", problem.landscape.minima)
+    yield figure
+    figure.close()
+
+
+def test_frames_have_the_documented_size_and_move(figure):
+    first, last = figure.frame(0), figure.frame(10)
+    assert first.size == (500, 400) and first.mode == "RGB"
+    assert np.asarray(first).tobytes() != np.asarray(last).tobytes()
+
+
+def test_markers_sit_at_the_recorded_points(figure):
+    figure.frame(4)
+    for path, marker in zip(figure.paths, figure.markers, strict=True):
+        x, y = marker.get_data()
+        np.testing.assert_array_equal(np.column_stack([x, y]), path.points[4:5])
+        trail_x, _ = figure.trails[figure.paths.index(path)].get_data()
+        assert len(trail_x) == 5
+
+
+def test_frames_are_the_same_bytes_when_drawn_again():
+    problem, surface = landscape("himmelblau")
+    paths = straight_paths(problem.landscape.start, problem.landscape.minima)
+    encoded = []
+    for _ in range(2):
+        figure = TrajectoryFigure(surface, paths, "himmelblau", minima=problem.landscape.minima)
+        buffer = io.BytesIO()
+        figure.frame(7).save(buffer, format="png")
+        encoded.append(buffer.getvalue())
+        figure.close()
+    assert encoded[0] == encoded[1]
+
+
+def test_a_path_that_leaves_the_plot_is_named_on_the_frame(tmp_path):
+    _, surface = landscape("saddle")
+    paths = [Path2D("sgd", np.array([[-1.5, 0.01], [-1.0, 1.0], [-0.5, 3.0], [0.0, 9.0]]))]
+    figure = TrajectoryFigure(surface, paths, "saddle")
+    figure.frame(3)
+    assert figure.note.get_text() == "sgd left the plot at step 2"
+    figure.frame(1)
+    assert figure.note.get_text() == ""
+    figure.save_whole(tmp_path / "whole.png")
+    figure.close()
+    assert Image.open(tmp_path / "whole.png").size == (500, 400)
