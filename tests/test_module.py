@@ -90,3 +90,19 @@ def test_a_killed_jobs_temporary_file_is_removed_on_the_rerun(host, direct):
     run_snakemake(host, "--cores", "2")
     assert not stray.exists()
     assert digests(host / "figures") == digests(direct)
+
+
+def test_the_imported_workflow_does_not_take_over_the_hosts_default_target(tmp_path):
+    # A host whose first rule is its own page and that names no default target:
+    # a plain `snakemake` must build that page only, not every figure.
+    host = make_host(tmp_path)
+    snakefile = (host / "Snakefile").read_text()
+    own_rule = snakefile[snakefile.index("rule page:") :]
+    without_all = snakefile[: snakefile.index("rule all:")]
+    (host / "Snakefile").write_text(
+        without_all.replace("configfile:", own_rule + "\n\nconfigfile:", 1)
+    )
+    result = run_snakemake(host, "-n", "--quiet", "rules")
+    planned = {line.split()[0] for line in result.stdout.splitlines() if line.split()[1:2] == ["1"]}
+    planned.discard("total")
+    assert planned == {"page"}, result.stdout
