@@ -47,8 +47,8 @@ def unpack_rgb(packed: np.ndarray) -> np.ndarray:
     )
 
 
-def index_frames(frames: Sequence[Image.Image]) -> tuple[np.ndarray, list[Image.Image]]:
-    """One palette (n <= 256, 3) for all frames, and each frame as its indices.
+def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
+    """Each frame as indices into one palette (n <= 256) shared by all frames.
 
     The palette holds the frames' most frequent colours, exactly: rendered
     charts have few colours beyond anti-aliasing shades, so the white
@@ -80,7 +80,7 @@ def index_frames(frames: Sequence[Image.Image]) -> tuple[np.ndarray, list[Image.
         image = Image.fromarray(index_of_colour[frame], mode="P")
         image.putpalette(palette.ravel().tolist())
         indexed.append(image)
-    return palette, indexed
+    return indexed
 
 
 def write_gif(
@@ -94,7 +94,7 @@ def write_gif(
     """
     if not frames:
         raise ValueError("no frames to assemble")
-    _, indexed = index_frames(frames)
+    indexed = index_frames(frames)
     with atomic_output(path) as tmp:
         indexed[0].save(
             tmp,
