@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/trajectories.smk"
 
 
 # After the wall of job output, say where to look.

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from common import GRID_ABBREVIATIONS, History, atomic_output
+from functions import first_outside, nearest_minimum_distance
+from problems import FunctionProblem, problem_from_meta
 
 BAND = (10, 90)  # percentiles of the band drawn around the median
 
@@ -23,6 +25,36 @@ def epochs_to_fraction(loss: np.ndarray, fraction: float = 0.01) -> int | None:
     """The first epoch whose loss is at most `fraction` of the initial loss."""
     reached = np.flatnonzero(np.isfinite(loss) & (loss <= fraction * loss[0]))
     return int(reached[0]) if reached.size else None
+
+
+# A landscape run is "at the minimum" once f is within this of the minimum's value.
+MINIMUM_TOLERANCE = 1e-3
+
+
+def landscape_fields(history: History) -> dict[str, Any]:
+    """A landscape run's row fields (none for the page's model): the function,
+    where the run ended, its distance to the nearest known minimum, the first
+    step within MINIMUM_TOLERANCE of a minimum's value, and the first step
+    outside the plotted domain."""
+    if "function" not in history.meta:
+        return {}
+    problem = problem_from_meta(history.meta)
+    assert isinstance(problem, FunctionProblem)
+    landscape, final = problem.landscape, history.params[-1]
+    distance = nearest_minimum_distance(final, landscape.minima)
+    lowest = problem.minimum_value
+    reached = (
+        np.flatnonzero(np.isfinite(history.loss) & (history.loss - lowest <= MINIMUM_TOLERANCE))
+        if lowest is not None
+        else np.array([], int)
+    )
+    return {
+        "function": landscape.name,
+        "final_position": [float(v) for v in final],
+        "distance_to_minimum": distance if math.isfinite(distance) else None,
+        "steps_to_minimum": int(reached[0]) if reached.size else None,
+        "left_domain_at": first_outside(history.params, landscape.domain),
+    }
 
 
 @dataclass(frozen=True)
@@ -78,6 +110,7 @@ class RunTable:
                     "final_loss": float(history.loss[-1]),
                     "epochs_to_1pct": epochs_to_fraction(history.loss),
                     "diverged_at": history.first_non_finite_epoch(),
+                    **landscape_fields(history),
                 }
             )
         epoch = histories[0].epoch if histories else np.arange(1)
@@ -113,14 +146,21 @@ class RunTable:
         """Several seeds or grid points per optimizer entry: aggregate, don't draw each run."""
         return any(row["grid"] or row["setting"] != row["run"] for row in self.rows)
 
-    def curves(self, runs: Sequence[str] | None = None) -> list[Curve]:
-        """The loss curves of `runs` (default: all), in that order."""
+    def is_landscape(self) -> bool:
+        """Runs descending a 2-D function rather than training the page's model."""
+        return bool(self.rows) and "function" in self.rows[0]
+
+    def curves(self, runs: Sequence[str] | None = None, with_rate: bool = False) -> list[Curve]:
+        """The loss curves of `runs` (default: all), in that order; `with_rate`
+        names each run's learning rate in its title."""
         index = {row["run"]: i for i, row in enumerate(self.rows)}
         chosen = [index[run] for run in runs] if runs is not None else range(len(self.rows))
-        return [
-            Curve(self.rows[i]["title"], self.epoch, self.losses[i], self.rows[i]["diverged_at"])
-            for i in chosen
-        ]
+        curves = []
+        for i in chosen:
+            row = self.rows[i]
+            title = f"{row['title']} (lr {row['learning_rate']:.3g})" if with_rate else row["title"]
+            curves.append(Curve(title, self.epoch, self.losses[i], row["diverged_at"]))
+        return curves
 
 
 @dataclass(frozen=True)
@@ -246,8 +286,51 @@ SUMMARY_COLUMNS = [
 ]
 
 
+# A landscape's summary: where each run ended instead of its epochs to 1 %.
+LANDSCAPE_SUMMARY_COLUMNS = [
+    "run",
+    "optimizer",
+    "setting",
+    "arguments",
+    "learning_rate",
+    "final_f",
+    "final_x",
+    "final_y",
+    "distance_to_minimum",
+    "steps_to_minimum",
+    "diverged",
+    "left_domain_at",
+]
+
+
+def optional(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def landscape_summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A landscape run table row as summary.csv writes it."""
+    x, y = row["final_position"]
+    distance = row["distance_to_minimum"]
+    return {
+        "run": row["run"],
+        "optimizer": row["optimizer"],
+        "setting": row["setting"],
+        "arguments": json.dumps(row["arguments"], sort_keys=True),
+        "learning_rate": repr(row["learning_rate"]),
+        "final_f": repr(row["final_loss"]),
+        "final_x": repr(x),
+        "final_y": repr(y),
+        "distance_to_minimum": "" if distance is None else repr(distance),
+        "steps_to_minimum": optional(row["steps_to_minimum"]),
+        "diverged": "yes" if row["diverged_at"] is not None else "no",
+        "left_domain_at": optional(row["left_domain_at"]),
+    }
+
+
 def summary_row(row: dict[str, Any]) -> dict[str, Any]:
     """A run table row as summary.csv writes it."""
+    if "function" in row:
+        return landscape_summary_row(row)
     return {
         "run": row["run"],
         "optimizer": row["optimizer"],
@@ -264,7 +347,9 @@ def summary_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def write_summary(table: RunTable, path: str | Path) -> None:
     with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+        landscape = bool(table.rows) and "function" in table.rows[0]
+        columns = LANDSCAPE_SUMMARY_COLUMNS if landscape else SUMMARY_COLUMNS
+        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in table.rows:
             writer.writerow(summary_row(row))

@@ -70,11 +70,16 @@ def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
     # Palette index of every 24-bit colour that occurs (16 MiB, read once per pixel).
     index_of_colour = np.zeros(1 << 24, np.uint8)
     index_of_colour[colours[chosen]] = np.arange(len(chosen))
-    if rest.size:
+    # In blocks: a contour's shading has tens of thousands of rarer shades.
+    for block in np.array_split(rest, max(1, rest.size // 4096)) if rest.size else []:
         distances = (
-            (unpack_rgb(colours[rest])[:, None, :].astype(int) - palette[None].astype(int)) ** 2
+            (
+                unpack_rgb(colours[block])[:, None, :].astype(np.int32)
+                - palette[None].astype(np.int32)
+            )
+            ** 2
         ).sum(axis=2)
-        index_of_colour[colours[rest]] = distances.argmin(axis=1)
+        index_of_colour[colours[block]] = distances.argmin(axis=1)
     indexed = []
     for frame in packed:
         image = Image.fromarray(index_of_colour[frame], mode="P")

@@ -166,8 +166,30 @@ BUILT_IN: dict[str, Landscape] = {
 }
 
 
+# The built-ins' arguments: `function: {name: quadratic, condition: 100}`.
+BUILT_IN_ARGUMENTS: dict[str, Callable[..., Landscape]] = {"quadratic": quadratic}
+
+
+def built_in(name: str, **arguments: Any) -> Landscape:
+    """A built-in landscape, with its arguments if it takes any."""
+    if arguments:
+        return BUILT_IN_ARGUMENTS[name](**arguments)
+    return BUILT_IN[name]
+
+
 def nearest_minimum_distance(position: Sequence[float], minima: Sequence[Sequence[float]]) -> float:
     """Euclidean distance from `position` to the nearest of `minima` (inf without minima)."""
     if not minima:
         return math.inf
     return min(math.dist(position, minimum) for minimum in minima)
+
+
+def first_outside(points: Any, domain: Sequence[Sequence[float]]) -> int | None:
+    """The first row of `points` (N, 2) outside `domain` or not finite; None if none."""
+    import numpy as np
+
+    (x0, x1), (y0, y1) = domain
+    x, y = np.asarray(points, dtype=float).T
+    with np.errstate(invalid="ignore"):
+        outside = ~(np.isfinite(x) & np.isfinite(y) & (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1))
+    return int(np.argmax(outside)) if outside.any() else None

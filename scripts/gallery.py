@@ -17,16 +17,25 @@ from pages import RunSummary, format_value, page, write_text
 
 
 def settings_table(run: RunSummary) -> str:
-    rows = [
-        ("optimizer", run.optimizer),
-        ("epochs", str(run.epochs)),
-        ("bias", "yes" if run.use_bias else "no"),
-        ("final loss", run.final_loss_text),
-        (
-            "final outputs",
-            "; ".join(", ".join(f"{v:.4g}" for v in row) for row in run.final_outputs),
-        ),
-    ] + [(key, format_value(value)) for key, value in sorted(run.settings.items())]
+    if run.final_position is not None:
+        rows = [
+            ("optimizer", run.optimizer),
+            ("steps", str(run.epochs)),
+            ("final loss", run.final_loss_text),
+            ("final position", ", ".join(f"{v:.4g}" for v in run.final_position)),
+        ]
+    else:
+        rows = [
+            ("optimizer", run.optimizer),
+            ("epochs", str(run.epochs)),
+            ("bias", "yes" if run.use_bias else "no"),
+            ("final loss", run.final_loss_text),
+            (
+                "final outputs",
+                "; ".join(", ".join(f"{v:.4g}" for v in row) for row in run.final_outputs or []),
+            ),
+        ]
+    rows += [(key, format_value(value)) for key, value in sorted(run.settings.items())]
     diverged = ' class="diverged"' if run.diverged_at is not None else ""
     body = "".join(
         f"<tr><th>{html.escape(key)}</th>"
@@ -36,8 +45,17 @@ def settings_table(run: RunSummary) -> str:
     return f"<table>{body}</table>"
 
 
-def index_page(experiments: dict[str, list[RunSummary]], sensitivity: Collection[str] = ()) -> str:
-    """The page; `sensitivity` names the experiments that have a sensitivity plot."""
+def figure(source: str, alt: str, css: str = "wide") -> str:
+    return f'<p class="{css}"><img src="{source}" alt="{html.escape(alt)}"></p>'
+
+
+def index_page(
+    experiments: dict[str, list[RunSummary]],
+    sensitivity: Collection[str] = (),
+    trajectories: Collection[str] = (),
+) -> str:
+    """The page; `sensitivity` and `trajectories` name the experiments that
+    have a sensitivity plot and a trajectory figure."""
     parts = [
         "<h1>optimizer-animations</h1>",
         "<p>Every experiment's optimizers side by side, then each optimizer's"
@@ -46,10 +64,16 @@ def index_page(experiments: dict[str, list[RunSummary]], sensitivity: Collection
     link = Layout("")  # relative to index.html
     for experiment, runs in experiments.items():
         name = html.escape(experiment)
+        landscape = runs[0].function is not None
         parts.append(f'<h2 id="{name}">{name}</h2>')
-        parts.append(
-            f'<p class="wide"><img src="{link.comparison(experiment)}" alt="{name}: all optimizers"></p>'
-        )
+        if experiment in trajectories:
+            parts.append(
+                figure(link.trajectory(experiment, landscape), f"{name}: every optimizer's path")
+            )
+        if landscape and experiment in trajectories:
+            parts.append(figure(link.panels(experiment), f"{name}: one panel per optimizer"))
+        if not landscape:
+            parts.append(figure(link.comparison(experiment), f"{name}: all optimizers"))
         parts.append(
             f'<p><img src="{link.loss_plot(experiment)}" alt="{name}: loss of every optimizer">'
         )
@@ -65,10 +89,14 @@ def index_page(experiments: dict[str, list[RunSummary]], sensitivity: Collection
         parts.append('<div class="runs">')
         for run in runs:
             title = html.escape(run.title)
-            parts.append(
-                f'<div class="run"><h3>{title}</h3>'
-                f'<img src="{link.animation(experiment, run.label)}" alt="{title}: outputs per epoch">'
+            images = (
+                ""
+                if landscape
+                else f'<img src="{link.animation(experiment, run.label)}" alt="{title}: outputs per epoch">'
                 f'<img src="{link.run_loss_plot(experiment, run.label)}" alt="{title}: loss">'
+            )
+            parts.append(
+                f'<div class="run"><h3>{title}</h3>{images}'
                 f"{settings_table(run)}"
                 f'<p><a href="{link.history(experiment, run.label)}">history.npz</a></p></div>'
             )
@@ -77,7 +105,10 @@ def index_page(experiments: dict[str, list[RunSummary]], sensitivity: Collection
 
 
 def write_index(
-    path: str | Path, histories: dict[str, list[Path]], sensitivity: Collection[str] = ()
+    path: str | Path,
+    histories: dict[str, list[Path]],
+    sensitivity: Collection[str] = (),
+    trajectories: Collection[str] = (),
 ) -> dict[str, list[RunSummary]]:
     """Write the gallery to `path` from each experiment's animated histories.
 
@@ -88,7 +119,7 @@ def write_index(
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(path, index_page(experiments, sensitivity))
+    write_text(path, index_page(experiments, sensitivity, trajectories))
     return experiments
 
 
@@ -100,7 +131,9 @@ def main(smk: Any) -> None:
         experiment: [Path(next(paths)) for _ in labels]
         for experiment, labels in smk.params.animated.items()
     }
-    experiments = write_index(smk.output.index, histories, smk.params.sensitivity)
+    experiments = write_index(
+        smk.output.index, histories, smk.params.sensitivity, smk.params.trajectories
+    )
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 
 

@@ -47,6 +47,15 @@ class Layout:
     def caption(self, experiment: str) -> str:
         return self._join(experiment, "caption.rst")
 
+    def trajectory(self, experiment: str, landscape: bool, suffix: str = "gif") -> str:
+        """The paths figure: `trajectory.gif` (the page's model in weight space)
+        or `trajectories.gif` (a landscape's optimizers); also `png` and `html`."""
+        return self._join(experiment, f"{'trajectories' if landscape else 'trajectory'}.{suffix}")
+
+    def panels(self, experiment: str) -> str:
+        """A landscape's small multiples: one panel per optimizer."""
+        return self._join(experiment, "panels.gif")
+
     # A run's results.
     def run(self, experiment: str, label: str) -> str:
         return self._join(experiment, label)

@@ -30,15 +30,18 @@ class RunSummary:
     optimizer: str
     settings: dict[str, Any]  # the optimizer's full Keras config, name aside
     epochs: int
-    use_bias: bool
+    use_bias: bool | None  # None on a landscape
     final_loss: float
-    final_outputs: list[list[float]]
+    final_outputs: list[list[float]] | None  # the page's model's; None on a landscape
     diverged_at: int | None
+    function: str | None = None  # a landscape's function name
+    final_position: list[float] | None = None  # a landscape's final (x, y)
 
     @classmethod
     def of(cls, history: History) -> "RunSummary":
         config = dict(history.meta["optimizer"]["config"])
         config.pop("name", None)
+        function = history.meta.get("function")
         return cls(
             experiment=history.meta["experiment"],
             label=history.label,
@@ -46,11 +49,21 @@ class RunSummary:
             optimizer=history.meta["optimizer"]["class_name"],
             settings=config,
             epochs=history.epochs,
-            use_bias=bool(history.meta["use_bias"]),
+            use_bias=history.meta.get("use_bias"),
             final_loss=float(history.loss[-1]),
-            final_outputs=history.pred[-1].tolist(),
+            final_outputs=None if history.pred is None else history.pred[-1].tolist(),
             diverged_at=history.first_non_finite_epoch(),
+            function=function["name"] if function else None,
+            final_position=history.params[-1].tolist() if function else None,
         )
+
+    def training_text(self, bias: bool = True) -> str:
+        """`500 full-batch epochs without bias` (or without the bias part), or
+        `400 steps on rosenbrock`."""
+        if self.function is not None:
+            return f"{self.epochs} steps on {self.function}"
+        bias_text = f" {'with' if self.use_bias else 'without'} bias" if bias else ""
+        return f"{self.epochs} full-batch epochs{bias_text}"
 
     @property
     def settings_text(self) -> str:
@@ -77,19 +90,19 @@ def format_value(value: Any) -> str:
 
 
 def run_caption(run: RunSummary) -> str:
-    bias = "with bias" if run.use_bias else "without bias"
     return (
         f"Experiment **{run.experiment}**, optimizer **{run.title}**{run.class_note}, "
-        f"{run.epochs} full-batch epochs {bias}; final loss {run.final_loss_text}.\n\n"
+        f"{run.training_text()}; final loss {run.final_loss_text}.\n\n"
         f"Optimizer settings: ``{run.settings_text}``\n"
     )
 
 
 def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) -> str:
+    start = "the same start" if runs[0].function else "the same initial weights"
     lines = [
-        f"Experiment **{experiment}**: {total} runs of {runs[0].epochs} full-batch epochs"
+        f"Experiment **{experiment}**: {total} runs of {runs[0].training_text(bias=False)}"
         + (
-            " from the same initial weights."
+            f" from {start}."
             if total == len(runs)
             else f"; the aggregate figures use all of them (see summary.csv), the"
             f" animated {len(runs)} are:"
@@ -143,12 +156,17 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_captions(
-    experiment: str, runs: Sequence[RunSummary], total: int, paths: Sequence[str | Path]
+    experiment: str,
+    runs: Sequence[RunSummary],
+    total: int,
+    path: str | Path,
+    run_paths: Sequence[str | Path],
 ) -> None:
-    """The experiment's caption to `paths[0]`, each animated run's to the rest."""
-    write_text(paths[0], experiment_caption(experiment, runs, total))
-    for run, path in zip(runs, paths[1:], strict=True):
-        write_text(path, run_caption(run))
+    """The experiment's caption to `path`, its first runs' to `run_paths`
+    (none: a landscape's runs share their figures)."""
+    write_text(path, experiment_caption(experiment, runs, total))
+    for run, run_path in zip(runs if run_paths else [], run_paths, strict=True):
+        write_text(run_path, run_caption(run))
 
 
 def write_animation_page(gif: str | Path, path: str | Path, run: RunSummary) -> None:
@@ -161,3 +179,10 @@ def write_comparison_page(gif: str | Path, path: str | Path, runs: Sequence[RunS
     """The page that plays an experiment's comparison `gif` of `runs`."""
     description = "; ".join(f"{r.title}: final loss {r.final_loss_text}" for r in runs)
     write_text(path, gif_page(Path(gif), f"{runs[0].experiment}: all optimizers", description))
+
+
+def write_trajectory_page(
+    gif: str | Path, path: str | Path, experiment: str, subtitle: str
+) -> None:
+    """The page that plays an experiment's trajectory `gif`."""
+    write_text(path, gif_page(Path(gif), f"{experiment}: paths", subtitle))

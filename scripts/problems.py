@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from functions import BUILT_IN, Landscape, evaluate, parse_formula
+from functions import Landscape, built_in, evaluate, parse_formula
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,9 @@ class FunctionProblem(Problem):
         and the optional overrides `start` and `domain`."""
         function = spec["function"]
         if isinstance(function, str):
-            landscape = BUILT_IN[function]
+            landscape = built_in(function)
+        elif "name" in function:
+            landscape = built_in(**function)
         else:
             landscape = Landscape(
                 "formula",
@@ -245,9 +247,29 @@ class FunctionProblem(Problem):
             overrides["domain"] = tuple(map(tuple, overrides["domain"]))
         return cls(replace(landscape, **overrides))
 
+    @classmethod
+    def from_meta(cls, function: dict[str, Any]) -> "FunctionProblem":
+        """From a history's `meta["function"]`."""
+        return cls(
+            Landscape(
+                function["name"],
+                function["formula"],
+                tuple(map(tuple, function["domain"])),  # type: ignore[arg-type]
+                tuple(function["start"]),  # type: ignore[arg-type]
+                tuple(map(tuple, function["minima"])),
+            )
+        )
+
     @property
     def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
         return (VariableSpec("position", (2,), "zeros"),)
+
+    @property
+    def minimum_value(self) -> float | None:
+        """The lowest value of the function at its known minima (None without minima)."""
+        if not self.landscape.minima:
+            return None
+        return float(np.min(self.loss_numpy(np.asarray(self.landscape.minima))))
 
     @functools.cached_property
     def tree(self) -> Any:
@@ -305,6 +327,13 @@ PROBLEM_KINDS: dict[str, type[Problem]] = {
 def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     """The plain data (for a rule's params) that defines an experiment's problem."""
     settings = config["experiments"][experiment]
+    if "function" in settings:
+        return {
+            "kind": FunctionProblem.kind,
+            "function": settings["function"],
+            "start": settings.get("start"),
+            "domain": settings.get("domain"),
+        }
     return {
         "kind": DenseProblem.kind,
         "data": config["data"],
@@ -315,3 +344,13 @@ def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
 
 def build_problem(spec: dict[str, Any]) -> Problem:
     return PROBLEM_KINDS[spec["kind"]].from_spec(spec)  # type: ignore[attr-defined]
+
+
+def problem_from_meta(meta: dict[str, Any]) -> Problem:
+    """The problem a history was trained on, from its `meta` (for figures: no
+    TensorFlow, no config)."""
+    if "function" in meta:
+        return FunctionProblem.from_meta(meta["function"])
+    return DenseProblem.from_spec(
+        {"data": meta["data"], "init": meta["init"], "use_bias": meta["use_bias"]}
+    )

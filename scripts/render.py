@@ -218,22 +218,32 @@ def loss_label(curve: Curve) -> str:
     return f"{curve.title} (diverged at epoch {curve.diverged_at})"
 
 
+def spans_decades(curves: Sequence[Curve], decades: float = 3.0) -> bool:
+    """Whether every finite loss is positive and they span `decades` or more."""
+    finite = np.concatenate([c.loss[np.isfinite(c.loss)] for c in curves])
+    return bool(finite.size and finite.min() > 0 and finite.max() >= 10**decades * finite.min())
+
+
 def plot_losses(
     curves: Sequence[Curve],
     path: str | Path,
-    log_scale: bool = False,
+    log_scale: bool | None = False,
+    axis_labels: tuple[str, str] = ("Epoch", "Loss"),
 ) -> None:
     """The page's loss figures: loss against epoch, one line per run.
 
-    A single run gets a legend only to say that it diverged; several runs
-    get the page's legend in the lower left.
+    `log_scale=None` chooses it: logarithmic when the losses span decades (a
+    landscape's f). A single run gets a legend only to say that it diverged;
+    several runs get the page's legend in the lower left.
     """
     use_page_style()
+    if log_scale is None:
+        log_scale = spans_decades(curves)
     figure, axes = plt.subplots()
     for curve in curves:
         axes.plot(curve.epoch, finite_or_nan(curve.loss), label=loss_label(curve))
-    axes.set_xlabel("Epoch")
-    axes.set_ylabel("Loss")
+    axes.set_xlabel(axis_labels[0])
+    axes.set_ylabel(axis_labels[1])
     diverged = any(curve.diverged_at is not None for curve in curves)
     if log_scale:
         axes.set_yscale("log")
@@ -358,7 +368,10 @@ def main_losses(smk: Any) -> None:
     table = RunTable.load(smk.input.run_table)
     for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
         plot_losses([curve], path, smk.params.log_scale)
-    if table.is_sweep():
+    if table.is_landscape():
+        curves = table.curves(with_rate=True)
+        plot_losses(curves, smk.output.experiment_plot, smk.params.log_scale, ("Step", "f(x, y)"))
+    elif table.is_sweep():
         plot_loss_bands(setting_bands(table), smk.output.experiment_plot, smk.params.log_scale)
     else:
         plot_losses(table.curves(), smk.output.experiment_plot, smk.params.log_scale)

@@ -16,7 +16,9 @@ def main(smk: Any) -> None:
     write_summary(table, smk.output.summary)
     by_label = {history.label: history for history in histories}
     animated = [RunSummary.of(by_label[label]) for label in smk.params.animated]
-    write_captions(smk.params.experiment, animated, len(histories), smk.output.captions)
+    write_captions(
+        smk.params.experiment, animated, len(histories), smk.output.caption, smk.output.run_captions
+    )
     log.info("summarized %d runs in %s", len(histories), smk.output.summary)
 
 

@@ -7,9 +7,11 @@ cheap. Frames come back as Pillow images for assemble_gif.write_gif, or are
 saved as PNG. Never imports TensorFlow.
 """
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -19,6 +21,12 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from PIL import Image
 
+from assemble_gif import tile, write_gif
+from common import History, load_history, log_to
+from functions import first_outside
+from pages import write_trajectory_page
+from planes import named_plane, principal_plane
+from problems import FunctionProblem, problem_from_meta
 from render import save_figure, use_page_style
 
 # Wider than the bar frames: a contour with a legend needs the room.
@@ -76,10 +84,7 @@ class Path2D:
 
     def left_at(self, domain: Sequence[Sequence[float]]) -> int | None:
         """The first epoch at which the path is outside `domain` (or not finite)."""
-        (x0, x1), (y0, y1) = domain
-        x, y = self.points[:, 0], self.points[:, 1]
-        outside = ~(np.isfinite(x) & np.isfinite(y) & (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1))
-        return int(np.argmax(outside)) if outside.any() else None
+        return first_outside(self.points, domain)
 
 
 class TrajectoryFigure:
@@ -97,6 +102,10 @@ class TrajectoryFigure:
         subtitle: str = "",
         minima: Sequence[Sequence[float]] = (),
         figsize: tuple[float, float] = FIGSIZE,
+        axis_labels: tuple[str, str] = ("", ""),
+        minima_label: str = "",
+        legend: bool = True,
+        colours: Sequence[str] | None = None,
     ) -> None:
         use_page_style()
         self.paths = list(paths)
@@ -118,27 +127,62 @@ class TrajectoryFigure:
         )
         axes.set_xlim(*self.domain[0])
         axes.set_ylim(*self.domain[1])
-        axes.set_title(title, fontsize=11)
+        axes.set_title(title, fontsize=11 if legend else 9)
+        axes.set_xlabel(axis_labels[0], fontsize=8)
+        axes.set_ylabel(axis_labels[1], fontsize=8)
+        axes.tick_params(labelsize=7)
         if subtitle:
-            self.figure.text(0.5, 0.005, subtitle, ha="center", va="bottom", fontsize=7)
-        for minimum in minima:
-            axes.plot(*minimum, marker="*", markersize=12, color="gold", markeredgecolor="black")
-        starts = {tuple(path.points[0]) for path in self.paths}
-        for start in starts:
-            axes.plot(*start, marker="o", markersize=5, color="black")
+            # Wrapped by hand: matplotlib's wrap=True lets centred text run off the left edge.
+            self.figure.text(
+                0.5,
+                0.005,
+                textwrap.fill(subtitle, int(figsize[0] * 21)),
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+            )
+        for index, minimum in enumerate(minima):
+            axes.plot(
+                *minimum,
+                marker="*",
+                markersize=12 if legend else 9,
+                color="gold",
+                markeredgecolor="black",
+                linestyle="none",
+                label=minima_label if index == 0 and minima_label else None,
+            )
+        starts = sorted({tuple(path.points[0]) for path in self.paths})
+        for index, start in enumerate(starts):
+            axes.plot(
+                *start,
+                marker="o",
+                markersize=5,
+                color="black",
+                linestyle="none",
+                label=("start" if len(starts) == 1 else "starts") if index == 0 else None,
+            )
         self.trails, self.markers = [], []
         for index, path in enumerate(self.paths):
-            colour = f"C{index % 10}"
+            colour = colours[index] if colours else f"C{index % 10}"
             (trail,) = axes.plot([], [], color=colour, linewidth=1.5, label=path.label)
             (marker,) = axes.plot([], [], marker="o", markersize=6, color=colour)
             self.trails.append(trail)
             self.markers.append(marker)
         # Part of the drawn-once background: redrawing its text each frame
         # would cost more than everything else in a frame.
-        axes.legend(loc="upper right", fontsize=7)
-        self.counter = axes.text(0.02, 0.95, "", transform=axes.transAxes, fontsize=10)
-        self.note = axes.text(0.02, 0.02, "", transform=axes.transAxes, fontsize=8, color="tab:red")
-        self.figure.tight_layout(rect=(0, 0.03 if subtitle else 0, 1, 1))
+        if legend:
+            axes.legend(loc="upper right", fontsize=7)
+        self.counter = axes.text(
+            0.02, 0.97, "", transform=axes.transAxes, fontsize=10 if legend else 8, va="top"
+        )
+        self.note = axes.text(
+            0.02, 0.02, "", transform=axes.transAxes, fontsize=7, color="tab:red", va="bottom"
+        )
+        if legend:
+            self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
+        else:
+            # A panel: fixed margins, as tight_layout costs more than its 51 frames.
+            self.figure.subplots_adjust(left=0.17, right=0.97, bottom=0.12, top=0.9)
         self.changing = [*self.trails, *self.markers, self.counter, self.note]
         for artist in self.changing:
             artist.set_animated(True)
@@ -153,9 +197,12 @@ class TrajectoryFigure:
             marker.set_data(shown[-1:, 0], shown[-1:, 1])
             at = path.left_at(self.domain)
             if at is not None and at <= epoch:
-                left.append(f"{path.label} left the plot at step {at}")
+                # A panel of one path has its name in the title.
+                name = f"{path.label} " if len(self.paths) > 1 else ""
+                left.append(f"{name}left the plot at {label.lower()} {at}")
         self.counter.set_text(f"{label} {epoch}")
-        self.note.set_text("; ".join(left))
+        self.note.set_text("\n".join(left))
+        self.note.set_visible(bool(left))  # laying out an empty text costs as much as a line
 
     def frame(self, epoch: int, label: str = "Step") -> Image.Image:
         """The figure at `epoch`, as an RGB image."""
@@ -180,3 +227,189 @@ class TrajectoryFigure:
 
     def close(self) -> None:
         plt.close(self.figure)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What a trajectory figure of an experiment shows, from its histories alone."""
+
+    surface: Surface
+    paths: list[Path2D]
+    title: str
+    subtitle: str
+    minima: list[tuple[float, float]]
+    minima_label: str
+    axis_labels: tuple[str, str]
+    step_label: str  # "Step" on a landscape, "Epoch" for the page's model
+
+    def figure(self, **options: Any) -> TrajectoryFigure:
+        return TrajectoryFigure(
+            self.surface,
+            self.paths,
+            self.title,
+            self.subtitle,
+            self.minima,
+            axis_labels=self.axis_labels,
+            minima_label=self.minima_label,
+            **options,
+        )
+
+    def panel(self, index: int) -> TrajectoryFigure:
+        """Path `index` alone on the same contour: one of the small multiples."""
+        return TrajectoryFigure(
+            self.surface,
+            [self.paths[index]],
+            self.paths[index].label,
+            minima=self.minima,
+            figsize=PANEL_SIZE,
+            legend=False,
+            colours=[f"C{index % 10}"],
+        )
+
+
+PANEL_SIZE = (2.6, 2.4)  # inches: 260 x 240 pixels, three panels to a row
+PANEL_COLUMNS = 3
+
+
+def path_label(history: History) -> str:
+    """`Adam (lr 0.05)`: the legend names the learning rate, which the figure depends on."""
+    rate = history.meta["optimizer"]["config"].get("learning_rate")
+    return f"{history.title} (lr {rate:.3g})" if isinstance(rate, float | int) else history.title
+
+
+def landscape_scene(histories: Sequence[History]) -> Scene:
+    problem = problem_from_meta(histories[0].meta)
+    assert isinstance(problem, FunctionProblem)
+    landscape = problem.landscape
+    surface = Surface.sample(problem.loss_numpy, landscape.domain)
+    _, logarithmic = contour_levels(surface.loss)
+    name = landscape.name if landscape.name != "formula" else "f(x, y)"
+    start = ", ".join(f"{value:.3g}" for value in landscape.start)
+    return Scene(
+        surface,
+        [Path2D(path_label(h), h.params) for h in histories],
+        f"{name}: {len(histories)} optimizers from ({start})",
+        f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps;"
+        f" {'log-spaced' if logarithmic else 'linear'} contour levels",
+        [tuple(minimum) for minimum in landscape.minima],
+        "minimum" if len(landscape.minima) == 1 else "minima",
+        ("x", "y"),
+        "Step",
+    )
+
+
+def plane_domain(
+    points: Sequence[np.ndarray], margin: float = 0.15
+) -> tuple[tuple[float, float], ...]:
+    """A rectangle around `points` (each (N, 2)), with `margin` of its size on every side."""
+    stacked = np.vstack([p[np.isfinite(p).all(axis=1)] for p in points])
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    span = np.maximum(high - low, 1e-3 * np.maximum(1.0, np.abs(high)))
+    return tuple(
+        (float(lo - margin * s), float(hi + margin * s))
+        for lo, hi, s in zip(low, high, span, strict=True)
+    )
+
+
+def weight_scene(
+    histories: Sequence[History], experiment: str, axes: Sequence[str] | None = None
+) -> Scene:
+    """The page's model: every run's weights, on the principal plane or two named weights."""
+    problem = problem_from_meta(histories[0].meta)
+    params = [h.params for h in histories]
+    if axes:
+        finals = [p[-1] for p in params if np.isfinite(p[-1]).all()]
+        losses = [float(problem.loss_numpy(p)) for p in finals]
+        rest = finals[int(np.argmin(losses))] if finals else params[0][0]
+        plane = named_plane(axes, problem.variables, rest)
+    else:
+        plane = principal_plane(params)
+    projected = [plane.project(p) for p in params]
+    # The view follows the runs that stay finite: a diverging run leaves it
+    # (and the figure says when) instead of shrinking everything else to a dot.
+    steady = [
+        xy for xy, h in zip(projected, histories, strict=True) if h.first_non_finite_epoch() is None
+    ]
+    domain = plane_domain(steady or [xy[: max(2, len(xy) // 10)] for xy in projected])
+    surface = Surface.sample(lambda grid: problem.loss_numpy(plane.lift(grid)), domain)
+    lowest = np.unravel_index(np.nanargmin(surface.loss), surface.loss.shape)
+    return Scene(
+        surface,
+        [Path2D(path_label(h), xy) for h, xy in zip(histories, projected, strict=True)],
+        f"{experiment}: every optimizer's path in weight space",
+        plane.description,
+        [(float(surface.x[lowest[1]]), float(surface.y[lowest[0]]))],
+        "lowest loss in view",
+        plane.axis_labels,
+        "Epoch",
+    )
+
+
+def scene_of(histories: Sequence[History], experiment: str, axes: Sequence[str] | None) -> Scene:
+    if "function" in histories[0].meta:
+        return landscape_scene(histories)
+    return weight_scene(histories, experiment, axes)
+
+
+def animate(
+    figures: Sequence[TrajectoryFigure],
+    frame_epochs: Sequence[int],
+    path: str | Path,
+    step_label: str,
+    duration_ms: int,
+    hold_ms: int,
+) -> None:
+    """One GIF frame per frame epoch; several figures are tiled as panels."""
+    frames = []
+    for epoch in frame_epochs:
+        images = [figure.frame(epoch, step_label) for figure in figures]
+        frames.append(images[0] if len(images) == 1 else tile(images, PANEL_COLUMNS))
+    write_gif(frames, path, duration_ms, hold_ms)
+
+
+def draw_trajectories(
+    histories: Sequence[History],
+    experiment: str,
+    frame_epochs: Sequence[int],
+    outputs: dict[str, str],
+    duration_ms: int,
+    hold_ms: int,
+    axes: Sequence[str] | None = None,
+) -> Scene:
+    """`outputs`: `gif` and `png` (and `panels`, one small figure per run)."""
+    scene = scene_of(histories, experiment, axes)
+    figure = scene.figure()
+    animate([figure], frame_epochs, outputs["gif"], scene.step_label, duration_ms, hold_ms)
+    figure.save_whole(outputs["png"], scene.step_label)
+    figure.close()
+    if "panels" in outputs:
+        panels = [scene.panel(index) for index in range(len(scene.paths))]
+        animate(panels, frame_epochs, outputs["panels"], scene.step_label, duration_ms, hold_ms)
+        for panel in panels:
+            panel.close()
+    return scene
+
+
+def main(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    histories = [load_history(path) for path in smk.input.histories]
+    outputs = {"gif": smk.output.gif, "png": smk.output.png}
+    if smk.output.panels:
+        outputs["panels"] = smk.output.panels[0]
+    scene = draw_trajectories(
+        histories,
+        smk.params.experiment,
+        smk.params.frame_epochs,
+        outputs,
+        smk.params.duration_ms,
+        smk.params.hold_ms,
+        smk.params.axes,
+    )
+    write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
+    log.info(
+        "drew %d paths in %d frames: %s", len(scene.paths), len(smk.params.frame_epochs), outputs
+    )
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821 (injected by Snakemake's script: directive)

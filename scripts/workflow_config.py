@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import yaml
 
 from common import grid_name
+from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
 from keras_optimizers import load_optimizer_table
+from planes import weight_index
+from problems import DenseProblem, FunctionProblem, build_problem, problem_spec
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -229,6 +233,117 @@ def _check_shapes(config: dict[str, Any]) -> int:
     return units
 
 
+# Keys that only one kind of experiment takes.
+DENSE_ONLY_KEYS = ("use_bias", "trajectory")
+LANDSCAPE_ONLY_KEYS = ("start", "domain")
+
+
+def is_landscape(settings: dict[str, Any]) -> bool:
+    """Whether an experiment descends a 2-D function (`function:`) instead of
+    training the page's model."""
+    return "function" in settings
+
+
+def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
+    """Refuse keys of the other kind of experiment; fill `use_bias`; check
+    landscapes. Returns the experiments that train the page's model."""
+    dense = []
+    for name, settings in config["experiments"].items():
+        where = f"experiments.{name}"
+        if is_landscape(settings):
+            for key in DENSE_ONLY_KEYS:
+                if key in settings:
+                    raise ConfigError(
+                        f"'{where}.{key}' applies only to the page's model, but '{name}' is a"
+                        " landscape experiment (it has 'function:'); remove the key"
+                    )
+            if "seeds" in settings:
+                raise ConfigError(
+                    f"'{where}.seeds': a landscape experiment starts every run from its one"
+                    " start ('start:' or the function's own), so seeds do not apply; compare"
+                    " settings with a 'grid' instead"
+                )
+            _check_landscape(where, config, name)
+        else:
+            for key in LANDSCAPE_ONLY_KEYS:
+                if key in settings:
+                    raise ConfigError(
+                        f"'{where}.{key}' applies only to landscape experiments (with"
+                        " 'function:'); the page's model starts from 'init'"
+                    )
+            settings.setdefault("use_bias", True)
+            dense.append(name)
+    if dense and "data" not in config:
+        raise ConfigError(
+            f"'data' is missing: experiment{'s' if len(dense) > 1 else ''} {', '.join(dense)}"
+            f" train{'' if len(dense) > 1 else 's'} the page's model, which needs training samples, e.g."
+            " data: {x: [[1.0]], y: [[0.0, 1.0, 0.0]]} (a config of only landscape"
+            " experiments, with 'function:', needs none)"
+        )
+    return dense
+
+
+def _check_landscape(where: str, config: dict[str, Any], experiment: str) -> None:
+    function = config["experiments"][experiment]["function"]
+    if isinstance(function, str) or "name" in function:
+        name = function if isinstance(function, str) else function["name"]
+        if name not in BUILT_IN:
+            raise ConfigError(
+                f"'{where}.function': unknown function {name!r}.{did_you_mean(name, BUILT_IN)}"
+                f" Built in: {', '.join(BUILT_IN)}; or write"
+                " {formula: ..., domain: ..., start: ...}"
+            )
+        arguments = (
+            {} if isinstance(function, str) else {k: v for k, v in function.items() if k != "name"}
+        )
+        if arguments and name not in BUILT_IN_ARGUMENTS:
+            raise ConfigError(
+                f"'{where}.function': {name} takes no arguments, got {sorted(arguments)}"
+                f" (only {', '.join(BUILT_IN_ARGUMENTS)} does)"
+            )
+    try:
+        problem = build_problem(problem_spec(config, experiment))
+        assert isinstance(problem, FunctionProblem)
+        problem.tree  # noqa: B018 (parses and checks the formula)
+    except FormulaError as error:
+        raise ConfigError(f"'{where}.function.formula': {error}") from None
+    landscape = problem.landscape
+    for axis, (low, high) in zip("xy", landscape.domain, strict=True):
+        if not low < high:
+            raise ConfigError(
+                f"'{where}.domain' (or the function's): the {axis} range must be increasing"
+                f" ([low, high]), got {[low, high]}"
+            )
+    (x0, x1), (y0, y1) = landscape.domain
+    x, y = landscape.start
+    if not (x0 <= x <= x1 and y0 <= y <= y1):
+        raise ConfigError(
+            f"'{where}.start' = {list(landscape.start)} lies outside the plotted domain"
+            f" {[list(axis) for axis in landscape.domain]}; move it or widen 'domain'"
+        )
+    value = problem.loss_numpy(np.asarray(landscape.start))
+    if not np.isfinite(value):
+        raise ConfigError(
+            f"'{where}.function': the function is not finite at the start"
+            f" {list(landscape.start)} (it is {float(value)}); choose another start"
+        )
+
+
+def _check_trajectory_axes(config: dict[str, Any], experiment: str) -> None:
+    axes = config["experiments"][experiment].get("trajectory", {}).get("axes")
+    if axes is None:
+        return
+    problem = build_problem(problem_spec(config, experiment))
+    assert isinstance(problem, DenseProblem)
+    where = f"experiments.{experiment}.trajectory.axes"
+    try:
+        indices = [weight_index(name, problem.variables) for name in axes]
+    except ValueError as error:
+        raise ConfigError(f"'{where}': {error}") from None
+    if indices[0] == indices[1]:
+        raise ConfigError(f"'{where}' names the same weight twice: {axes}")
+
+
 def _argument_type_ok(value: Any, default: Any, argument: str) -> bool:
     if argument == "learning_rate" and isinstance(value, dict):
         return True  # a serialized keras.optimizers.schedules.LearningRateSchedule
@@ -284,7 +399,11 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     schema = load_schema()
     check_schema(config, schema)
     apply_defaults(config, schema)
-    _check_shapes(config)
+    dense = _check_experiment_kinds(config)
+    if dense:
+        _check_shapes(config)
+        for experiment in dense:
+            _check_trajectory_axes(config, experiment)
     frames = config["frames"]
     low, high = frames["ylim"]
     if not low < high:

@@ -53,10 +53,8 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     }
     gallery.write_index(results / "index.html", histories)
     runs = [RunSummary.of(load_history(path)) for path in histories["exp"]]
-    captions = [results / "exp/caption.rst"] + [
-        results / "exp" / r.label / "caption.rst" for r in runs
-    ]
-    pages.write_captions("exp", runs, len(runs), captions)
+    run_captions = [results / "exp" / r.label / "caption.rst" for r in runs]
+    pages.write_captions("exp", runs, len(runs), results / "exp/caption.rst", run_captions)
     for run in runs:
         folder = results / "exp" / run.label
         pages.write_animation_page(folder / "animation.gif", folder / "animation.html", run)
@@ -165,7 +163,7 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
                     "img",
                     "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
                 )
-                assert len(sizes) == 2 * 2 + 4 * 2
+                assert len(sizes) == 2 * 3 + 4 * 2  # per experiment: paths, comparison, losses
                 assert all(complete and width > 0 for _, complete, width in sizes), sizes
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"the page scrolls sideways at {width}px"

@@ -77,12 +77,19 @@ def test_frames_are_the_same_bytes_when_drawn_again():
 
 def test_a_path_that_leaves_the_plot_is_named_on_the_frame(tmp_path):
     _, surface = landscape("saddle")
-    paths = [Path2D("sgd", np.array([[-1.5, 0.01], [-1.0, 1.0], [-0.5, 3.0], [0.0, 9.0]]))]
+    paths = [
+        Path2D("sgd", np.array([[-1.5, 0.01], [-1.0, 1.0], [-0.5, 3.0], [0.0, 9.0]])),
+        Path2D("adam", np.array([[-1.5, 0.01], [-1.4, 0.1], [-1.3, 0.2], [-1.2, -2.5]])),
+    ]
     figure = TrajectoryFigure(surface, paths, "saddle")
     figure.frame(3)
-    assert figure.note.get_text() == "sgd left the plot at step 2"
+    assert figure.note.get_text() == "sgd left the plot at step 2\nadam left the plot at step 3"
     figure.frame(1)
     assert figure.note.get_text() == ""
+    panel = TrajectoryFigure(surface, paths[:1], "sgd", legend=False)  # named in its title
+    panel.frame(2)
+    assert panel.note.get_text() == "left the plot at step 2"
+    panel.close()
     figure.save_whole(tmp_path / "whole.png")
     figure.close()
     assert Image.open(tmp_path / "whole.png").size == (500, 400)

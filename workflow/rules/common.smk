@@ -25,6 +25,9 @@ PAGES_MODULE = str(SCRIPTS / "pages.py")
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
+FIGURE_MODULES = [
+    str(SCRIPTS / name) for name in ("render.py", "assemble_gif.py", "planes.py")
+]
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
 
 
@@ -73,6 +76,45 @@ def experiment_sensitivity(experiment):
     return sensitivity_argument(config["experiments"][experiment])
 
 
+def landscape(experiment):
+    """Whether the experiment descends a 2-D function instead of training the page's model."""
+    return is_landscape(config["experiments"][experiment])
+
+
+# A trajectory figure draws two parameters at least: not the page's model
+# with a single weight.
+TRAJECTORIES = [
+    experiment
+    for experiment in RUNS
+    if build_problem(problem_spec(config, experiment)).parameter_count >= 2
+]
+
+
+def run_loss_plots(experiment):
+    """The runs with their own loss plot and caption: the page's animated runs
+    (a landscape's runs share one figure)."""
+    return [] if landscape(experiment) else animated_labels(experiment)
+
+
+def trajectory_figures(experiment):
+    """The paths figures: `trajectory.{gif,png}` of the page's model, or a
+    landscape's `trajectories.{gif,png}` and `panels.gif`."""
+    if experiment not in TRAJECTORIES:
+        return []
+    draws_landscape = landscape(experiment)
+    figures = [
+        LAYOUT.trajectory(experiment, draws_landscape, "gif"),
+        LAYOUT.trajectory(experiment, draws_landscape, "png"),
+    ]
+    return figures + ([LAYOUT.panels(experiment)] if draws_landscape else [])
+
+
+def trajectory_pages(experiment):
+    if experiment not in TRAJECTORIES:
+        return []
+    return [LAYOUT.trajectory(experiment, landscape(experiment), "html")]
+
+
 def experiment_plots(experiment):
     """Aggregate figures and tables of an experiment, made from all its runs."""
     plots = [
@@ -107,8 +149,11 @@ def all_figures():
     outputs = []
     for experiment in RUNS:
         outputs += experiment_plots(experiment)
-        outputs.append(LAYOUT.comparison(experiment))
         outputs += histories(experiment, labels(experiment))
+        outputs += trajectory_figures(experiment)
+        if landscape(experiment):
+            continue  # no bar charts: its animations are the trajectories
+        outputs.append(LAYOUT.comparison(experiment))
         for label in animated_labels(experiment):
             outputs += [
                 LAYOUT.run_loss_plot(experiment, label),
@@ -120,7 +165,10 @@ def all_figures():
 
 def experiment_pages(experiment):
     """The report's GIF pages and the captions of an experiment's figures."""
+    if landscape(experiment):
+        return [LAYOUT.caption(experiment), *trajectory_pages(experiment)]
     return [
+        *trajectory_pages(experiment),
         LAYOUT.comparison_page(experiment),
         LAYOUT.caption(experiment),
         *[
@@ -129,7 +177,7 @@ def experiment_pages(experiment):
         ],
         *[
             LAYOUT.run_caption(experiment, label)
-            for label in animated_labels(experiment)
+            for label in run_loss_plots(experiment)
         ],
     ]
 

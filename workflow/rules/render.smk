@@ -6,7 +6,8 @@
 # frames of up to RUNS_PER_RENDER_JOB animated runs: importing matplotlib
 # (~0.4 s) costs as much as drawing a run's 21 frames.
 for experiment in RUNS:
-    chunks = render_chunks(experiment)
+    # A landscape has no bar charts: its animations are its trajectories.
+    chunks = [] if landscape(experiment) else render_chunks(experiment)
     for index, chunk in enumerate(chunks):
 
         rule:
@@ -119,7 +120,7 @@ for experiment in RUNS:
                     subcategory=label,
                     labels={"figure": "loss curve"},
                 )
-                for label in animated_labels(experiment)
+                for label in run_loss_plots(experiment)
             ],
             experiment_plot=report(
                 LAYOUT.loss_plot(experiment),
@@ -153,8 +154,9 @@ for experiment in RUNS:
             runtime=10,
         params:
             figure="losses",
-            log_scale=config["plots"]["log_scale"],
-            animated=animated_labels(experiment),
+            # A landscape's f spans decades or goes negative: chosen from the values.
+            log_scale=None if landscape(experiment) else config["plots"]["log_scale"],
+            animated=run_loss_plots(experiment),
             sensitivity=experiment_sensitivity(experiment),
         script:
             "../../scripts/render.py"
@@ -172,12 +174,10 @@ for experiment in RUNS:
         output:
             summary=LAYOUT.summary(experiment),
             run_table=LAYOUT.run_table(experiment),
-            captions=[
-                LAYOUT.caption(experiment),
-                *[
-                    LAYOUT.run_caption(experiment, label)
-                    for label in animated_labels(experiment)
-                ],
+            caption=LAYOUT.caption(experiment),
+            run_captions=[
+                LAYOUT.run_caption(experiment, label)
+                for label in run_loss_plots(experiment)
             ],
         log:
             f"{LOGS}/{experiment}/summarize.log",

@@ -35,6 +35,7 @@ rule gallery:
     params:
         animated={experiment: animated_labels(experiment) for experiment in RUNS},
         sensitivity=[e for e in RUNS if experiment_sensitivity(e)],
+        trajectories=TRAJECTORIES,
     script:
         "../../scripts/gallery.py"
 

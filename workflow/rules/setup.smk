@@ -14,7 +14,7 @@ sys.path.insert(0, str(SCRIPTS))
 
 from common import remove_partial_outputs
 from layout import Layout
-from problems import problem_spec
+from problems import build_problem, problem_spec
 from workflow_config import (
     ConfigError,
     animated_runs,
@@ -22,6 +22,7 @@ from workflow_config import (
     check_publish,
     check_yaml_syntax,
     frame_epochs,
+    is_landscape,
     sensitivity_argument,
     training_chunks,
 )

@@ -1,0 +1,50 @@
+# Every animated run's path over a contour of the loss: the page's model in a
+# plane of its weight space, a landscape's optimizers on the function itself.
+# From the histories alone (the problem is rebuilt from their `meta`), without
+# TensorFlow; the plot settings are params, so changing them retrains nothing.
+for experiment in TRAJECTORIES:
+    draws_landscape = landscape(experiment)
+
+    rule:
+        name:
+            f"draw_trajectories_{experiment}"
+        input:
+            histories=histories(experiment, animated_labels(experiment)),
+            common=COMMON_MODULE,
+            problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
+            figures=FIGURE_MODULES,
+            pages=PAGES_MODULE,
+        output:
+            gif=LAYOUT.trajectory(experiment, draws_landscape, "gif"),
+            png=report(
+                LAYOUT.trajectory(experiment, draws_landscape, "png"),
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "paths"},
+            ),
+            panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
+            page=report(
+                LAYOUT.trajectory(experiment, draws_landscape, "html"),
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "paths (animated)"},
+            ),
+        log:
+            f"{LOGS}/{experiment}/draw_trajectories.log",
+        priority: 1
+        conda:
+            "../envs/figures.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            experiment=experiment,
+            frame_epochs=experiment_frame_epochs(experiment),
+            duration_ms=config["frames"]["duration_ms"],
+            hold_ms=config["frames"]["hold_ms"],
+            axes=config["experiments"][experiment].get("trajectory", {}).get("axes"),
+        script:
+            "../../scripts/trajectories.py"
