@@ -219,9 +219,13 @@ def loss_label(curve: Curve) -> str:
 
 
 def spans_decades(curves: Sequence[Curve], decades: float = 3.0) -> bool:
-    """Whether every finite loss is positive and they span `decades` or more."""
+    """Whether no finite loss is negative and the positive ones span `decades`
+    or more (a run that reaches exactly 0 leaves the log axis there)."""
     finite = np.concatenate([c.loss[np.isfinite(c.loss)] for c in curves])
-    return bool(finite.size and finite.min() > 0 and finite.max() >= 10**decades * finite.min())
+    positive = finite[finite > 0]
+    return bool(
+        positive.size and finite.min() >= 0 and positive.max() >= 10**decades * positive.min()
+    )
 
 
 def plot_losses(
@@ -237,6 +241,7 @@ def plot_losses(
     several runs get the page's legend in the lower left.
     """
     use_page_style()
+    chosen_scale = log_scale is None
     if log_scale is None:
         log_scale = spans_decades(curves)
     figure, axes = plt.subplots()
@@ -252,7 +257,11 @@ def plot_losses(
         # others readable by capping the axis at twice the largest start.
         axes.set_ylim(0, 2 * max(float(curve.loss[0]) for curve in curves))
     if len(curves) > 1 or diverged:
-        axes.legend(loc="lower left", fontsize="small" if diverged else None)
+        # The page's place for it, unless the scale was chosen for the values.
+        axes.legend(
+            loc="lower left" if not chosen_scale else "best",
+            fontsize="small" if diverged or chosen_scale else None,
+        )
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from PIL import Image
 
-from assemble_gif import tile, write_gif
+from assemble_gif import write_gif
 from common import History, load_history, log_to
 from functions import first_outside
 from pages import write_trajectory_page
@@ -90,8 +90,10 @@ class Path2D:
 class TrajectoryFigure:
     """A contour of `surface` with one trail and marker per path.
 
-    `draw(epoch)` shows every path up to `epoch`; the contour, axes, legend and
-    minima are drawn once and restored for each frame.
+    With `panels`, small multiples: one axes per path, three to a row, each
+    with the same contour. `frame(epoch)` shows every path up to `epoch`; the
+    contours, axes, legend and minima are drawn once and restored for each
+    frame, and only the trails, markers and texts are drawn over them.
     """
 
     def __init__(
@@ -101,18 +103,104 @@ class TrajectoryFigure:
         title: str,
         subtitle: str = "",
         minima: Sequence[Sequence[float]] = (),
-        figsize: tuple[float, float] = FIGSIZE,
+        figsize: tuple[float, float] | None = None,
         axis_labels: tuple[str, str] = ("", ""),
         minima_label: str = "",
-        legend: bool = True,
-        colours: Sequence[str] | None = None,
+        panels: bool = False,
     ) -> None:
         use_page_style()
         self.paths = list(paths)
+        self.small_multiples = panels
         self.domain = ((surface.x[0], surface.x[-1]), (surface.y[0], surface.y[-1]))
-        self.figure, self.axes = plt.subplots(figsize=figsize)
-        axes = self.axes
+        if panels:
+            columns = min(PANEL_COLUMNS, len(self.paths))
+            rows = -(-len(self.paths) // columns)
+            size = figsize or (PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows + 0.3)
+            self.figure, grid = plt.subplots(rows, columns, figsize=size, squeeze=False)
+            self.panels = list(grid.flat[: len(self.paths)])
+            for unused in grid.flat[len(self.paths) :]:
+                unused.set_visible(False)
+            groups = [[index] for index in range(len(self.paths))]
+        else:
+            self.figure, axes = plt.subplots(figsize=figsize or FIGSIZE)
+            self.panels = [axes]
+            groups = [list(range(len(self.paths)))]
         levels, logarithmic = contour_levels(surface.loss)
+        self.trails: list[Any] = [None] * len(self.paths)
+        self.markers: list[Any] = [None] * len(self.paths)
+        self.notes = []
+        for axes, members in zip(self.panels, groups, strict=True):
+            self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
+            for index in members:
+                colour = f"C{index % 10}"
+                path = self.paths[index]
+                (self.trails[index],) = axes.plot(
+                    [], [], color=colour, linewidth=1.5, label=path.label
+                )
+                (self.markers[index],) = axes.plot([], [], marker="o", markersize=6, color=colour)
+            if panels:
+                axes.set_title(self.paths[members[0]].label, fontsize=9)
+            else:
+                axes.set_xlabel(axis_labels[0], fontsize=8)
+                axes.set_ylabel(axis_labels[1], fontsize=8)
+                axes.set_title(title, fontsize=11)
+                # Part of the drawn-once background: redrawing its text each
+                # frame would cost more than everything else in a frame.
+                axes.legend(loc="upper right", fontsize=7)
+            self.notes.append(
+                axes.text(
+                    0.02,
+                    0.02,
+                    "",
+                    transform=axes.transAxes,
+                    fontsize=7,
+                    color="tab:red",
+                    va="bottom",
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
+                )
+            )
+        self.members = groups
+        self.axes = self.panels[0]
+        if panels:
+            self.figure.suptitle(title, fontsize=10, x=0.99, ha="right")
+            self.counter = self.figure.text(0.01, 0.99, "", fontsize=10, va="top")
+        else:
+            self.counter = self.axes.text(
+                0.02, 0.97, "", transform=self.axes.transAxes, fontsize=10, va="top"
+            )
+        if subtitle:
+            # Wrapped by hand: matplotlib's wrap=True lets centred text run off the left edge.
+            width = self.figure.get_figwidth()
+            self.figure.text(
+                0.5,
+                0.005,
+                textwrap.fill(subtitle, int(width * 21)),
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+            )
+        self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
+        self.changing = [*self.trails, *self.markers, *self.notes, self.counter]
+        for artist in self.changing:
+            artist.set_animated(True)
+        self.figure.canvas.draw()
+        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+
+    @property
+    def note(self) -> Any:
+        """The first panel's note (the only one of a single plot)."""
+        return self.notes[0]
+
+    def _draw_background(
+        self,
+        axes: Any,
+        surface: Surface,
+        levels: np.ndarray,
+        logarithmic: bool,
+        minima: Sequence[Sequence[float]],
+        minima_label: str,
+        small: bool,
+    ) -> None:
         axes.contourf(
             surface.x,
             surface.y,
@@ -127,25 +215,12 @@ class TrajectoryFigure:
         )
         axes.set_xlim(*self.domain[0])
         axes.set_ylim(*self.domain[1])
-        axes.set_title(title, fontsize=11 if legend else 9)
-        axes.set_xlabel(axis_labels[0], fontsize=8)
-        axes.set_ylabel(axis_labels[1], fontsize=8)
-        axes.tick_params(labelsize=7)
-        if subtitle:
-            # Wrapped by hand: matplotlib's wrap=True lets centred text run off the left edge.
-            self.figure.text(
-                0.5,
-                0.005,
-                textwrap.fill(subtitle, int(figsize[0] * 21)),
-                ha="center",
-                va="bottom",
-                fontsize=6.5,
-            )
+        axes.tick_params(labelsize=6 if small else 7)
         for index, minimum in enumerate(minima):
             axes.plot(
                 *minimum,
                 marker="*",
-                markersize=12 if legend else 9,
+                markersize=9 if small else 12,
                 color="gold",
                 markeredgecolor="black",
                 linestyle="none",
@@ -161,48 +236,23 @@ class TrajectoryFigure:
                 linestyle="none",
                 label=("start" if len(starts) == 1 else "starts") if index == 0 else None,
             )
-        self.trails, self.markers = [], []
-        for index, path in enumerate(self.paths):
-            colour = colours[index] if colours else f"C{index % 10}"
-            (trail,) = axes.plot([], [], color=colour, linewidth=1.5, label=path.label)
-            (marker,) = axes.plot([], [], marker="o", markersize=6, color=colour)
-            self.trails.append(trail)
-            self.markers.append(marker)
-        # Part of the drawn-once background: redrawing its text each frame
-        # would cost more than everything else in a frame.
-        if legend:
-            axes.legend(loc="upper right", fontsize=7)
-        self.counter = axes.text(
-            0.02, 0.97, "", transform=axes.transAxes, fontsize=10 if legend else 8, va="top"
-        )
-        self.note = axes.text(
-            0.02, 0.02, "", transform=axes.transAxes, fontsize=7, color="tab:red", va="bottom"
-        )
-        if legend:
-            self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
-        else:
-            # A panel: fixed margins, as tight_layout costs more than its 51 frames.
-            self.figure.subplots_adjust(left=0.17, right=0.97, bottom=0.12, top=0.9)
-        self.changing = [*self.trails, *self.markers, self.counter, self.note]
-        for artist in self.changing:
-            artist.set_animated(True)
-        self.figure.canvas.draw()
-        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
     def _update(self, epoch: int, label: str) -> None:
-        left = []
         for path, trail, marker in zip(self.paths, self.trails, self.markers, strict=True):
             shown = path.points[: epoch + 1]
             trail.set_data(shown[:, 0], shown[:, 1])
             marker.set_data(shown[-1:, 0], shown[-1:, 1])
-            at = path.left_at(self.domain)
-            if at is not None and at <= epoch:
-                # A panel of one path has its name in the title.
-                name = f"{path.label} " if len(self.paths) > 1 else ""
-                left.append(f"{name}left the plot at {label.lower()} {at}")
+        for note, members in zip(self.notes, self.members, strict=True):
+            left = []
+            for index in members:
+                at = self.paths[index].left_at(self.domain)
+                if at is not None and at <= epoch:
+                    # A panel has the path's name in its title.
+                    name = "" if self.small_multiples else f"{self.paths[index].label} "
+                    left.append(f"{name}left the plot at {label.lower()} {at}")
+            note.set_text("\n".join(left))
+            note.set_visible(bool(left))  # laying out an empty text costs as much as a line
         self.counter.set_text(f"{label} {epoch}")
-        self.note.set_text("\n".join(left))
-        self.note.set_visible(bool(left))  # laying out an empty text costs as much as a line
 
     def frame(self, epoch: int, label: str = "Step") -> Image.Image:
         """The figure at `epoch`, as an RGB image."""
@@ -210,7 +260,7 @@ class TrajectoryFigure:
         canvas = self.figure.canvas
         canvas.restore_region(self.background)
         for artist in self.changing:
-            self.axes.draw_artist(artist)
+            self.figure.draw_artist(artist)
         return Image.frombuffer(
             "RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1
         ).convert("RGB")
@@ -229,6 +279,11 @@ class TrajectoryFigure:
         plt.close(self.figure)
 
 
+# Small multiples: three panels of 260 x 240 pixels to a row.
+PANEL_SIZE = (2.6, 2.4)
+PANEL_COLUMNS = 3
+
+
 @dataclass(frozen=True)
 class Scene:
     """What a trajectory figure of an experiment shows, from its histories alone."""
@@ -242,33 +297,18 @@ class Scene:
     axis_labels: tuple[str, str]
     step_label: str  # "Step" on a landscape, "Epoch" for the page's model
 
-    def figure(self, **options: Any) -> TrajectoryFigure:
+    def figure(self, panels: bool = False) -> TrajectoryFigure:
+        """All paths on one contour, or (`panels`) one small contour per path."""
         return TrajectoryFigure(
             self.surface,
             self.paths,
             self.title,
-            self.subtitle,
+            "" if panels else self.subtitle,
             self.minima,
             axis_labels=self.axis_labels,
             minima_label=self.minima_label,
-            **options,
+            panels=panels,
         )
-
-    def panel(self, index: int) -> TrajectoryFigure:
-        """Path `index` alone on the same contour: one of the small multiples."""
-        return TrajectoryFigure(
-            self.surface,
-            [self.paths[index]],
-            self.paths[index].label,
-            minima=self.minima,
-            figsize=PANEL_SIZE,
-            legend=False,
-            colours=[f"C{index % 10}"],
-        )
-
-
-PANEL_SIZE = (2.6, 2.4)  # inches: 260 x 240 pixels, three panels to a row
-PANEL_COLUMNS = 3
 
 
 def path_label(history: History) -> str:
@@ -352,18 +392,15 @@ def scene_of(histories: Sequence[History], experiment: str, axes: Sequence[str] 
 
 
 def animate(
-    figures: Sequence[TrajectoryFigure],
+    figure: TrajectoryFigure,
     frame_epochs: Sequence[int],
     path: str | Path,
     step_label: str,
     duration_ms: int,
     hold_ms: int,
 ) -> None:
-    """One GIF frame per frame epoch; several figures are tiled as panels."""
-    frames = []
-    for epoch in frame_epochs:
-        images = [figure.frame(epoch, step_label) for figure in figures]
-        frames.append(images[0] if len(images) == 1 else tile(images, PANEL_COLUMNS))
+    """One GIF frame per frame epoch."""
+    frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
     write_gif(frames, path, duration_ms, hold_ms)
 
 
@@ -379,14 +416,13 @@ def draw_trajectories(
     """`outputs`: `gif` and `png` (and `panels`, one small figure per run)."""
     scene = scene_of(histories, experiment, axes)
     figure = scene.figure()
-    animate([figure], frame_epochs, outputs["gif"], scene.step_label, duration_ms, hold_ms)
+    animate(figure, frame_epochs, outputs["gif"], scene.step_label, duration_ms, hold_ms)
     figure.save_whole(outputs["png"], scene.step_label)
     figure.close()
     if "panels" in outputs:
-        panels = [scene.panel(index) for index in range(len(scene.paths))]
+        panels = scene.figure(panels=True)
         animate(panels, frame_epochs, outputs["panels"], scene.step_label, duration_ms, hold_ms)
-        for panel in panels:
-            panel.close()
+        panels.close()
     return scene
 
 

@@ -86,10 +86,11 @@ def test_a_path_that_leaves_the_plot_is_named_on_the_frame(tmp_path):
     assert figure.note.get_text() == "sgd left the plot at step 2\nadam left the plot at step 3"
     figure.frame(1)
     assert figure.note.get_text() == ""
-    panel = TrajectoryFigure(surface, paths[:1], "sgd", legend=False)  # named in its title
-    panel.frame(2)
-    assert panel.note.get_text() == "left the plot at step 2"
-    panel.close()
+    panels = TrajectoryFigure(surface, paths, "saddle", panels=True)  # named in their titles
+    panels.frame(2)
+    assert [note.get_text() for note in panels.notes] == ["left the plot at step 2", ""]
+    assert [axes.get_title() for axes in panels.panels] == ["sgd", "adam"]
+    panels.close()
     figure.save_whole(tmp_path / "whole.png")
     figure.close()
     assert Image.open(tmp_path / "whole.png").size == (500, 400)

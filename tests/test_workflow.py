@@ -29,6 +29,8 @@ def expected_outputs(config: dict) -> list[str]:
             layout.comparison(experiment),
             layout.comparison_page(experiment),
             layout.caption(experiment),
+            # every optimizer's path in weight space
+            *(layout.trajectory(experiment, False, suffix) for suffix in ("gif", "png", "html")),
         ]
         for entry in settings["optimizers"]:
             label = entry.lower() if isinstance(entry, str) else entry["label"]
@@ -115,7 +117,13 @@ def test_frame_setting_rerenders_without_retraining(finished_run):
 
 def test_gif_timing_reassembles_only_the_gifs(finished_run):
     jobs = planned_jobs(finished_run, {"frames": {"duration_ms": 100, "hold_ms": 2000}})
-    assert jobs == {"animate_outputs": 1, "animate_losses": 1, "all": 1}
+    assert jobs == {
+        "animate_outputs": 1,
+        "animate_losses": 1,
+        "draw_trajectories_outputs": 1,
+        "draw_trajectories_losses": 1,
+        "all": 1,
+    }
 
 
 def test_training_setting_of_one_experiment_leaves_the_other_alone(finished_run):
@@ -150,7 +158,13 @@ def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
     run_snakemake(workdir, "--cores", "4")
     script = workdir / "scripts" / "assemble_gif.py"
     script.write_text(script.read_text() + "\n# edited\n")
-    assert planned_jobs(workdir) == {"animate_outputs": 1, "animate_losses": 1, "all": 1}
+    assert planned_jobs(workdir) == {
+        "animate_outputs": 1,
+        "animate_losses": 1,
+        "draw_trajectories_outputs": 1,  # they write GIFs with it too
+        "draw_trajectories_losses": 1,
+        "all": 1,
+    }
     common = workdir / "scripts" / "common.py"
     common.write_text(common.read_text() + "\n# edited\n")
     jobs = planned_jobs(workdir)
