@@ -5,8 +5,9 @@
 A 500 x 400 Rosenbrock contour with 6 paths of 500 steps: the median over
 --repeats of the time to draw every frame as an image (what a GIF is made
 of), and, separately, to also encode it as PNG (in memory, Pillow's default
-compression), after the figure (contour, axes, legend) is drawn once. One
-process, one core.
+compression), after the figure (contour, axes, legend) is drawn once; and
+the same paths as panels.gif's small multiples (780 x 510, one panel per
+path). One process, one core.
 """
 
 import argparse
@@ -41,10 +42,13 @@ def main() -> None:
     surface = Surface.sample(problem.loss_numpy, problem.landscape.domain)
     paths = six_paths(np.asarray(problem.landscape.start), 500)
     epochs = np.linspace(0, 500, args.frames).astype(int)
-    for encode in (False, True):
+    cases = [(False, False), (True, False), (False, True)]
+    for encode, panels in cases:
         rates = []
         for _ in range(args.repeats):
-            figure = TrajectoryFigure(surface, paths, "rosenbrock", minima=problem.landscape.minima)
+            figure = TrajectoryFigure(
+                surface, paths, "rosenbrock", minima=problem.landscape.minima, panels=panels
+            )
             start = time.perf_counter()
             for epoch in epochs:
                 image = figure.frame(int(epoch))
@@ -53,6 +57,7 @@ def main() -> None:
             rates.append(len(epochs) / (time.perf_counter() - start))
             figure.close()
         what = "drawn and PNG-encoded" if encode else "drawn"
+        what += ", six 260 x 240 panels (panels.gif)" if panels else ", 500 x 400"
         print(f"{statistics.median(rates):.1f} frames/s {what} (median of {args.repeats})")
 
 

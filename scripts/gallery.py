@@ -45,8 +45,8 @@ def settings_table(run: RunSummary) -> str:
     return f"<table>{body}</table>"
 
 
-def figure(source: str, alt: str, css: str = "wide") -> str:
-    return f'<p class="{css}"><img src="{source}" alt="{html.escape(alt)}"></p>'
+def figure(source: str, alt: str) -> str:
+    return f'<p class="wide"><img src="{source}" alt="{html.escape(alt)}"></p>'
 
 
 def index_page(
@@ -58,24 +58,29 @@ def index_page(
     have a sensitivity plot and a trajectory figure."""
     parts = [
         "<h1>optimizer-animations</h1>",
-        "<p>Every experiment's optimizers side by side, then each optimizer's"
-        " animation, loss curve and settings.</p>",
+        "<p>Every experiment's optimizers side by side, their paths over the loss"
+        " and their losses, then each optimizer's animation, loss curve and settings.</p>",
     ]
     link = Layout("")  # relative to index.html
     for experiment, runs in experiments.items():
         name = html.escape(experiment)
         landscape = runs[0].function is not None
         parts.append(f'<h2 id="{name}">{name}</h2>')
-        if experiment in trajectories:
-            parts.append(
-                figure(link.trajectory(experiment, landscape), f"{name}: every optimizer's path")
-            )
-        if landscape and experiment in trajectories:
-            parts.append(figure(link.panels(experiment), f"{name}: one panel per optimizer"))
         if not landscape:
             parts.append(figure(link.comparison(experiment), f"{name}: all optimizers"))
+        parts.append("<p>")
+        # At their own size (a phone scales them down): stretched, they blur.
+        if experiment in trajectories:
+            parts.append(
+                f'<img src="{link.trajectory(experiment, landscape)}"'
+                f' alt="{name}: every optimizer\'s path"> '
+            )
+        if landscape and experiment in trajectories:
+            parts.append(
+                f'<img src="{link.panels(experiment)}" alt="{name}: one panel per optimizer"> '
+            )
         parts.append(
-            f'<p><img src="{link.loss_plot(experiment)}" alt="{name}: loss of every optimizer">'
+            f'<img src="{link.loss_plot(experiment)}" alt="{name}: loss of every optimizer">'
         )
         if experiment in sensitivity:
             parts.append(

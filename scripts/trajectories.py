@@ -174,7 +174,7 @@ class TrajectoryFigure:
             self.figure.text(
                 0.5,
                 0.005,
-                textwrap.fill(subtitle, int(width * 21)),
+                textwrap.fill(subtitle, int(width * 18)),
                 ha="center",
                 va="bottom",
                 fontsize=6.5,

@@ -25,7 +25,14 @@ from test_workflow import digests
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 
 # Rules that go through the queue; the others are local rules (see render.smk).
-QUEUED_RULES = {"train_outputs", "train_losses", "render_frames_outputs", "render_frames_losses"}
+QUEUED_RULES = {
+    "train_outputs",
+    "train_losses",
+    "render_frames_outputs",
+    "render_frames_losses",
+    "draw_trajectories_outputs",
+    "draw_trajectories_losses",
+}
 
 
 @pytest.fixture(scope="module")
