@@ -3,6 +3,7 @@
 import copy
 import csv
 import hashlib
+import zipfile
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -37,6 +38,13 @@ def landscape_config() -> dict:
                 "function": "saddle",
                 "epochs": 80,
                 "optimizers": [{"name": "SGD", "learning_rate": 0.05}],
+            },
+        },
+        "publish": {
+            "dir": "docs/images",
+            "files": {
+                "saddle.gif": "saddle/trajectories.gif",
+                "panels.gif": "quadratic/panels.gif",
             },
         },
     }
@@ -128,6 +136,23 @@ def test_landscape_figures_are_byte_identical_across_runs_and_core_counts(finish
     again = copy_workflow(tmp_path / "again", landscape_config())
     run_snakemake(again, "--cores", "1")
     assert digests(again) == digests(finished)
+
+
+def test_publish_knows_the_landscape_figures(finished):
+    result = run_snakemake(finished, "--cores", "1", "publish")
+    assert "created  docs/images/saddle.gif" in result.stdout
+    published = finished / "docs/images/panels.gif"
+    assert published.read_bytes() == (finished / LAYOUT.panels("quadratic")).read_bytes()
+
+
+def test_the_report_shows_the_paths(finished):
+    run_snakemake(finished, "--report", "results/report.zip")
+    with zipfile.ZipFile(finished / "results/report.zip") as report:
+        names = report.namelist()
+    # One of each per experiment (the report files them under hashed folders).
+    for figure in ("trajectories.png", "trajectories.html", "loss.png"):
+        assert sum(name.endswith(f"/{figure}") for name in names) == 2, (figure, names)
+    (finished / "results/report.zip").unlink()  # not a result: other tests count results
 
 
 def planned(workdir: Path, changes: dict) -> tuple[list[str], list[str]]:

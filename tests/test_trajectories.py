@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from problems import FunctionProblem
+from planes import named_plane, principal_plane, weight_index
+from problems import FunctionProblem, VariableSpec
 from trajectories import Path2D, Surface, TrajectoryFigure, contour_levels
 
 
@@ -94,3 +95,41 @@ def test_a_path_that_leaves_the_plot_is_named_on_the_frame(tmp_path):
     figure.save_whole(tmp_path / "whole.png")
     figure.close()
     assert Image.open(tmp_path / "whole.png").size == (500, 400)
+
+
+def test_the_principal_plane_of_paths_from_one_start_passes_through_it():
+    start = np.array([1.0, -2.0, 0.5])
+    t = np.linspace(0, 1, 11)[:, None]
+    paths = [start + t * np.array([2.0, 0.0, 0.0]), start + t * np.array([0.0, 0.0, -1.0])]
+    plane = principal_plane(paths)
+    np.testing.assert_array_equal(plane.origin, start)
+    for path in paths:  # both paths lie in the plane: projecting and lifting returns them
+        np.testing.assert_allclose(plane.lift(plane.project(path)), path, atol=1e-12)
+    assert "their common start" in plane.description and "(100.0% of it)" in plane.description
+    assert plane.axis_labels[0].startswith("direction 1 (80% of the movement)")
+
+
+def test_paths_from_different_starts_use_the_plane_through_their_mean_and_say_so():
+    rng = np.random.default_rng(1)
+    paths = [rng.normal(size=(5, 4)), rng.normal(size=(5, 4)) + 3.0]
+    plane = principal_plane(paths)
+    np.testing.assert_allclose(plane.origin, np.vstack(paths).mean(axis=0))
+    assert "the mean of all their points" in plane.description
+    assert "4 weights" in plane.description
+
+
+def test_named_weights_are_parsed_against_the_model_never_evaluated():
+    variables = (
+        VariableSpec("kernel", (1, 3), "glorot_uniform"),
+        VariableSpec("bias", (3,), "zeros"),
+    )
+    assert (
+        weight_index("kernel[0,2]", variables) == 2 and weight_index(" bias[ 1 ] ", variables) == 4
+    )
+    for bad in ("kernel[1,0]", "bias[3]", "kernel[0]", "__import__('os')", "bias[1]+1", "w[0]"):
+        with pytest.raises(ValueError, match="the model's weights run up to kernel"):
+            weight_index(bad, variables)
+    plane = named_plane(["kernel[0,1]", "bias[2]"], variables, np.arange(6.0))
+    params = np.array([[7.0, 8.0, 9.0, 10.0, 11.0, 12.0]])
+    np.testing.assert_array_equal(plane.project(params), [[8.0, 12.0]])  # the weights themselves
+    np.testing.assert_array_equal(plane.lift(np.array([8.0, 12.0])), [0, 8, 2, 3, 4, 12])
