@@ -175,19 +175,38 @@ def train_one_graph(
     For optimizers that cannot be stacked bit-exactly: each run gets the
     variables' and the optimizer's freshly built state back and its own
     learning rate, so its numbers equal a run trained alone, without tracing anew.
+    The fresh state is built for each run's start, since some optimizers copy
+    the weights into it (ScheduleFreeAdamW's momentum starts at them).
     """
     keras_optimizer = make_optimizer(optimizer, {**arguments, SCHEDULED: float(rates[0])}, "shared")
     run = compile_training(problem, keras_optimizer, starts[0])
-    fresh_state = [variable.numpy() for variable in keras_optimizer.variables]
+    fresh_states: dict[bytes, list[np.ndarray]] = {}
     results = []
     for start, rate in zip(starts, rates, strict=True):
+        key = b"".join(np.asarray(value, np.float32).tobytes() for value in start)
+        if key not in fresh_states:  # a grid of rates times a few seeds: a few builds
+            fresh_states[key] = fresh_optimizer_state(problem, optimizer, arguments, start)
         for variable, value in zip(run.variables, start, strict=True):
             variable.assign(value)
-        for variable, value in zip(keras_optimizer.variables, fresh_state, strict=True):
+        for variable, value in zip(keras_optimizer.variables, fresh_states[key], strict=True):
             variable.assign(value)
         setattr(keras_optimizer, SCHEDULED, float(rate))
         results.append(run(epochs))
     return results
+
+
+def fresh_optimizer_state(
+    problem: Problem, optimizer: str, arguments: dict[str, Any], start: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """The state a new optimizer builds for variables at `start` (eagerly, no tracing)."""
+    fresh = make_optimizer(optimizer, arguments, "fresh")
+    fresh.build(
+        [
+            keras.Variable(np.asarray(value, np.float32), name=spec.name)
+            for spec, value in zip(problem.variables, start, strict=True)
+        ]
+    )
+    return [variable.numpy() for variable in fresh.variables]
 
 
 # Optimizers whose update of each weight depends only on that weight's own
@@ -198,10 +217,6 @@ def train_one_graph(
 # kernels than for a lone run's three weights: they train through one graph
 # reused run after run instead (train_one_graph).
 ELEMENTWISE = {"SGD", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Ftrl"}
-# Optimizers whose freshly built state copies the weights (the schedule-free
-# momentum starts at them): a reused graph cannot reset them, so each run
-# builds its own.
-STATE_FROM_WEIGHTS = {"ScheduleFreeAdamW"}
 # Arguments that couple the elements of a variable (norms over all of it).
 COUPLING_ARGUMENTS = {"clipnorm", "global_clipnorm"}
 
@@ -217,10 +232,9 @@ class Strategy(enum.Enum):
 def training_strategy(
     optimizer: str, arguments: dict[str, Any], problem: Problem, stack: bool
 ) -> Strategy:
-    """ALONE for a learning-rate schedule, state built from the weights, or
-    `stack=False`; STACKED for elementwise optimizers on a problem that stacks
-    exactly; ONE_GRAPH otherwise."""
-    if not stack or isinstance(arguments.get(SCHEDULED), dict) or optimizer in STATE_FROM_WEIGHTS:
+    """ALONE for a learning-rate schedule or `stack=False`; STACKED for
+    elementwise optimizers on a problem that stacks exactly; ONE_GRAPH otherwise."""
+    if not stack or isinstance(arguments.get(SCHEDULED), dict):
         return Strategy.ALONE
     if (
         optimizer in ELEMENTWISE
