@@ -1,0 +1,109 @@
+"""Fair comparisons (issue 12, groundwork): one learning-rate grid for every
+optimizer, each grid point trained from several seeds; the objective of a
+run, the choice of a setting, and the performance profile across experiments.
+
+The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
+log-spaced grid and budget for every optimizer, the grid point with the best
+median objective over the seeds (ties: the smaller learning rate), and a run
+that fails counted as the worst. NumPy only; not yet read from the config.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
+
+
+@dataclass(frozen=True)
+class LearningRateGrid:
+    low: float
+    high: float
+    points: int
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low > 0):
+            raise ValueError(f"min = {self.low!r} and max = {self.high!r} must be positive numbers")
+        if not self.low < self.high:
+            raise ValueError(f"min = {self.low!r} must be less than max = {self.high!r}")
+        if self.points < 2:
+            raise ValueError(f"points = {self.points!r} must be at least 2")
+
+    def rates(self) -> np.ndarray:
+        """`points` learning rates from `low` to `high`, evenly spaced in log."""
+        return np.geomspace(self.low, self.high, self.points)
+
+
+def objective_values(losses: np.ndarray, objective: str, target: float | None = None) -> np.ndarray:
+    """Each run's objective (lower is better) from its loss curve, (R, E+1) -> (R,).
+
+    `final_loss`: the last loss; `mean_loss`: the mean over epochs 0..E (the
+    area under the curve per epoch); `epochs_to_target`: the first epoch whose
+    loss is at most `target`. A run whose curve is not finite where the
+    objective reads it, or that never reaches the target, gets infinity.
+    """
+    losses = np.asarray(losses, dtype=float)
+    if objective == "final_loss":
+        values = losses[:, -1].copy()
+    elif objective == "mean_loss":
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = losses.mean(axis=1)
+    elif objective == "epochs_to_target":
+        if target is None:
+            raise ValueError("the objective epochs_to_target needs a target")
+        with np.errstate(invalid="ignore"):
+            reached = np.isfinite(losses) & (losses <= target)
+        values = np.where(reached.any(axis=1), reached.argmax(axis=1), np.inf).astype(float)
+    else:
+        raise ValueError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
+    values[~np.isfinite(values)] = np.inf
+    return values
+
+
+def landscape_objective(distance: float | None, left_domain_at: int | None) -> float:
+    """A landscape run's objective: its final distance to the nearest known
+    minimum; leaving the plotted domain (or no minimum known) is the worst."""
+    if left_domain_at is not None or distance is None or not math.isfinite(distance):
+        return math.inf
+    return float(distance)
+
+
+def choose(rates: Sequence[float], values: np.ndarray) -> int:
+    """The index of the chosen learning rate: the best median objective over
+    the seeds (`values` is (rates, seeds)), ties to the smaller rate."""
+    medians = np.median(np.asarray(values, dtype=float), axis=1)
+    order = np.lexsort((np.asarray(rates, dtype=float), medians))
+    return int(order[0])
+
+
+def performance_profile(
+    costs: Mapping[str, Mapping[str, float]], taus: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Dolan and More's performance profile.
+
+    `costs[problem][optimizer]` is an optimizer's objective on a problem
+    (lower is better, infinity for a failure). For each optimizer, the share
+    of problems on which its cost is within a factor tau of the best
+    optimizer's, at each of `taus` (>= 1). A problem that every optimizer
+    fails counts for none of them.
+    """
+    optimizers = list(dict.fromkeys(name for row in costs.values() for name in row))
+    ratios = {name: [] for name in optimizers}
+    for row in costs.values():
+        finite = [cost for cost in row.values() if math.isfinite(cost)]
+        best = min(finite) if finite else math.inf
+        for name in optimizers:
+            cost = row.get(name, math.inf)
+            if not math.isfinite(cost) or not math.isfinite(best):
+                ratios[name].append(math.inf)
+            elif best == 0:
+                ratios[name].append(1.0 if cost == 0 else math.inf)
+            else:
+                ratios[name].append(cost / best)
+    taus = np.asarray(taus, dtype=float)
+    return {
+        name: (np.asarray(values)[None, :] <= taus[:, None]).mean(axis=1)
+        for name, values in ratios.items()
+    }
