@@ -111,6 +111,7 @@ class RunTable:
                     "epochs_to_1pct": epochs_to_fraction(history.loss),
                     "diverged_at": history.first_non_finite_epoch(),
                     **landscape_fields(history),
+                    **({"tuned": True} if history.meta.get("tuned") else {}),
                 }
             )
         epoch = histories[0].epoch if histories else np.arange(1)
@@ -158,7 +159,8 @@ class RunTable:
         curves = []
         for i in chosen:
             row = self.rows[i]
-            title = f"{row['title']} (lr {row['learning_rate']:.3g})" if with_rate else row["title"]
+            named = with_rate and not row.get("tuned")  # a tuned title names its rate
+            title = f"{row['title']} (lr {row['learning_rate']:.3g})" if named else row["title"]
             curves.append(Curve(title, self.epoch, self.losses[i], row["diverged_at"]))
         return curves
 

@@ -158,6 +158,12 @@ class History:
     def title(self) -> str:
         """The optimizer's class name (as in the page's legend) unless a label was chosen."""
         class_name = str(self.meta["optimizer"]["class_name"])
+        tuned = self.meta.get("tuned")
+        if tuned:  # every seed's run of a tuned entry: `Adam (lr 0.126, best of 32)`
+            family = self.meta["family"]
+            name = class_name if family == class_name.lower() else family
+            points = tuned["learning_rate_grid"]["points"]
+            return f"{name} (lr {tuned['learning_rate']:.3g}, best of {points})"
         return class_name if self.label == class_name.lower() else self.label
 
     def first_non_finite_epoch(self) -> int | None:

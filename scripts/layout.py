@@ -38,6 +38,14 @@ class Layout:
     def sensitivity(self, experiment: str) -> str:
         return self._join(experiment, "sensitivity.png")
 
+    def tuning(self, experiment: str) -> str:
+        """Every tuning trial: optimizer, learning rate, seed, objective."""
+        return self._join(experiment, "tuning.csv")
+
+    def tuned(self, experiment: str) -> str:
+        """The chosen settings, as optimizer entries of a config."""
+        return self._join(experiment, "tuned.yaml")
+
     def comparison(self, experiment: str) -> str:
         return self._join(experiment, "comparison.gif")
 

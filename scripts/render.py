@@ -5,6 +5,8 @@ arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
 DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
 """
 
+import csv
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from matplotlib.transforms import Bbox
 
 from aggregate import Band, Curve, RunTable, SensitivityPoint, sensitivity, setting_bands
 from common import History, atomic_output, load_history, log_to
+from tuning import load_tuned
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
 DPI = 100  # so every frame is 400 x 300 pixels
@@ -324,9 +327,14 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
 
 
 def plot_sensitivity(
-    lines: dict[str, list[SensitivityPoint]], path: str | Path, argument: str = "learning_rate"
+    lines: dict[str, list[SensitivityPoint]],
+    path: str | Path,
+    argument: str = "learning_rate",
+    quantity: str = "Final loss",
+    chosen: dict[str, float] | None = None,
 ) -> None:
-    """Final loss (median and band across seeds) against a grid argument.
+    """`quantity` (median and band across seeds) against a grid argument;
+    `chosen` marks each line's chosen value.
 
     Logarithmic axes where the values span a decade or more (learning rates).
     """
@@ -342,6 +350,17 @@ def plot_sensitivity(
         suffix = f" ({diverged}/{runs} diverged)" if diverged else ""
         (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
         axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        if chosen and name in chosen:
+            at = int(np.argmin(np.abs(rates - chosen[name])))
+            axes.plot(
+                rates[at],
+                median[at],
+                marker="*",
+                markersize=12,
+                color=line.get_color(),
+                markeredgecolor="black",
+                linestyle="none",
+            )
     # From the values themselves: points without a finite loss set no limits.
     values = [p.value for points in lines.values() for p in points]
     if min(values) > 0 and max(values) >= 10 * min(values):
@@ -355,7 +374,7 @@ def plot_sensitivity(
             0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
         )
     axes.set_xlabel(argument.replace("_", " ").capitalize())
-    axes.set_ylabel("Final loss (median, 10-90 %)")
+    axes.set_ylabel(f"{quantity} (median, 10-90 %)")
     axes.legend(fontsize="small", loc="best")
     figure.tight_layout()
     save_figure(figure, path)
@@ -390,6 +409,50 @@ def main_losses(smk: Any) -> None:
     log.info("plotted the losses of %d runs", len(table.rows))
 
 
+def tuning_lines(rows: list[dict[str, str]]) -> dict[str, list[SensitivityPoint]]:
+    """tuning.csv's rows -> per optimizer entry, the objective against the rate."""
+    by_rate: dict[str, dict[float, list[float]]] = {}
+    for row in rows:
+        values = by_rate.setdefault(row["optimizer"], {})
+        values.setdefault(float(row["learning_rate"]), []).append(float(row["objective"]))
+    lines = {}
+    for name, values in by_rate.items():
+        points = []
+        for rate in sorted(values):
+            objectives = np.array(values[rate])
+            finite = objectives[np.isfinite(objectives)]
+            median, low, high = (
+                (float(np.median(finite)), *map(float, np.percentile(finite, (10, 90))))
+                if finite.size
+                else (math.nan, math.nan, math.nan)
+            )
+            points.append(
+                SensitivityPoint(
+                    rate, median, low, high, objectives.size, objectives.size - finite.size
+                )
+            )
+        lines[name] = points
+    return lines
+
+
+OBJECTIVE_NAMES = {
+    "final_loss": "Final loss",
+    "mean_loss": "Mean loss over the epochs",
+    "epochs_to_target": "Epochs to the target loss",
+    "final_distance": "Final distance to the nearest minimum",
+}
+
+
+def main_tuning(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    with open(smk.input.tuning, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    chosen = load_tuned(smk.input.tuned)
+    objective = OBJECTIVE_NAMES[smk.params.tuning["objective"]]
+    plot_sensitivity(tuning_lines(rows), smk.output.sensitivity, "learning_rate", objective, chosen)
+    log.info("plotted %d tuning trials", len(rows))
+
+
 if "snakemake" in globals():
     smk = snakemake  # noqa: F821 (injected by Snakemake's script: directive)
-    {"frames": main_frames, "losses": main_losses}[smk.params.figure](smk)
+    {"frames": main_frames, "losses": main_losses, "tuning": main_tuning}[smk.params.figure](smk)

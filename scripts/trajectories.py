@@ -332,7 +332,9 @@ class Scene:
 def path_label(history: History) -> str:
     """`Adam (lr 0.05)`: the legend names the learning rate, which the figure depends on."""
     rate = history.meta["optimizer"]["config"].get("learning_rate")
-    return f"{history.title} (lr {rate:.3g})" if isinstance(rate, float | int) else history.title
+    if history.meta.get("tuned") or not isinstance(rate, float | int):
+        return history.title  # a tuned run's title names its rate already
+    return f"{history.title} (lr {rate:.3g})"
 
 
 def landscape_scene(histories: Sequence[History]) -> Scene:

@@ -5,14 +5,17 @@ run, the choice of a setting, and the performance profile across experiments.
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy only; not yet read from the config.
+that fails counted as the worst. NumPy and YAML only: the Snakefile and the training job import it.
 """
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import yaml
 
 OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
 
@@ -106,4 +109,20 @@ def performance_profile(
     return {
         name: (np.asarray(values)[None, :] <= taus[:, None]).mean(axis=1)
         for name, values in ratios.items()
+    }
+
+
+def load_tuned(path: str | Path) -> dict[str, float]:
+    """Entry label -> chosen learning rate, from tuned.yaml."""
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return {entry["label"]: float(entry["learning_rate"]) for entry in document["optimizers"]}
+
+
+def tuned_run(run: dict[str, Any], rate: float, tuning: dict[str, Any]) -> dict[str, Any]:
+    """A run of a tuned experiment at its entry's chosen learning rate; its
+    `meta.tuned` records the choice and the protocol."""
+    return {
+        **run,
+        "arguments": {**run["arguments"], "learning_rate": rate},
+        "tuned": {"learning_rate": rate, **tuning},
     }

@@ -21,6 +21,7 @@ from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
 from keras_optimizers import load_optimizer_table
 from planes import weight_index
 from problems import DenseProblem, FunctionProblem, build_problem, problem_spec
+from tuning import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -329,6 +330,98 @@ def _check_landscape(where: str, config: dict[str, Any], experiment: str) -> Non
         )
 
 
+DEFAULT_TUNE_SEEDS = 5
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """An experiment's `tune:` section, checked."""
+
+    grid: LearningRateGrid
+    seeds: list[int | None]  # [None] on a landscape: its one start
+    objective: str  # "final_distance" on a landscape
+    target: float | None
+
+    def to_params(self) -> dict[str, Any]:
+        return {
+            "learning_rate_grid": {
+                "min": self.grid.low,
+                "max": self.grid.high,
+                "points": self.grid.points,
+            },
+            "seeds": self.seeds,
+            "objective": self.objective,
+            "target": self.target,
+        }
+
+
+def experiment_tuning(settings: dict[str, Any]) -> Tuning | None:
+    """The experiment's tuning (checked by check_config), or None."""
+    tune = settings.get("tune")
+    if tune is None:
+        return None
+    rates = tune["learning_rate"]
+    grid = LearningRateGrid(float(rates["min"]), float(rates["max"]), int(rates["points"]))
+    if is_landscape(settings):
+        return Tuning(grid, [None], "final_distance", None)
+    seeds = list(range(tune.get("seeds", DEFAULT_TUNE_SEEDS)))
+    return Tuning(grid, seeds, tune.get("objective", "final_loss"), tune.get("target"))
+
+
+def _check_tune(config: dict[str, Any], experiment: str) -> None:
+    settings = config["experiments"][experiment]
+    tune = settings.get("tune")
+    if tune is None:
+        return
+    where = f"experiments.{experiment}.tune"
+    if is_landscape(settings):
+        for key, why in (
+            ("seeds", "seeds do not apply to a landscape's fixed start"),
+            ("objective", "a landscape's objective is the final distance to the nearest minimum"),
+            ("target", "a landscape's objective is the final distance to the nearest minimum"),
+        ):
+            if key in tune:
+                raise ConfigError(f"'{where}.{key}': {why}; remove the key")
+        problem = build_problem(problem_spec(config, experiment))
+        assert isinstance(problem, FunctionProblem)
+        if not problem.landscape.minima:
+            raise ConfigError(
+                f"'{where}': tuning a landscape needs known minima (its objective is the"
+                f" distance to the nearest one), and {problem.landscape.name} has none"
+            )
+    elif "seeds" in settings:
+        raise ConfigError(
+            f"'experiments.{experiment}.seeds': a tuned experiment's runs use the seeds of"
+            f" '{where}.seeds'; remove one of them"
+        )
+    try:
+        rates = tune["learning_rate"]
+        LearningRateGrid(float(rates["min"]), float(rates["max"]), int(rates["points"]))
+    except ValueError as error:
+        raise ConfigError(f"'{where}.learning_rate': {error}") from None
+    objective = tune.get("objective", "final_loss")
+    if objective not in OBJECTIVES:
+        raise ConfigError(
+            f"'{where}.objective': unknown objective {objective!r}."
+            f"{did_you_mean(objective, OBJECTIVES)} Allowed: {', '.join(OBJECTIVES)}"
+        )
+    if objective == "epochs_to_target" and "target" not in tune:
+        raise ConfigError(f"'{where}': the objective epochs_to_target needs a 'target' loss")
+    for index, entry in enumerate(settings["optimizers"]):
+        if not isinstance(entry, dict):
+            continue
+        entry_where = f"experiments.{experiment}.optimizers[{index}]"
+        if "learning_rate" in entry:
+            raise ConfigError(
+                f"'{entry_where}.learning_rate' is set by hand, but '{where}' tunes it;"
+                " remove one of them"
+            )
+        if "grid" in entry:
+            raise ConfigError(
+                f"'{entry_where}.grid': '{where}' grids the learning rate itself; remove 'grid'"
+            )
+
+
 def _check_trajectory_axes(config: dict[str, Any], experiment: str) -> None:
     axes = config["experiments"][experiment].get("trajectory", {}).get("axes")
     if axes is None:
@@ -400,6 +493,8 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     check_schema(config, schema)
     apply_defaults(config, schema)
     dense = _check_experiment_kinds(config)
+    for experiment in config["experiments"]:
+        _check_tune(config, experiment)
     if dense:
         _check_shapes(config)
         for experiment in dense:
@@ -424,7 +519,11 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
 
 
 def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:
-    """The experiment's seeds: a list, or {count, start}; [None] without seeds."""
+    """The experiment's seeds: a list, or {count, start}; a tuned experiment's
+    tuning seeds; [None] without seeds."""
+    tuning = experiment_tuning(settings)
+    if tuning is not None:
+        return tuning.seeds
     seeds = settings.get("seeds")
     if seeds is None:
         return [None]
@@ -504,6 +603,9 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
                 names[run.label] = where
                 runs[experiment].append(run)
         total += len(runs[experiment])
+        tuning = experiment_tuning(settings)
+        if tuning is not None:  # trained too, though they write no history
+            total += len(settings["optimizers"]) * tuning.grid.points * len(tuning.seeds)
     max_runs = config.get("max_runs", 5000)
     if total > max_runs:
         counts = ", ".join(f"{e}: {len(r)}" for e, r in runs.items())
@@ -576,3 +678,25 @@ def check_publish(config: dict[str, Any], results: Iterable[str], results_dir: s
                 f" (a path under {results_dir}/).{did_you_mean(source, available)}"
                 f" Results include: {', '.join(p for p in available if not p.endswith('.npz'))[:400]}..."
             )
+
+
+def tuning_trials(config: dict[str, Any], experiment: str) -> list[dict[str, Any]]:
+    """Every tuning trial of an experiment, as train.py's run dicts: each
+    optimizer entry at each grid rate from each tuning seed."""
+    settings = config["experiments"][experiment]
+    tuning = experiment_tuning(settings)
+    assert tuning is not None
+    trials = []
+    for run in experiment_runs(config)[experiment]:
+        for rate in tuning.grid.rates():
+            trial = Run(
+                experiment,
+                f"{run.label}-lr{float(rate)!r}",
+                run.optimizer,
+                {**run.arguments, "learning_rate": float(rate)},
+                run.seed,
+                run.setting,
+                run.family,
+            )
+            trials.append(trial.to_params())
+    return trials

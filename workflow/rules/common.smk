@@ -25,6 +25,7 @@ PAGES_MODULE = str(SCRIPTS / "pages.py")
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
+TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by train.py
 FIGURE_MODULES = [
     str(SCRIPTS / name) for name in ("render.py", "assemble_gif.py", "planes.py")
 ]
@@ -74,6 +75,30 @@ def render_chunks(experiment):
 def experiment_sensitivity(experiment):
     """The grid argument of the experiment's sensitivity plot, or None."""
     return sensitivity_argument(config["experiments"][experiment])
+
+
+# Each experiment's `tune:` section, checked (None: not tuned).
+TUNING = {e: experiment_tuning(config["experiments"][e]) for e in RUNS}
+
+
+def tuning_params(experiment):
+    tuning = TUNING[experiment]
+    return tuning.to_params() if tuning else None
+
+
+def tuned_inputs(experiment):
+    """The chosen settings a tuned experiment's training reads."""
+    return [LAYOUT.tuned(experiment)] if TUNING[experiment] else []
+
+
+def tuning_outputs(experiment):
+    if not TUNING[experiment]:
+        return []
+    return [
+        LAYOUT.tuning(experiment),
+        LAYOUT.tuned(experiment),
+        LAYOUT.sensitivity(experiment),
+    ]
 
 
 def landscape(experiment):
@@ -151,6 +176,7 @@ def all_figures():
         outputs += experiment_plots(experiment)
         outputs += histories(experiment, labels(experiment))
         outputs += trajectory_figures(experiment)
+        outputs += tuning_outputs(experiment)
         if landscape(experiment):
             continue  # no bar charts: its animations are the trajectories
         outputs.append(LAYOUT.comparison(experiment))

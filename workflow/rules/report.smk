@@ -34,7 +34,7 @@ rule gallery:
         runtime=5,
     params:
         animated={experiment: animated_labels(experiment) for experiment in RUNS},
-        sensitivity=[e for e in RUNS if experiment_sensitivity(e)],
+        sensitivity=[e for e in RUNS if experiment_sensitivity(e) or TUNING[e]],
         trajectories=TRAJECTORIES,
     script:
         "../../scripts/gallery.py"

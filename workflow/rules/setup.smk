@@ -21,10 +21,12 @@ from workflow_config import (
     check_config,
     check_publish,
     check_yaml_syntax,
+    experiment_tuning,
     frame_epochs,
     is_landscape,
     sensitivity_argument,
     training_chunks,
+    tuning_trials,
 )
 
 DEFAULT_CONFIG = "config/config.yaml"

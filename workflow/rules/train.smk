@@ -16,6 +16,8 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                     str(SCRIPTS / "keras_optimizers.py"),
                     str(SCRIPTS / "keras_optimizers.json"),
                 ],
+                tuning=TUNING_MODULE,
+                tuned=tuned_inputs(experiment),
             output:
                 histories=histories(experiment, [run.label for run in chunk]),
             log:
@@ -32,5 +34,74 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                 epochs=config["experiments"][experiment]["epochs"],
                 problem=problem_spec(config, experiment),
                 runs=[run.to_params() for run in chunk],
+                tuning=tuning_params(experiment),
             script:
                 "../../scripts/train.py"
+
+
+# A tuned experiment's trials: every optimizer entry at every grid learning
+# rate from every tuning seed, in one job (like training, TensorFlow costs more
+# to import than the trials to train); no history file per trial.
+for experiment in [e for e in RUNS if TUNING[e]]:
+
+    rule:
+        name:
+            f"tune_{experiment}"
+        input:
+            common=COMMON_MODULE,
+            problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
+            modules=[TUNING_MODULE, AGGREGATE_MODULE, str(SCRIPTS / "train.py")],
+            optimizer_table=[
+                str(SCRIPTS / "keras_optimizers.py"),
+                str(SCRIPTS / "keras_optimizers.json"),
+            ],
+        output:
+            tuning=LAYOUT.tuning(experiment),
+            tuned=LAYOUT.tuned(experiment),
+        log:
+            f"{LOGS}/{experiment}/tune.log",
+        conda:
+            "../../environment.yml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        params:
+            experiment=experiment,
+            epochs=config["experiments"][experiment]["epochs"],
+            problem=problem_spec(config, experiment),
+            trials=tuning_trials(config, experiment),
+            tuning=tuning_params(experiment),
+        script:
+            "../../scripts/tune.py"
+
+    rule:
+        name:
+            f"plot_tuning_{experiment}"
+        input:
+            tuning=LAYOUT.tuning(experiment),
+            tuned=LAYOUT.tuned(experiment),
+            common=COMMON_MODULE,
+            modules=[AGGREGATE_MODULE, TUNING_MODULE],
+        output:
+            sensitivity=report(
+                LAYOUT.sensitivity(experiment),
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "tuning: objective against learning rate"},
+            ),
+        log:
+            f"{LOGS}/{experiment}/plot_tuning.log",
+        localrule: True
+        conda:
+            "../envs/figures.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        params:
+            figure="tuning",
+            tuning=tuning_params(experiment),
+        script:
+            "../../scripts/render.py"
