@@ -1,6 +1,7 @@
-"""Fair comparisons (issue 12, groundwork): one learning-rate grid for every
-optimizer, each grid point trained from several seeds; the objective of a
-run, the choice of a setting, and the performance profile across experiments.
+"""Fair comparisons: one learning-rate grid for every optimizer, each grid
+point trained from several seeds; the objective of a run, the choice of a
+setting, the performance profile across experiments, and the chosen
+settings (`tuned.yaml`) as the training job reads them.
 
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best

@@ -1,17 +1,27 @@
-"""The tuning protocol's pieces (issue 12 groundwork): grid, objectives, choice, profile."""
+"""Tuning: the protocol's pieces (grid, objectives, choice, profile) and the `tune:` section through the workflow."""
 
+import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
+from common import load_history
+from conftest import copy_workflow, default_config, run_snakemake
+from layout import Layout
 from tuning import (
     LearningRateGrid,
     choose,
     landscape_objective,
+    load_tuned,
     objective_values,
     performance_profile,
 )
+from workflow_config import ConfigError, check_config
+
+LAYOUT = Layout("results")
 
 
 def test_the_grid_is_log_spaced_between_its_ends():
@@ -91,3 +101,151 @@ def test_the_performance_profile_counts_problems_within_a_factor_of_the_best():
     profile = performance_profile(costs, np.array([1.0, 2.0, 3.0, 100.0]))
     np.testing.assert_allclose(profile["adam"], [0.5, 0.5, 0.75, 0.75])
     np.testing.assert_allclose(profile["sgd"], [0.25, 0.5, 0.5, 0.5])
+
+
+# --- the `tune:` section through the workflow ---------------------------------
+
+
+def tuned_config() -> dict:
+    config = default_config()
+    del config["publish"]
+    config["init"] = {"seed": 0}
+    config["frames"]["every"] = 10
+    config["experiments"] = {
+        "page": {
+            "epochs": 20,
+            "use_bias": True,
+            "optimizers": ["SGD", {"name": "Adam", "label": "adam-b", "beta_1": 0.8}],
+            "tune": {"learning_rate": {"min": 0.001, "max": 1.0, "points": 4}, "seeds": 3},
+        },
+        "rosen": {
+            "function": "rosenbrock",
+            "epochs": 50,
+            "optimizers": ["Adam"],
+            "tune": {"learning_rate": {"min": 0.01, "max": 1.0, "points": 3}},
+        },
+    }
+    return config
+
+
+@pytest.fixture(scope="module")
+def tuned_run(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("tuned"), tuned_config())
+    run_snakemake(workdir, "--cores", "4")
+    return workdir
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_every_trial_is_a_row_and_the_choice_is_the_best_median(tuned_run):
+    rows = read_csv(tuned_run / LAYOUT.tuning("page"))
+    assert len(rows) == 2 * 4 * 3  # entries x grid points x seeds
+    tuned = yaml.safe_load((tuned_run / LAYOUT.tuned("page")).read_text())
+    assert tuned["seeds"] == [0, 1, 2]
+    for entry in tuned["optimizers"]:
+        mine = [row for row in rows if row["optimizer"] == entry["label"]]
+        rates = sorted({float(row["learning_rate"]) for row in mine})
+        values = np.array(
+            [
+                [float(r["objective"]) for r in mine if float(r["learning_rate"]) == rate]
+                for rate in rates
+            ]
+        )
+        assert entry["learning_rate"] == rates[choose(rates, values)]
+    assert tuned["optimizers"][1] == {
+        "name": "Adam",
+        "label": "adam-b",
+        "beta_1": 0.8,
+        "learning_rate": tuned["optimizers"][1]["learning_rate"],
+    }
+
+
+def test_the_chosen_runs_equal_their_tuning_trials_bit_for_bit(tuned_run):
+    rows = read_csv(tuned_run / LAYOUT.tuning("page"))
+    chosen = load_tuned(tuned_run / LAYOUT.tuned("page"))
+    for label, rate in chosen.items():
+        for seed in (0, 1, 2):
+            history = load_history(tuned_run / LAYOUT.history("page", f"{label}-s{seed}"))
+            (trial,) = [
+                r
+                for r in rows
+                if r["optimizer"] == label
+                and float(r["learning_rate"]) == rate
+                and r["seed"] == str(seed)
+            ]
+            assert trial["final_loss"] == repr(float(history.loss[-1]))  # trained in another job
+            assert history.meta["arguments"]["learning_rate"] == rate
+            assert history.title.endswith(f"(lr {rate:.3g}, best of 4)")
+
+
+def test_a_landscape_tunes_on_its_distance_to_the_minimum(tuned_run):
+    rows = read_csv(tuned_run / LAYOUT.tuning("rosen"))
+    assert [row["seed"] for row in rows] == ["", "", ""]
+    (history,) = [load_history(tuned_run / LAYOUT.history("rosen", "adam"))]
+    distance = float(np.hypot(*(history.arrays["position"][-1].astype(float) - 1.0)))
+    chosen = load_tuned(tuned_run / LAYOUT.tuned("rosen"))["adam"]
+    (trial,) = [row for row in rows if float(row["learning_rate"]) == chosen]
+    assert float(trial["objective"]) == pytest.approx(distance)
+    assert (tuned_run / LAYOUT.sensitivity("rosen")).stat().st_size > 10_000
+
+
+def test_tuned_results_are_byte_identical_across_core_counts(tuned_run, tmp_path):
+    again = copy_workflow(tmp_path / "again", tuned_config())
+    run_snakemake(again, "--cores", "1")
+    for path in (LAYOUT.tuning("page"), LAYOUT.tuned("page"), LAYOUT.sensitivity("page")):
+        assert (again / path).read_bytes() == (tuned_run / path).read_bytes(), path
+    history = LAYOUT.history("page", "sgd-s1")
+    assert (again / history).read_bytes() == (tuned_run / history).read_bytes()
+
+
+BAD_TUNES = [
+    (
+        lambda t, e: t.update(objective="best_loss"),
+        "'experiments.page.tune.objective': unknown objective 'best_loss'",
+    ),
+    (
+        lambda t, e: t["learning_rate"].update(min=2.0),
+        "'experiments.page.tune.learning_rate': min = 2.0 must be less than max = 1.0",
+    ),
+    (lambda t, e: t["learning_rate"].update(points=1), "points = 1 must be at least 2"),
+    (lambda t, e: t.update(objective="epochs_to_target"), "epochs_to_target needs a 'target'"),
+    (
+        lambda t, e: e["optimizers"].append({"name": "RMSprop", "learning_rate": 0.01}),
+        "'experiments.page.optimizers[2].learning_rate' is set by hand",
+    ),
+    (
+        lambda t, e: e["optimizers"].append({"name": "RMSprop", "grid": {"rho": [0.8, 0.9]}}),
+        "grids the learning rate itself",
+    ),
+    (
+        lambda t, e: e.update(seeds=[0, 1]),
+        "'experiments.page.seeds': a tuned experiment's runs use the seeds",
+    ),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD_TUNES)
+def test_bad_tune_sections_are_config_errors_naming_the_key(change, message):
+    config = tuned_config()
+    change(config["experiments"]["page"]["tune"], config["experiments"]["page"])
+    with pytest.raises(ConfigError) as error:
+        check_config(config)
+    assert message in str(error.value)
+
+
+def test_a_landscape_refuses_seeds_and_objectives_and_needs_minima():
+    for key, value, message in (
+        ("seeds", 3, "seeds do not apply to a landscape's fixed start"),
+        ("objective", "final_loss", "a landscape's objective is the final distance"),
+    ):
+        config = tuned_config()
+        config["experiments"]["rosen"]["tune"][key] = value
+        with pytest.raises(ConfigError, match=message):
+            check_config(config)
+    config = tuned_config()
+    config["experiments"]["rosen"]["function"] = "saddle"
+    with pytest.raises(ConfigError, match="saddle has none"):
+        check_config(config)
