@@ -13,7 +13,7 @@ from typing import Any
 
 from common import load_history, log_to
 from layout import Layout
-from pages import RunSummary, format_value, page, write_text
+from pages import RunSummary, format_value, page, protocol_text, write_text
 
 
 def settings_table(run: RunSummary) -> str:
@@ -66,6 +66,8 @@ def index_page(
         name = html.escape(experiment)
         landscape = runs[0].function is not None
         parts.append(f'<h2 id="{name}">{name}</h2>')
+        if runs[0].tuned:
+            parts.append(f'<p class="protocol">{html.escape(protocol_text(runs[0].tuned))}</p>')
         if not landscape:
             parts.append(figure(link.comparison(experiment), f"{name}: all optimizers"))
         parts.append("<p>")

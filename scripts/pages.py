@@ -36,6 +36,7 @@ class RunSummary:
     diverged_at: int | None
     function: str | None = None  # a landscape's function name
     final_position: list[float] | None = None  # a landscape's final (x, y)
+    tuned: dict[str, Any] | None = None  # a tuned run's choice and protocol (meta.tuned)
 
     @classmethod
     def of(cls, history: History) -> "RunSummary":
@@ -55,6 +56,7 @@ class RunSummary:
             diverged_at=history.first_non_finite_epoch(),
             function=function["name"] if function else None,
             final_position=history.params[-1].tolist() if function else None,
+            tuned=history.meta.get("tuned"),
         )
 
     def training_text(self, bias: bool = True) -> str:
@@ -97,6 +99,27 @@ def run_caption(run: RunSummary) -> str:
     )
 
 
+OBJECTIVE_TEXT = {
+    "final_loss": "final loss",
+    "mean_loss": "mean loss over the epochs",
+    "epochs_to_target": "epochs to reach a loss of {target}",
+    "final_distance": "final distance to the nearest minimum (leaving the plot: worst)",
+}
+
+
+def protocol_text(tuned: dict[str, Any]) -> str:
+    """The tuning protocol in one sentence, from a run's `meta.tuned`."""
+    grid = tuned["learning_rate_grid"]
+    seeds = [seed for seed in tuned["seeds"] if seed is not None]
+    objective = OBJECTIVE_TEXT[tuned["objective"]].format(target=tuned.get("target"))
+    from_seeds = f", each from {len(seeds)} seeds" if seeds else ""
+    return (
+        f"Tuned: every optimizer got the same {grid['points']} learning rates, log-spaced"
+        f" from {grid['min']:.3g} to {grid['max']:.3g}{from_seeds}; the rate with the best"
+        f" median {objective} was chosen (ties: the smaller rate)."
+    )
+
+
 def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) -> str:
     start = "the same start" if runs[0].function else "the same initial weights"
     lines = [
@@ -114,6 +137,8 @@ def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) 
             f"- **{run.title}**{run.class_note}: final loss {run.final_loss_text};"
             f" ``{run.settings_text}``"
         )
+    if runs[0].tuned:
+        lines += ["", protocol_text(runs[0].tuned)]
     return "\n".join(lines) + "\n"
 
 

@@ -249,3 +249,20 @@ def test_a_landscape_refuses_seeds_and_objectives_and_needs_minima():
     config["experiments"]["rosen"]["function"] = "saddle"
     with pytest.raises(ConfigError, match="saddle has none"):
         check_config(config)
+
+
+def test_the_gallery_and_the_report_caption_write_the_protocol_out(tuned_run):
+    protocol = (
+        "Tuned: every optimizer got the same 4 learning rates, log-spaced from 0.001 to 1,"
+        " each from 3 seeds; the rate with the best median final loss was chosen"
+        " (ties: the smaller rate)."
+    )
+    assert protocol in (tuned_run / LAYOUT.caption("page")).read_text()
+    assert protocol in (tuned_run / LAYOUT.index()).read_text()
+    landscape = (tuned_run / LAYOUT.caption("rosen")).read_text()
+    assert (
+        "same 3 learning rates, log-spaced from 0.01 to 1; the rate with the best median"
+        in landscape
+    )
+    assert "final distance to the nearest minimum" in landscape
+    assert 'src="page/sensitivity.png"' in (tuned_run / LAYOUT.index()).read_text()
