@@ -250,6 +250,14 @@ def sensitivity(table: RunTable, argument: str) -> dict[str, list[SensitivityPoi
         others = {k: v for k, v in row["grid"].items() if k != argument}
         name = "-".join([row["family"]] + [f"{k}{v}" for k, v in others.items()])
         lines[name][float(value)].append(row["final_loss"])
+    return sensitivity_lines(lines)
+
+
+def sensitivity_lines(
+    lines: dict[str, dict[float, list[float]]],
+) -> dict[str, list[SensitivityPoint]]:
+    """Line name -> x value -> the runs' values: per x, the median and band of
+    the finite values and the count of the others, in increasing x."""
     result = {}
     for name, by_value in lines.items():
         points = []
@@ -309,16 +317,24 @@ def optional(value: Any) -> Any:
     return "" if value is None else value
 
 
+def setting_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The summary fields of every kind of run: what ran, with which settings."""
+    return {
+        "run": row["run"],
+        "optimizer": row["optimizer"],
+        "setting": row["setting"],
+        # As configured (grid values included); the full Keras config is in history.npz.
+        "arguments": json.dumps(row["arguments"], sort_keys=True),
+        "learning_rate": repr(row["learning_rate"]),
+    }
+
+
 def landscape_summary_row(row: dict[str, Any]) -> dict[str, Any]:
     """A landscape run table row as summary.csv writes it."""
     x, y = row["final_position"]
     distance = row["distance_to_minimum"]
     return {
-        "run": row["run"],
-        "optimizer": row["optimizer"],
-        "setting": row["setting"],
-        "arguments": json.dumps(row["arguments"], sort_keys=True),
-        "learning_rate": repr(row["learning_rate"]),
+        **setting_fields(row),
         "final_f": repr(row["final_loss"]),
         "final_x": repr(x),
         "final_y": repr(y),
@@ -334,15 +350,10 @@ def summary_row(row: dict[str, Any]) -> dict[str, Any]:
     if "function" in row:
         return landscape_summary_row(row)
     return {
-        "run": row["run"],
-        "optimizer": row["optimizer"],
-        "setting": row["setting"],
-        # As configured (grid values included); the full Keras config is in history.npz.
-        "arguments": json.dumps(row["arguments"], sort_keys=True),
-        "learning_rate": repr(row["learning_rate"]),
-        "seed": "" if row["seed"] is None else row["seed"],
+        **setting_fields(row),
+        "seed": optional(row["seed"]),
         "final_loss": repr(row["final_loss"]),
-        "epochs_to_1pct": "" if row["epochs_to_1pct"] is None else row["epochs_to_1pct"],
+        "epochs_to_1pct": optional(row["epochs_to_1pct"]),
         "diverged": "yes" if row["diverged_at"] is not None else "no",
     }
 

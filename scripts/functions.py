@@ -118,6 +118,17 @@ class Landscape:
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...]
 
+    @classmethod
+    def from_mapping(cls, name: str, function: dict[str, Any]) -> "Landscape":
+        """From {formula, domain, start, minima} (a config's or a history's `meta`)."""
+        return cls(
+            name,
+            function["formula"],
+            tuple(map(tuple, function["domain"])),  # type: ignore[arg-type]
+            tuple(function["start"]),  # type: ignore[arg-type]
+            tuple(map(tuple, function.get("minima", []))),
+        )
+
 
 def quadratic(condition: float = 10.0) -> Landscape:
     """An ill-conditioned bowl: curvature 1 along x and `condition` along y."""

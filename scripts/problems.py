@@ -233,13 +233,7 @@ class FunctionProblem(Problem):
         elif "name" in function:
             landscape = built_in(**function)
         else:
-            landscape = Landscape(
-                "formula",
-                function["formula"],
-                tuple(map(tuple, function["domain"])),
-                tuple(function["start"]),
-                tuple(map(tuple, function.get("minima", []))),
-            )
+            landscape = Landscape.from_mapping("formula", function)
         overrides = {key: spec[key] for key in ("start", "domain") if spec.get(key) is not None}
         if "start" in overrides:
             overrides["start"] = tuple(overrides["start"])
@@ -250,15 +244,7 @@ class FunctionProblem(Problem):
     @classmethod
     def from_meta(cls, function: dict[str, Any]) -> "FunctionProblem":
         """From a history's `meta["function"]`."""
-        return cls(
-            Landscape(
-                function["name"],
-                function["formula"],
-                tuple(map(tuple, function["domain"])),  # type: ignore[arg-type]
-                tuple(function["start"]),  # type: ignore[arg-type]
-                tuple(map(tuple, function["minima"])),
-            )
-        )
+        return cls(Landscape.from_mapping(function["name"], function))
 
     @property
     def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]

@@ -6,7 +6,7 @@ DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
 """
 
 import csv
-import math
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,15 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
-from aggregate import Band, Curve, RunTable, SensitivityPoint, sensitivity, setting_bands
+from aggregate import (
+    Band,
+    Curve,
+    RunTable,
+    SensitivityPoint,
+    sensitivity,
+    sensitivity_lines,
+    setting_bands,
+)
 from common import History, atomic_output, load_history, log_to
 from tuning import load_tuned
 
@@ -411,28 +419,10 @@ def main_losses(smk: Any) -> None:
 
 def tuning_lines(rows: list[dict[str, str]]) -> dict[str, list[SensitivityPoint]]:
     """tuning.csv's rows -> per optimizer entry, the objective against the rate."""
-    by_rate: dict[str, dict[float, list[float]]] = {}
+    by_rate: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        values = by_rate.setdefault(row["optimizer"], {})
-        values.setdefault(float(row["learning_rate"]), []).append(float(row["objective"]))
-    lines = {}
-    for name, values in by_rate.items():
-        points = []
-        for rate in sorted(values):
-            objectives = np.array(values[rate])
-            finite = objectives[np.isfinite(objectives)]
-            median, low, high = (
-                (float(np.median(finite)), *map(float, np.percentile(finite, (10, 90))))
-                if finite.size
-                else (math.nan, math.nan, math.nan)
-            )
-            points.append(
-                SensitivityPoint(
-                    rate, median, low, high, objectives.size, objectives.size - finite.size
-                )
-            )
-        lines[name] = points
-    return lines
+        by_rate[row["optimizer"]][float(row["learning_rate"])].append(float(row["objective"]))
+    return sensitivity_lines(by_rate)
 
 
 OBJECTIVE_NAMES = {

@@ -395,8 +395,7 @@ def _check_tune(config: dict[str, Any], experiment: str) -> None:
             f" '{where}.seeds'; remove one of them"
         )
     try:
-        rates = tune["learning_rate"]
-        LearningRateGrid(float(rates["min"]), float(rates["max"]), int(rates["points"]))
+        experiment_tuning(settings)
     except ValueError as error:
         raise ConfigError(f"'{where}.learning_rate': {error}") from None
     objective = tune.get("objective", "final_loss")
