@@ -42,6 +42,10 @@ class Layout:
         """Every tuning trial: optimizer, learning rate, seed, objective."""
         return self._join(experiment, "tuning.csv")
 
+    def tuning_rows(self, experiment: str, index: int, count: int) -> str:
+        """One tuning job's rows of tuning.csv (its share of the entries)."""
+        return self._join(experiment, "tuning", f"rows-{index + 1}-of-{count}.csv")
+
     def tuned(self, experiment: str) -> str:
         """The chosen settings, as optimizer entries of a config."""
         return self._join(experiment, "tuned.yaml")

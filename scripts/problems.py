@@ -258,6 +258,15 @@ class FunctionProblem(Problem):
         return float(np.min(self.loss_numpy(np.asarray(self.landscape.minima))))
 
     @functools.cached_property
+    def lowest_in_view(self) -> float:
+        """The lowest value of the function on a 401 x 401 grid over its plotted
+        domain (edges included): what a run can reach without leaving the figure."""
+        (x0, x1), (y0, y1) = self.landscape.domain
+        x, y = np.meshgrid(np.linspace(x0, x1, 401), np.linspace(y0, y1, 401))
+        values = self.loss_numpy(np.stack([x, y], axis=-1))
+        return float(np.min(values[np.isfinite(values)]))
+
+    @functools.cached_property
     def tree(self) -> Any:
         return parse_formula(self.landscape.formula)
 

@@ -26,7 +26,6 @@ import tensorflow as tf
 from common import History, log_to, save_history
 from keras_optimizers import load_optimizer_table
 from problems import Problem, VariableSpec, build_problem
-from tuning import load_tuned, tuned_run
 
 
 def configure_threads(threads: int) -> None:
@@ -411,12 +410,8 @@ def train_experiment(
 def main(smk: Any) -> None:
     log_to(smk.log[0])
     configure_threads(smk.threads)
-    runs = smk.params.runs
-    if smk.params.tuning:  # the learning rates the experiment's tuning chose
-        chosen = load_tuned(smk.input.tuned[0])
-        runs = [tuned_run(run, chosen[run["family"]], smk.params.tuning) for run in runs]
     histories = train_experiment(
-        smk.params.experiment, runs, smk.params.epochs, build_problem(smk.params.problem)
+        smk.params.experiment, smk.params.runs, smk.params.epochs, build_problem(smk.params.problem)
     )
     for history, path in zip(histories, smk.output.histories, strict=True):
         save_history(path, history)

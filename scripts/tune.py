@@ -1,10 +1,13 @@
-"""The tuning job of an experiment: train every trial (each optimizer entry at
-each grid learning rate from each seed), keep no history file, and write
+"""A tuned experiment's jobs.
 
-- `tuning.csv`: one row per trial (optimizer, learning rate, seed, objective,
-  final loss, diverged);
-- `tuned.yaml`: the chosen learning rate of each entry, as optimizer entries
-  that can be pasted into a config; the experiment's training reads it.
+- `tune_<experiment>` (one job, or one per `tune.optimizers_per_job` entries):
+  trains every trial of its entries (each at each grid learning rate from
+  each seed), chooses each entry's rate, writes the chosen trials as the
+  experiment's runs (`history.npz`: a chosen trial is the run) and its rows
+  of the trial table. No file per trial.
+- `tuning_table_<experiment>`: joins the jobs' rows into `tuning.csv` and
+  writes `tuned.yaml`, the chosen settings as optimizer entries that can be
+  pasted into a config.
 """
 
 import csv
@@ -18,10 +21,18 @@ import numpy as np
 import yaml
 
 from aggregate import landscape_fields
-from common import History, atomic_output, log_to
-from tuning import choose, landscape_objective, objective_values
+from common import History, atomic_output, log_to, save_history
+from problems import FunctionProblem, problem_from_meta
+from tuning import LearningRateGrid, choose, landscape_objective, objective_values, tuned_run
 
 TUNING_COLUMNS = ["optimizer", "learning_rate", "seed", "objective", "final_loss", "diverged"]
+
+
+def tuning_trials(runs: Sequence[dict[str, Any]], tuning: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each run at each grid learning rate: the trials, run by run."""
+    grid = tuning["learning_rate_grid"]
+    rates = LearningRateGrid(grid["min"], grid["max"], grid["points"]).rates()
+    return [tuned_run(run, float(rate), tuning) for run in runs for rate in rates]
 
 
 def trial_objectives(histories: Sequence[History], tuning: dict[str, Any]) -> np.ndarray:
@@ -30,6 +41,18 @@ def trial_objectives(histories: Sequence[History], tuning: dict[str, Any]) -> np
         fields = [landscape_fields(history) for history in histories]
         return np.array(
             [landscape_objective(f["distance_to_minimum"], f["left_domain_at"]) for f in fields]
+        )
+    if tuning["objective"] == "final_gap":
+        problem = problem_from_meta(histories[0].meta)
+        assert isinstance(problem, FunctionProblem)
+        lowest = problem.lowest_in_view
+        return np.array(
+            [
+                landscape_objective(
+                    float(history.loss[-1]) - lowest, landscape_fields(history)["left_domain_at"]
+                )
+                for history in histories
+            ]
         )
     losses = np.stack([history.loss for history in histories])
     return objective_values(losses, tuning["objective"], tuning["target"])
@@ -83,20 +106,49 @@ def write_tuning_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
             )
 
 
-def tuned_entries(
+def read_tuning_csv(path: str | Path) -> list[dict[str, Any]]:
+    """The rows `write_tuning_csv` wrote, with their types (floats round-trip exactly)."""
+    with open(path, newline="", encoding="utf-8") as file:
+        return [
+            {
+                "optimizer": row["optimizer"],
+                "learning_rate": float(row["learning_rate"]),
+                "seed": int(row["seed"]) if row["seed"] else None,
+                "objective": float(row["objective"]),
+                "final_loss": float(row["final_loss"]),
+                "diverged": row["diverged"] == "yes",
+            }
+            for row in csv.DictReader(file)
+        ]
+
+
+def chosen_trials(
     trials: Sequence[dict[str, Any]], chosen: dict[str, tuple[float, int]]
+) -> list[int]:
+    """The index of each run's chosen trial, in run order."""
+    return [
+        index
+        for index, trial in enumerate(trials)
+        if trial["arguments"]["learning_rate"] == chosen[trial["family"]][0]
+    ]
+
+
+def tuned_entries(
+    runs: Sequence[dict[str, Any]], chosen: dict[str, tuple[float, int]], record: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Each entry with its chosen learning rate, as a config's optimizer entry."""
+    """Each entry with its chosen learning rate, as a config's optimizer entry;
+    `tuned:` records the tune section that chose it (legends say `best of 32`)."""
     entries: dict[str, dict[str, Any]] = {}
-    for trial in trials:
-        family = trial["family"]
+    for run in runs:
+        family = run["family"]
         if family not in entries:
-            fixed = {k: v for k, v in trial["arguments"].items() if k != "learning_rate"}
+            fixed = {k: v for k, v in run["arguments"].items() if k != "learning_rate"}
             entries[family] = {
-                "name": trial["optimizer"],
+                "name": run["optimizer"],
                 "label": family,
                 **fixed,
                 "learning_rate": chosen[family][0],
+                "tuned": record,
             }
     return list(entries.values())
 
@@ -113,7 +165,8 @@ def write_tuned_yaml(
         f"# Chosen by experiment {experiment}'s tune: for each optimizer entry, the best"
         f" median {tuning['objective']}\n# over {max(1, len(seeds))} seed(s) among"
         f" {grid['points']} learning rates from {grid['min']!r} to {grid['max']!r}"
-        " (log-spaced).\n"
+        " (log-spaced).\n# Paste `optimizers` (and `seeds`) into an experiment to draw the"
+        " same figures\n# without tuning again.\n"
     )
     document = {"optimizers": entries, **({"seeds": seeds} if seeds else {})}
     with atomic_output(path) as tmp:
@@ -123,23 +176,33 @@ def write_tuned_yaml(
         )
 
 
-def main(smk: Any) -> None:
+def main_trials(smk: Any) -> None:
     log = log_to(smk.log[0])
     import train  # TensorFlow: only inside the job
     from problems import build_problem
 
     train.configure_threads(smk.threads)
-    trials, tuning = smk.params.trials, smk.params.tuning
+    tuning = smk.params.tuning
+    trials = tuning_trials(smk.params.runs, tuning)
     histories = train.train_experiment(
         smk.params.experiment, trials, smk.params.epochs, build_problem(smk.params.problem)
     )
     rows = tuning_rows(trials, histories, trial_objectives(histories, tuning))
     chosen = chosen_rates(rows)
-    write_tuning_csv(rows, smk.output.tuning)
-    write_tuned_yaml(smk.params.experiment, tuned_entries(trials, chosen), tuning, smk.output.tuned)
+    for index, path in zip(chosen_trials(trials, chosen), smk.output.histories, strict=True):
+        save_history(path, histories[index])
+    write_tuning_csv(rows, smk.output.rows)
     for family, (rate, points) in chosen.items():
         log.info("%s: learning rate %.3g, best of %d", family, rate, points)
 
 
+def main_table(smk: Any) -> None:
+    log_to(smk.log[0])
+    rows = [row for part in smk.input.rows for row in read_tuning_csv(part)]
+    write_tuning_csv(rows, smk.output.tuning)
+    entries = tuned_entries(smk.params.runs, chosen_rates(rows), smk.params.record)
+    write_tuned_yaml(smk.params.experiment, entries, smk.params.tuning, smk.output.tuned)
+
+
 if "snakemake" in globals():
-    main(snakemake)  # noqa: F821 (injected by Snakemake's script: directive)
+    {"trials": main_trials, "table": main_table}[snakemake.params.step](snakemake)  # noqa: F821

@@ -66,12 +66,18 @@ def objective_values(losses: np.ndarray, objective: str, target: float | None = 
     return values
 
 
-def landscape_objective(distance: float | None, left_domain_at: int | None) -> float:
-    """A landscape run's objective: its final distance to the nearest known
-    minimum; leaving the plotted domain (or no minimum known) is the worst."""
-    if left_domain_at is not None or distance is None or not math.isfinite(distance):
+# A landscape's objective: the final distance to the nearest known minimum, or,
+# for a function without one (the saddle), the final value's gap to the lowest
+# value in the plotted domain.
+LANDSCAPE_OBJECTIVES = ("final_distance", "final_gap")
+
+
+def landscape_objective(value: float | None, left_domain_at: int | None) -> float:
+    """A landscape run's objective from its final distance (or gap); leaving
+    the plotted domain, or a value that is not finite, is the worst."""
+    if left_domain_at is not None or value is None or not math.isfinite(value):
         return math.inf
-    return float(distance)
+    return max(0.0, float(value))
 
 
 def choose(rates: Sequence[float], values: np.ndarray) -> int:
@@ -120,8 +126,9 @@ def load_tuned(path: str | Path) -> dict[str, float]:
 
 
 def tuned_run(run: dict[str, Any], rate: float, tuning: dict[str, Any]) -> dict[str, Any]:
-    """A run of a tuned experiment at its entry's chosen learning rate; its
-    `meta.tuned` records the choice and the protocol."""
+    """A run of a tuned experiment at one grid learning rate (a trial); the
+    chosen one's is the run itself. Its `meta.tuned` records the rate and the
+    protocol, as an entry pasted from tuned.yaml does."""
     return {
         **run,
         "arguments": {**run["arguments"], "learning_rate": rate},

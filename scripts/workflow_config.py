@@ -50,6 +50,7 @@ class Run:
     setting: str = ""  # the run's name without its seed: runs to aggregate
     family: str = ""  # the optimizer entry's label: one line in sensitivity.png
     grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
+    tuned: dict[str, Any] | None = None  # the tuning that chose its learning rate
 
     def to_params(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class Run:
             "setting": self.setting or self.label,
             "family": self.family or self.label,
             "grid": self.grid,
+            **({"tuned": self.tuned} if self.tuned else {}),
         }
 
 
@@ -339,10 +341,12 @@ class Tuning:
 
     grid: LearningRateGrid
     seeds: list[int | None]  # [None] on a landscape: its one start
-    objective: str  # "final_distance" on a landscape
+    objective: str  # final_distance or final_gap on a landscape
     target: float | None
+    optimizers_per_job: int | None = None  # how the trials split into jobs
 
     def to_params(self) -> dict[str, Any]:
+        """The protocol, as a tuned run's `meta` records it (not how it was split)."""
         return {
             "learning_rate_grid": {
                 "min": self.grid.low,
@@ -355,47 +359,40 @@ class Tuning:
         }
 
 
-def experiment_tuning(settings: dict[str, Any]) -> Tuning | None:
-    """The experiment's tuning (checked by check_config), or None."""
-    tune = settings.get("tune")
+def experiment_tuning(
+    settings: dict[str, Any], tune: dict[str, Any] | None = None
+) -> Tuning | None:
+    """The experiment's tuning (checked by check_config), or None; `tune`: a
+    section other than the experiment's own (an entry's `tuned:` record)."""
+    tune = settings.get("tune") if tune is None else tune
     if tune is None:
         return None
     rates = tune["learning_rate"]
     grid = LearningRateGrid(float(rates["min"]), float(rates["max"]), int(rates["points"]))
+    per_job = tune.get("optimizers_per_job")
     if is_landscape(settings):
-        return Tuning(grid, [None], "final_distance", None)
-    seeds = list(range(tune.get("seeds", DEFAULT_TUNE_SEEDS)))
-    return Tuning(grid, seeds, tune.get("objective", "final_loss"), tune.get("target"))
-
-
-def _check_tune(config: dict[str, Any], experiment: str) -> None:
-    settings = config["experiments"][experiment]
-    tune = settings.get("tune")
-    if tune is None:
-        return
-    where = f"experiments.{experiment}.tune"
-    if is_landscape(settings):
-        for key, why in (
-            ("seeds", "seeds do not apply to a landscape's fixed start"),
-            ("objective", "a landscape's objective is the final distance to the nearest minimum"),
-            ("target", "a landscape's objective is the final distance to the nearest minimum"),
-        ):
-            if key in tune:
-                raise ConfigError(f"'{where}.{key}': {why}; remove the key")
-        problem = build_problem(problem_spec(config, experiment))
+        problem = build_problem({"kind": FunctionProblem.kind, "function": settings["function"]})
         assert isinstance(problem, FunctionProblem)
-        if not problem.landscape.minima:
-            raise ConfigError(
-                f"'{where}': tuning a landscape needs known minima (its objective is the"
-                f" distance to the nearest one), and {problem.landscape.name} has none"
-            )
-    elif "seeds" in settings:
-        raise ConfigError(
-            f"'experiments.{experiment}.seeds': a tuned experiment's runs use the seeds of"
-            f" '{where}.seeds'; remove one of them"
-        )
+        objective = "final_distance" if problem.landscape.minima else "final_gap"
+        return Tuning(grid, [None], objective, None, per_job)
+    seeds = list(range(tune.get("seeds", DEFAULT_TUNE_SEEDS)))
+    return Tuning(grid, seeds, tune.get("objective", "final_loss"), tune.get("target"), per_job)
+
+
+def _check_tune_section(where: str, settings: dict[str, Any], tune: dict[str, Any]) -> None:
+    """The checks of a `tune:` section (an experiment's, or an entry's `tuned:` record)."""
+    if is_landscape(settings):
+        for key in ("seeds", "objective", "target"):
+            if key in tune:
+                why = (
+                    "seeds do not apply to a landscape's fixed start"
+                    if key == "seeds"
+                    else "a landscape's objective is the final distance to the nearest"
+                    " minimum (the gap to the lowest value in view without one)"
+                )
+                raise ConfigError(f"'{where}.{key}': {why}; remove the key")
     try:
-        experiment_tuning(settings)
+        experiment_tuning(settings, tune)
     except ValueError as error:
         raise ConfigError(f"'{where}.learning_rate': {error}") from None
     objective = tune.get("objective", "final_loss")
@@ -406,6 +403,23 @@ def _check_tune(config: dict[str, Any], experiment: str) -> None:
         )
     if objective == "epochs_to_target" and "target" not in tune:
         raise ConfigError(f"'{where}': the objective epochs_to_target needs a 'target' loss")
+
+
+def _check_tune(config: dict[str, Any], experiment: str) -> None:
+    settings = config["experiments"][experiment]
+    for index, entry in enumerate(settings["optimizers"]):
+        if isinstance(entry, dict) and "tuned" in entry:
+            _check_tuned_entry(f"experiments.{experiment}.optimizers[{index}]", settings, entry)
+    tune = settings.get("tune")
+    if tune is None:
+        return
+    where = f"experiments.{experiment}.tune"
+    if "seeds" in settings and not is_landscape(settings):
+        raise ConfigError(
+            f"'experiments.{experiment}.seeds': a tuned experiment's runs use the seeds of"
+            f" '{where}.seeds'; remove one of them"
+        )
+    _check_tune_section(where, settings, tune)
     for index, entry in enumerate(settings["optimizers"]):
         if not isinstance(entry, dict):
             continue
@@ -419,6 +433,28 @@ def _check_tune(config: dict[str, Any], experiment: str) -> None:
             raise ConfigError(
                 f"'{entry_where}.grid': '{where}' grids the learning rate itself; remove 'grid'"
             )
+
+
+def _check_tuned_entry(where: str, settings: dict[str, Any], entry: dict[str, Any]) -> None:
+    """An entry pasted from a tuned.yaml: its `tuned:` records the tuning that
+    chose its learning rate (legends say `best of 32`)."""
+    if "tune" in settings:
+        raise ConfigError(
+            f"'{where}.tuned' records an earlier tuning, but the experiment tunes again"
+            " ('tune:'); remove 'tuned'"
+        )
+    rate = entry.get("learning_rate")
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool):
+        raise ConfigError(
+            f"'{where}.tuned' records how 'learning_rate' was chosen, so the entry needs"
+            f" 'learning_rate' as a number, got {rate!r}"
+        )
+    if not isinstance(entry["tuned"], dict) or "learning_rate" not in entry["tuned"]:
+        raise ConfigError(
+            f"'{where}.tuned' = {entry['tuned']!r} must be a tune section as tuned.yaml"
+            " writes it: {learning_rate: {min, max, points}, seeds, objective}"
+        )
+    _check_tune_section(f"{where}.tuned", settings, entry["tuned"])
 
 
 def _check_trajectory_axes(config: dict[str, Any], experiment: str) -> None:
@@ -544,14 +580,19 @@ def sensitivity_argument(settings: dict[str, Any]) -> str | None:
 def expand_entry(
     where: str,
     experiment: str,
+    settings: dict[str, Any],
     entry: str | dict[str, Any],
     seeds: list[int | None],
     table: dict[str, dict[str, Any]],
 ) -> list[Run]:
     """The runs of one optimizer entry: its grid times the experiment's seeds."""
     grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
+    tuned = None
     if isinstance(entry, dict):
-        entry = {key: value for key, value in entry.items() if key != "grid"}
+        record = experiment_tuning(settings, entry["tuned"]) if "tuned" in entry else None
+        if record is not None:  # pasted from a tuned.yaml: as the tuning's own runs record it
+            tuned = {"learning_rate": entry["learning_rate"], **record.to_params()}
+        entry = {key: value for key, value in entry.items() if key not in ("grid", "tuned")}
     class_name, label, arguments = parse_optimizer(where, entry, table)
     for argument, values in grid.items():
         if argument in arguments:
@@ -575,6 +616,7 @@ def expand_entry(
                     setting,
                     label,
                     values,
+                    tuned,
                 )
             )
     return runs
@@ -593,7 +635,7 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
         runs[experiment] = []
         for index, entry in enumerate(settings["optimizers"]):
             where = f"experiments.{experiment}.optimizers[{index}]"
-            for run in expand_entry(where, experiment, entry, seeds, table):
+            for run in expand_entry(where, experiment, settings, entry, seeds, table):
                 if run.label in names:
                     raise ConfigError(
                         f"'{where}': run name {run.label!r} is already used by"
@@ -601,10 +643,9 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
                     )
                 names[run.label] = where
                 runs[experiment].append(run)
-        total += len(runs[experiment])
         tuning = experiment_tuning(settings)
-        if tuning is not None:  # trained too, though they write no history
-            total += len(settings["optimizers"]) * tuning.grid.points * len(tuning.seeds)
+        # A tuned experiment trains every run at every grid point (its trials).
+        total += len(runs[experiment]) * (tuning.grid.points if tuning else 1)
     max_runs = config.get("max_runs", 5000)
     if total > max_runs:
         counts = ", ".join(f"{e}: {len(r)}" for e, r in runs.items())
@@ -679,23 +720,15 @@ def check_publish(config: dict[str, Any], results: Iterable[str], results_dir: s
             )
 
 
-def tuning_trials(config: dict[str, Any], experiment: str) -> list[dict[str, Any]]:
-    """Every tuning trial of an experiment, as train.py's run dicts: each
-    optimizer entry at each grid rate from each tuning seed."""
-    settings = config["experiments"][experiment]
-    tuning = experiment_tuning(settings)
+def tuning_chunks(config: dict[str, Any], experiment: str, runs: list[Run]) -> list[list[Run]]:
+    """The runs of each tuning job: whole optimizer entries (every seed), all of
+    them or `tune.optimizers_per_job` entries at a time, so that each job can
+    choose its entries' learning rates and write their chosen runs."""
+    tuning = experiment_tuning(config["experiments"][experiment])
     assert tuning is not None
-    trials = []
-    for run in experiment_runs(config)[experiment]:
-        for rate in tuning.grid.rates():
-            trial = Run(
-                experiment,
-                f"{run.label}-lr{float(rate)!r}",
-                run.optimizer,
-                {**run.arguments, "learning_rate": float(rate)},
-                run.seed,
-                run.setting,
-                run.family,
-            )
-            trials.append(trial.to_params())
-    return trials
+    families = [list(group) for _, group in itertools.groupby(runs, key=lambda run: run.family)]
+    size = tuning.optimizers_per_job or len(families)
+    return [
+        list(itertools.chain.from_iterable(families[i : i + size]))
+        for i in range(0, len(families), size)
+    ]

@@ -11,6 +11,7 @@ import yaml
 from common import load_history
 from conftest import copy_workflow, default_config, run_snakemake
 from layout import Layout
+from problems import build_problem
 from tuning import (
     LearningRateGrid,
     choose,
@@ -19,7 +20,7 @@ from tuning import (
     objective_values,
     performance_profile,
 )
-from workflow_config import ConfigError, check_config
+from workflow_config import ConfigError, check_config, experiment_tuning
 
 LAYOUT = Layout("results")
 
@@ -160,10 +161,11 @@ def test_every_trial_is_a_row_and_the_choice_is_the_best_median(tuned_run):
         "label": "adam-b",
         "beta_1": 0.8,
         "learning_rate": tuned["optimizers"][1]["learning_rate"],
+        "tuned": tuned_config()["experiments"]["page"]["tune"],
     }
 
 
-def test_the_chosen_runs_equal_their_tuning_trials_bit_for_bit(tuned_run):
+def test_the_chosen_runs_are_their_trials(tuned_run):
     rows = read_csv(tuned_run / LAYOUT.tuning("page"))
     chosen = load_tuned(tuned_run / LAYOUT.tuned("page"))
     for label, rate in chosen.items():
@@ -176,9 +178,35 @@ def test_the_chosen_runs_equal_their_tuning_trials_bit_for_bit(tuned_run):
                 and float(r["learning_rate"]) == rate
                 and r["seed"] == str(seed)
             ]
-            assert trial["final_loss"] == repr(float(history.loss[-1]))  # trained in another job
+            assert trial["final_loss"] == repr(float(history.loss[-1]))
             assert history.meta["arguments"]["learning_rate"] == rate
             assert history.title.endswith(f"(lr {rate:.3g}, best of 4)")
+
+
+def pasted_config(tuned_run: Path) -> dict:
+    """The tuned config with each experiment's tuned.yaml pasted in place of its `tune`."""
+    config = tuned_config()
+    for experiment, settings in config["experiments"].items():
+        del settings["tune"]
+        settings.update(yaml.safe_load((tuned_run / LAYOUT.tuned(experiment)).read_text()))
+    return config
+
+
+def test_pasting_tuned_yaml_into_a_config_draws_the_same_figures_byte_for_byte(tuned_run, tmp_path):
+    pasted = copy_workflow(tmp_path / "pasted", pasted_config(tuned_run))
+    run_snakemake(pasted, "--cores", "2")
+    results = tuned_run / "results"
+    figures = sorted(
+        path.relative_to(results)
+        for path in results.rglob("*")
+        if path.suffix in (".png", ".gif", ".npz") and "sensitivity" not in path.name
+    )
+    assert len([f for f in figures if f.name == "history.npz"]) == 2 * 3 + 1
+    assert any(f.name == "animation.gif" for f in figures)
+    assert any(f.name == "trajectories.gif" for f in figures)
+    for figure in figures:
+        again = pasted / "results" / figure
+        assert again.read_bytes() == (results / figure).read_bytes(), figure
 
 
 def test_a_landscape_tunes_on_its_distance_to_the_minimum(tuned_run):
@@ -192,13 +220,21 @@ def test_a_landscape_tunes_on_its_distance_to_the_minimum(tuned_run):
     assert (tuned_run / LAYOUT.sensitivity("rosen")).stat().st_size > 10_000
 
 
-def test_tuned_results_are_byte_identical_across_core_counts(tuned_run, tmp_path):
-    again = copy_workflow(tmp_path / "again", tuned_config())
+def test_tuned_results_are_byte_identical_across_core_counts_and_job_splits(tuned_run, tmp_path):
+    config = tuned_config()
+    config["experiments"]["page"]["tune"]["optimizers_per_job"] = 1
+    again = copy_workflow(tmp_path / "again", config)
     run_snakemake(again, "--cores", "1")
-    for path in (LAYOUT.tuning("page"), LAYOUT.tuned("page"), LAYOUT.sensitivity("page")):
+    assert (again / LAYOUT.tuning_rows("page", 1, 2)).exists()  # two tuning jobs
+    results = tuned_run / "results"
+    compared = [
+        path.relative_to(tuned_run)
+        for path in results.rglob("*")
+        if path.is_file() and "tuning/" not in str(path) and path.suffix != ".html"
+    ]
+    assert len(compared) > 30
+    for path in compared:
         assert (again / path).read_bytes() == (tuned_run / path).read_bytes(), path
-    history = LAYOUT.history("page", "sgd-s1")
-    assert (again / history).read_bytes() == (tuned_run / history).read_bytes()
 
 
 BAD_TUNES = [
@@ -236,7 +272,7 @@ def test_bad_tune_sections_are_config_errors_naming_the_key(change, message):
     assert message in str(error.value)
 
 
-def test_a_landscape_refuses_seeds_and_objectives_and_needs_minima():
+def test_a_landscape_refuses_seeds_and_objectives():
     for key, value, message in (
         ("seeds", 3, "seeds do not apply to a landscape's fixed start"),
         ("objective", "final_loss", "a landscape's objective is the final distance"),
@@ -245,10 +281,51 @@ def test_a_landscape_refuses_seeds_and_objectives_and_needs_minima():
         config["experiments"]["rosen"]["tune"][key] = value
         with pytest.raises(ConfigError, match=message):
             check_config(config)
+
+
+def test_a_landscape_without_a_minimum_tunes_on_the_gap_to_the_lowest_value_in_view():
     config = tuned_config()
     config["experiments"]["rosen"]["function"] = "saddle"
-    with pytest.raises(ConfigError, match="saddle has none"):
+    check_config(config)
+    assert experiment_tuning(config["experiments"]["rosen"]).objective == "final_gap"
+    saddle = build_problem({"kind": "function", "function": "saddle"})
+    assert saddle.lowest_in_view == -4.0  # x**2 - y**2 on [-2, 2]^2, at (0, +-2)
+
+
+BAD_TUNED_ENTRIES = [
+    (
+        lambda e: e["optimizers"].append(
+            {"name": "SGD", "label": "again", "learning_rate": 0.1, "tuned": e["tune"]}
+        ),
+        "'experiments.page.optimizers[2].tuned' records an earlier tuning, but the experiment",
+    ),
+    (
+        lambda e: e["optimizers"].append({"name": "Nadam", "tuned": e.pop("tune")}),
+        "'experiments.page.optimizers[2].tuned' records how 'learning_rate' was chosen",
+    ),
+    (
+        lambda e: (
+            e.update(tune_record=e.pop("tune")),
+            e["optimizers"].append(
+                {
+                    "name": "Nadam",
+                    "learning_rate": 0.1,
+                    "tuned": {**e.pop("tune_record"), "objective": "best"},
+                }
+            ),
+        ),
+        "'experiments.page.optimizers[2].tuned.objective': unknown objective 'best'",
+    ),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD_TUNED_ENTRIES)
+def test_bad_tuned_records_are_config_errors_naming_the_key(change, message):
+    config = tuned_config()
+    change(config["experiments"]["page"])
+    with pytest.raises(ConfigError) as error:
         check_config(config)
+    assert message in str(error.value)
 
 
 def test_the_gallery_and_the_report_caption_write_the_protocol_out(tuned_run):

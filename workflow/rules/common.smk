@@ -10,7 +10,17 @@ validate(config, str(WORKFLOW_DIR / "workflow/schemas/config.schema.yaml"))
 # The runs that get frames, GIFs and their own loss plot, and the runs of each
 # training job.
 ANIMATED = {e: animated_runs(config, e, runs) for e, runs in RUNS.items()}
-TRAINING_CHUNKS = {e: training_chunks(config, e, runs) for e, runs in RUNS.items()}
+# A tuned experiment's runs are its chosen trials: its tuning jobs write them.
+TRAINING_CHUNKS = {
+    e: training_chunks(config, e, runs)
+    for e, runs in RUNS.items()
+    if not experiment_tuning(config["experiments"][e])
+}
+TUNING_CHUNKS = {
+    e: tuning_chunks(config, e, runs)
+    for e, runs in RUNS.items()
+    if experiment_tuning(config["experiments"][e])
+}
 # At most this many runs' frames per rendering job, so that a sweep's
 # animations spread over the cores; the default config's three fit in one.
 RUNS_PER_RENDER_JOB = 8
@@ -25,7 +35,7 @@ PAGES_MODULE = str(SCRIPTS / "pages.py")
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
-TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by train.py
+TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by tune.py
 FIGURE_MODULES = [
     str(SCRIPTS / name) for name in ("render.py", "assemble_gif.py", "planes.py")
 ]
@@ -86,9 +96,16 @@ def tuning_params(experiment):
     return tuning.to_params() if tuning else None
 
 
-def tuned_inputs(experiment):
-    """The chosen settings a tuned experiment's training reads."""
-    return [LAYOUT.tuned(experiment)] if TUNING[experiment] else []
+def tuning_rows(experiment):
+    """Every tuning job's rows of the experiment's tuning.csv."""
+    count = len(TUNING_CHUNKS[experiment])
+    return [LAYOUT.tuning_rows(experiment, i, count) for i in range(count)]
+
+
+def tune_record(experiment):
+    """The tune section that tuned.yaml's entries record (not how it was split)."""
+    tune = config["experiments"][experiment]["tune"]
+    return {key: value for key, value in tune.items() if key != "optimizers_per_job"}
 
 
 def tuning_outputs(experiment):

@@ -26,7 +26,7 @@ from workflow_config import (
     is_landscape,
     sensitivity_argument,
     training_chunks,
-    tuning_trials,
+    tuning_chunks,
 )
 
 DEFAULT_CONFIG = "config/config.yaml"

@@ -16,8 +16,6 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                     str(SCRIPTS / "keras_optimizers.py"),
                     str(SCRIPTS / "keras_optimizers.json"),
                 ],
-                tuning=TUNING_MODULE,
-                tuned=tuned_inputs(experiment),
             output:
                 histories=histories(experiment, [run.label for run in chunk]),
             log:
@@ -34,44 +32,78 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                 epochs=config["experiments"][experiment]["epochs"],
                 problem=problem_spec(config, experiment),
                 runs=[run.to_params() for run in chunk],
-                tuning=tuning_params(experiment),
             script:
                 "../../scripts/train.py"
 
 
 # A tuned experiment's trials: every optimizer entry at every grid learning
-# rate from every tuning seed, in one job (like training, TensorFlow costs more
-# to import than the trials to train); no history file per trial.
-for experiment in [e for e in RUNS if TUNING[e]]:
+# rate from every tuning seed, in one job per `tune.optimizers_per_job`
+# entries (like training, TensorFlow costs more to import than the trials).
+# A job chooses its entries' rates and writes their chosen trials as the
+# experiment's runs; no history file per trial.
+for experiment, chunks in TUNING_CHUNKS.items():
+    for index, chunk in enumerate(chunks):
+
+        rule:
+            name:
+                job_name(f"tune_{experiment}", index, len(chunks))
+            input:
+                common=COMMON_MODULE,
+                problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
+                modules=[TUNING_MODULE, AGGREGATE_MODULE, str(SCRIPTS / "train.py")],
+                optimizer_table=[
+                    str(SCRIPTS / "keras_optimizers.py"),
+                    str(SCRIPTS / "keras_optimizers.json"),
+                ],
+            output:
+                rows=LAYOUT.tuning_rows(experiment, index, len(chunks)),
+                histories=histories(experiment, [run.label for run in chunk]),
+            log:
+                f"{LOGS}/{experiment}/{job_name('tune', index, len(chunks))}.log",
+            conda:
+                "../../environment.yml"
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=30,
+            params:
+                step="trials",
+                experiment=experiment,
+                epochs=config["experiments"][experiment]["epochs"],
+                problem=problem_spec(config, experiment),
+                runs=[run.to_params() for run in chunk],
+                tuning=tuning_params(experiment),
+            script:
+                "../../scripts/tune.py"
+
+
+for experiment in TUNING_CHUNKS:
 
     rule:
         name:
-            f"tune_{experiment}"
+            f"tuning_table_{experiment}"
         input:
+            rows=tuning_rows(experiment),
             common=COMMON_MODULE,
-            problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
-            modules=[TUNING_MODULE, AGGREGATE_MODULE, str(SCRIPTS / "train.py")],
-            optimizer_table=[
-                str(SCRIPTS / "keras_optimizers.py"),
-                str(SCRIPTS / "keras_optimizers.json"),
-            ],
+            modules=[TUNING_MODULE, AGGREGATE_MODULE],
         output:
             tuning=LAYOUT.tuning(experiment),
             tuned=LAYOUT.tuned(experiment),
         log:
-            f"{LOGS}/{experiment}/tune.log",
+            f"{LOGS}/{experiment}/tuning_table.log",
+        localrule: True
         conda:
-            "../../environment.yml"
+            "../envs/figures.yaml"
         threads: 1
         resources:
-            mem_mb=2000,
-            runtime=30,
+            mem_mb=500,
+            runtime=5,
         params:
+            step="table",
             experiment=experiment,
-            epochs=config["experiments"][experiment]["epochs"],
-            problem=problem_spec(config, experiment),
-            trials=tuning_trials(config, experiment),
+            runs=[run.to_params() for run in RUNS[experiment]],
             tuning=tuning_params(experiment),
+            record=tune_record(experiment),
         script:
             "../../scripts/tune.py"
 
