@@ -16,6 +16,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/trajectories.smk"
+include: "workflow/rules/compare.smk"
 
 
 # After the wall of job output, say where to look.

@@ -16,7 +16,7 @@ import numpy as np
 
 from common import GRID_ABBREVIATIONS, History, atomic_output
 from functions import first_outside, nearest_minimum_distance
-from problems import FunctionProblem, problem_from_meta
+from problems import MINIMUM_TOLERANCE, FunctionProblem, problem_from_meta
 
 BAND = (10, 90)  # percentiles of the band drawn around the median
 
@@ -25,10 +25,6 @@ def epochs_to_fraction(loss: np.ndarray, fraction: float = 0.01) -> int | None:
     """The first epoch whose loss is at most `fraction` of the initial loss."""
     reached = np.flatnonzero(np.isfinite(loss) & (loss <= fraction * loss[0]))
     return int(reached[0]) if reached.size else None
-
-
-# A landscape run is "at the minimum" once f is within this of the minimum's value.
-MINIMUM_TOLERANCE = 1e-3
 
 
 def landscape_fields(history: History) -> dict[str, Any]:
@@ -176,6 +172,7 @@ class Band:
     high: np.ndarray
     runs: int
     diverged: int
+    title: str = ""  # its runs' legend title: `Adam (lr 0.126, best of 32)` when tuned
 
     @property
     def values_text(self) -> str:
@@ -226,6 +223,7 @@ def setting_bands(table: RunTable) -> list[Band]:
                 high,
                 len(members),
                 sum(table.rows[i]["diverged_at"] is not None for i in members),
+                first["title"],
             )
         )
     return bands

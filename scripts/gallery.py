@@ -53,15 +53,24 @@ def index_page(
     experiments: dict[str, list[RunSummary]],
     sensitivity: Collection[str] = (),
     trajectories: Collection[str] = (),
+    time_to_target: Collection[str] = (),
+    profile: bool = False,
 ) -> str:
-    """The page; `sensitivity` and `trajectories` name the experiments that
-    have a sensitivity plot and a trajectory figure."""
+    """The page; `sensitivity`, `trajectories` and `time_to_target` name the
+    experiments that have that figure; `profile`: whether the tuned
+    experiments' performance profile exists."""
     parts = [
         "<h1>optimizer-animations</h1>",
         "<p>Every experiment's optimizers side by side, their paths over the loss"
         " and their losses, then each optimizer's animation, loss curve and settings.</p>",
     ]
     link = Layout("")  # relative to index.html
+    if profile:
+        parts.append(
+            "<p>Across the tuned experiments: the share of experiments on which each"
+            " optimizer's cost is within a factor tau of the best one's.</p>"
+            + figure(link.profile(), "performance profile across the tuned experiments")
+        )
     for experiment, runs in experiments.items():
         name = html.escape(experiment)
         landscape = runs[0].function is not None
@@ -88,6 +97,11 @@ def index_page(
             parts.append(
                 f' <img src="{link.sensitivity(experiment)}"'
                 f' alt="{name}: final loss against learning rate">'
+            )
+        if experiment in time_to_target:
+            parts.append(
+                f' <img src="{link.time_to_target(experiment)}"'
+                f' alt="{name}: time to the target, a box per optimizer">'
             )
         parts.append(
             f'</p><p><a href="{link.summary(experiment)}">summary.csv</a>:'
@@ -116,6 +130,8 @@ def write_index(
     histories: dict[str, list[Path]],
     sensitivity: Collection[str] = (),
     trajectories: Collection[str] = (),
+    time_to_target: Collection[str] = (),
+    profile: bool = False,
 ) -> dict[str, list[RunSummary]]:
     """Write the gallery to `path` from each experiment's animated histories.
 
@@ -126,7 +142,7 @@ def write_index(
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(path, index_page(experiments, sensitivity, trajectories))
+    write_text(path, index_page(experiments, sensitivity, trajectories, time_to_target, profile))
     return experiments
 
 
@@ -139,7 +155,12 @@ def main(smk: Any) -> None:
         for experiment, labels in smk.params.animated.items()
     }
     experiments = write_index(
-        smk.output.index, histories, smk.params.sensitivity, smk.params.trajectories
+        smk.output.index,
+        histories,
+        smk.params.sensitivity,
+        smk.params.trajectories,
+        smk.params.time_to_target,
+        smk.params.profile,
     )
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 

@@ -46,6 +46,10 @@ class Layout:
         """One tuning job's rows of tuning.csv (its share of the entries)."""
         return self._join(experiment, "tuning", f"rows-{index + 1}-of-{count}.csv")
 
+    def time_to_target(self, experiment: str) -> str:
+        """A tuned experiment's epochs to its target, a box per optimizer."""
+        return self._join(experiment, "time_to_target.png")
+
     def tuned(self, experiment: str) -> str:
         """The chosen settings, as optimizer entries of a config."""
         return self._join(experiment, "tuned.yaml")
@@ -93,3 +97,7 @@ class Layout:
     # The whole workflow's.
     def index(self) -> str:
         return self._join("index.html")
+
+    def profile(self) -> str:
+        """The performance profile across the tuned experiments."""
+        return self._join("profile.png")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from common import History, atomic_output
+from tuning import OBJECTIVE_WORDS
 
 
 @dataclass(frozen=True)
@@ -99,19 +100,11 @@ def run_caption(run: RunSummary) -> str:
     )
 
 
-OBJECTIVE_TEXT = {
-    "final_loss": "final loss",
-    "mean_loss": "mean loss over the epochs",
-    "epochs_to_target": "epochs to reach a loss of {target}",
-    "final_distance": "final distance to the nearest minimum (leaving the plot: worst)",
-}
-
-
 def protocol_text(tuned: dict[str, Any]) -> str:
     """The tuning protocol in one sentence, from a run's `meta.tuned`."""
     grid = tuned["learning_rate_grid"]
     seeds = [seed for seed in tuned["seeds"] if seed is not None]
-    objective = OBJECTIVE_TEXT[tuned["objective"]].format(target=tuned.get("target"))
+    objective = OBJECTIVE_WORDS[tuned["objective"]][1].format(target=tuned.get("target"))
     from_seeds = f", each from {len(seeds)} seeds" if seeds else ""
     return (
         f"Tuned: every optimizer got the same {grid['points']} learning rates, log-spaced"

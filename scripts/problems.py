@@ -210,6 +210,11 @@ class DenseProblem(Problem):
         }
 
 
+# A landscape run has reached a minimum once its value is within this of the
+# minimum's value (summary.csv's steps_to_minimum, time_to_target.png).
+MINIMUM_TOLERANCE = 1e-3
+
+
 @dataclass(frozen=True, eq=False)
 class FunctionProblem(Problem):
     """A point in the plane descending a 2-D function (a loss landscape).

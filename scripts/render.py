@@ -30,7 +30,7 @@ from aggregate import (
     setting_bands,
 )
 from common import History, atomic_output, load_history, log_to
-from tuning import load_tuned
+from tuning import OBJECTIVE_WORDS, load_tuned
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
 DPI = 100  # so every frame is 400 x 300 pixels
@@ -286,6 +286,9 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     """
     use_page_style()
     families = list(dict.fromkeys(band.family for band in bands))
+    if len(families) == len(bands):  # one setting per entry (seeds only, or tuned)
+        plot_bands_together(bands, path, log_scale)
+        return
     columns = min(3, len(families))
     rows = -(-len(families) // columns)
     figure, panels = plt.subplots(
@@ -334,6 +337,33 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     plt.close(figure)
 
 
+def plot_bands_together(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
+    """One setting per optimizer entry: every entry's median and band on one
+    axes, the standard comparison figure; the legend says each one's setting."""
+    figure, axes = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
+    for index, band in enumerate(bands):
+        colour = colours[(2 * index) % 20 if len(bands) <= 10 else index % 20]
+        suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
+        axes.plot(
+            band.epochs, band.median, color=colour, linewidth=1.4, label=f"{band.title}{suffix}"
+        )
+        if band.runs > 1:
+            axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.12, lw=0)
+    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands])
+    positive = finite[finite > 0]
+    if positive.size and (log_scale or positive.max() / positive.min() > 100):
+        axes.set_yscale("log")
+        top = 10 * max(float(b.median[0]) for b in bands if np.isfinite(b.median[0]))
+        axes.set_ylim(max(float(positive.min()) / 2, top * 1e-20), top)
+    axes.set_xlabel("Epoch")
+    axes.set_ylabel(f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})")
+    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
 def plot_sensitivity(
     lines: dict[str, list[SensitivityPoint]],
     path: str | Path,
@@ -347,7 +377,8 @@ def plot_sensitivity(
     Logarithmic axes where the values span a decade or more (learning rates).
     """
     use_page_style()
-    figure, axes = plt.subplots(figsize=(6.0, 4.0))
+    figure, axes = plt.subplots(figsize=(7.5, 4.5) if len(lines) > 6 else (6.0, 4.0))
+    axes.set_prop_cycle(color=plt.get_cmap("tab20")(np.linspace(0, 1, 20)))
     for name, points in lines.items():
         rates = np.array([p.value for p in points])
         median = np.array([p.median for p in points])
@@ -375,15 +406,24 @@ def plot_sensitivity(
         axes.set_xscale("log")
         axes.set_xlim(min(values) / 1.5, max(values) * 1.5)
     finals = np.array([p.median for points in lines.values() for p in points])
-    if (np.isfinite(finals) & (finals > 0)).any():
+    positive = finals[np.isfinite(finals) & (finals > 0)]
+    if positive.size:
         axes.set_yscale("log")
+        # A diverging line climbs to ~1e38: keep the axis on where lines meet,
+        # up to 100x the worst median at each line's smallest value.
+        smallest = [points[0].median for points in lines.values()]
+        top = 100 * max([v for v in smallest if np.isfinite(v) and v > 0] or [positive.max()])
+        axes.set_ylim(max(float(positive.min()) / 2, top * 1e-24), top)
     else:
         axes.text(
             0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
         )
     axes.set_xlabel(argument.replace("_", " ").capitalize())
     axes.set_ylabel(f"{quantity} (median, 10-90 %)")
-    axes.legend(fontsize="small", loc="best")
+    if len(lines) > 6:
+        axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        axes.legend(fontsize="small", loc="best")
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)
@@ -425,20 +465,12 @@ def tuning_lines(rows: list[dict[str, str]]) -> dict[str, list[SensitivityPoint]
     return sensitivity_lines(by_rate)
 
 
-OBJECTIVE_NAMES = {
-    "final_loss": "Final loss",
-    "mean_loss": "Mean loss over the epochs",
-    "epochs_to_target": "Epochs to the target loss",
-    "final_distance": "Final distance to the nearest minimum",
-}
-
-
 def main_tuning(smk: Any) -> None:
     log = log_to(smk.log[0])
     with open(smk.input.tuning, newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     chosen = load_tuned(smk.input.tuned)
-    objective = OBJECTIVE_NAMES[smk.params.tuning["objective"]]
+    objective = OBJECTIVE_WORDS[smk.params.tuning["objective"]][0]
     plot_sensitivity(tuning_lines(rows), smk.output.sensitivity, "learning_rate", objective, chosen)
     log.info("plotted %d tuning trials", len(rows))
 

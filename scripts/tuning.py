@@ -6,7 +6,7 @@ settings (`tuned.yaml`) as the training job reads them.
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy and YAML only: the Snakefile and the training job import it.
+that fails counted as the worst. NumPy and YAML only: the Snakefile and the tuning jobs import it.
 """
 
 import math
@@ -18,7 +18,23 @@ from typing import Any
 import numpy as np
 import yaml
 
+from problems import MINIMUM_TOLERANCE, FunctionProblem, Problem
+
 OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
+# Each objective (a landscape's too) as an axis title and inside a sentence.
+OBJECTIVE_WORDS = {
+    "final_loss": ("Final loss", "final loss"),
+    "mean_loss": ("Mean loss over the epochs", "mean loss over the epochs"),
+    "epochs_to_target": ("Epochs to the target loss", "epochs to reach a loss of {target}"),
+    "final_distance": (
+        "Final distance to the nearest minimum",
+        "final distance to the nearest minimum (leaving the plot: worst)",
+    ),
+    "final_gap": (
+        "Final f minus the lowest f in view",
+        "final value's gap to the lowest value in view (no minimum; leaving the plot: worst)",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -95,17 +111,16 @@ def performance_profile(
 
     `costs[problem][optimizer]` is an optimizer's objective on a problem
     (lower is better, infinity for a failure). For each optimizer, the share
-    of problems on which its cost is within a factor tau of the best
-    optimizer's, at each of `taus` (>= 1). A problem that every optimizer
-    fails counts for none of them.
+    of the problems it ran on where its cost is within a factor tau of the
+    best optimizer's, at each of `taus` (>= 1). A problem that every
+    optimizer fails counts as failed for each of them.
     """
     optimizers = list(dict.fromkeys(name for row in costs.values() for name in row))
-    ratios = {name: [] for name in optimizers}
+    ratios: dict[str, list[float]] = {name: [] for name in optimizers}
     for row in costs.values():
         finite = [cost for cost in row.values() if math.isfinite(cost)]
         best = min(finite) if finite else math.inf
-        for name in optimizers:
-            cost = row.get(name, math.inf)
+        for name, cost in row.items():
             if not math.isfinite(cost) or not math.isfinite(best):
                 ratios[name].append(math.inf)
             elif best == 0:
@@ -117,6 +132,16 @@ def performance_profile(
         name: (np.asarray(values)[None, :] <= taus[:, None]).mean(axis=1)
         for name, values in ratios.items()
     }
+
+
+def time_target(problem: Problem, tuning: dict[str, Any]) -> float | None:
+    """What time_to_target.png counts the time to: the tune section's target
+    loss, or on a landscape MINIMUM_TOLERANCE above its lowest minimum's value
+    (as summary.csv's steps_to_minimum); None: no such figure."""
+    if isinstance(problem, FunctionProblem):
+        lowest = problem.minimum_value
+        return None if lowest is None else lowest + MINIMUM_TOLERANCE
+    return tuning.get("target")
 
 
 def load_tuned(path: str | Path) -> dict[str, float]:

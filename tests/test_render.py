@@ -134,7 +134,7 @@ def test_sweep_plots_survive_runs_that_all_diverge(tmp_path):
     render.plot_sensitivity(sensitivity(diverged, "learning_rate"), tmp_path / "sensitivity.png")
     render.plot_loss_bands(setting_bands(diverged), tmp_path / "loss.png", log_scale=True)
     assert pixels(tmp_path / "sensitivity.png").shape == (400, 600, 3)
-    assert pixels(tmp_path / "loss.png").shape == (300, 400, 3)
+    assert pixels(tmp_path / "loss.png").shape == (450, 750, 3)  # one setting: one axes
 
 
 def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):

@@ -117,7 +117,11 @@ def tuned_config() -> dict:
             "epochs": 20,
             "use_bias": True,
             "optimizers": ["SGD", {"name": "Adam", "label": "adam-b", "beta_1": 0.8}],
-            "tune": {"learning_rate": {"min": 0.001, "max": 1.0, "points": 4}, "seeds": 3},
+            "tune": {
+                "learning_rate": {"min": 0.001, "max": 1.0, "points": 4},
+                "seeds": 3,
+                "target": 0.05,
+            },
         },
         "rosen": {
             "function": "rosenbrock",
@@ -183,6 +187,10 @@ def test_the_chosen_runs_are_their_trials(tuned_run):
             assert history.title.endswith(f"(lr {rate:.3g}, best of 4)")
 
 
+# The figures of the tuning itself, which a pasted config does not tune again.
+TUNING_ONLY = {"sensitivity.png", "time_to_target.png", "profile.png"}
+
+
 def pasted_config(tuned_run: Path) -> dict:
     """The tuned config with each experiment's tuned.yaml pasted in place of its `tune`."""
     config = tuned_config()
@@ -199,7 +207,7 @@ def test_pasting_tuned_yaml_into_a_config_draws_the_same_figures_byte_for_byte(t
     figures = sorted(
         path.relative_to(results)
         for path in results.rglob("*")
-        if path.suffix in (".png", ".gif", ".npz") and "sensitivity" not in path.name
+        if path.suffix in (".png", ".gif", ".npz") and path.name not in TUNING_ONLY
     )
     assert len([f for f in figures if f.name == "history.npz"]) == 2 * 3 + 1
     assert any(f.name == "animation.gif" for f in figures)
@@ -247,7 +255,10 @@ BAD_TUNES = [
         "'experiments.page.tune.learning_rate': min = 2.0 must be less than max = 1.0",
     ),
     (lambda t, e: t["learning_rate"].update(points=1), "points = 1 must be at least 2"),
-    (lambda t, e: t.update(objective="epochs_to_target"), "epochs_to_target needs a 'target'"),
+    (
+        lambda t, e: (t.pop("target"), t.update(objective="epochs_to_target")),
+        "epochs_to_target needs a 'target'",
+    ),
     (
         lambda t, e: e["optimizers"].append({"name": "RMSprop", "learning_rate": 0.01}),
         "'experiments.page.optimizers[2].learning_rate' is set by hand",
@@ -343,3 +354,74 @@ def test_the_gallery_and_the_report_caption_write_the_protocol_out(tuned_run):
     )
     assert "final distance to the nearest minimum" in landscape
     assert 'src="page/sensitivity.png"' in (tuned_run / LAYOUT.index()).read_text()
+
+
+# --- the comparison figures ---------------------------------------------------
+
+
+def test_time_to_target_counts_the_runs_that_never_reach_it():
+    from aggregate import RunTable
+    from comparison import first_reach, times_to_target
+
+    losses = np.array(
+        [
+            [1.0, 0.5, 0.05, 0.01],  # reaches 0.1 at epoch 2
+            [1.0, 0.09, 0.2, 0.01],  # at epoch 1, though it climbs again
+            [1.0, np.nan, np.nan, np.nan],  # diverged: never
+            [1.0, 0.9, 0.8, 0.7],  # never
+        ]
+    )
+    assert first_reach(losses, 0.1) == [2, 1, None, None]
+    rows = [
+        {"family": family, "title": f"{family.upper()} (lr 0.1, best of 4)"}
+        for family in ("adam", "adam", "sgd", "sgd")
+    ]
+    entries = times_to_target(RunTable(rows, np.arange(4), losses), 0.1)
+    assert [(e.title, e.reached, e.never) for e in entries] == [
+        ("ADAM (lr 0.1, best of 4)", [2, 1], 0),
+        ("SGD (lr 0.1, best of 4)", [], 2),
+    ]
+
+
+def test_the_profile_counts_each_optimizer_over_the_experiments_it_ran_on():
+    costs = {
+        "p1": {"adam": 1.0, "sgd": 2.0, "lion": 1.5},
+        "p2": {"adam": 3.0, "sgd": 1.0},  # lion did not run here
+    }
+    profile = performance_profile(costs, np.array([1.0, 1.6, 3.0]))
+    np.testing.assert_allclose(profile["lion"], [0.0, 1.0, 1.0])
+    np.testing.assert_allclose(profile["adam"], [0.5, 0.5, 1.0])
+
+
+def test_profile_costs_are_the_chosen_medians_floored_at_float32_rounding():
+    from comparison import PROFILE_FLOOR, profile_costs
+
+    rows = [
+        {"optimizer": "sgd", "learning_rate": rate, "seed": seed, "objective": value}
+        for rate, values in ((0.1, [0.0, 0.0, 1.0]), (1.0, [0.5, 0.5, 0.5]))
+        for seed, value in enumerate(values)
+    ] + [{"optimizer": "adam", "learning_rate": 0.1, "seed": 0, "objective": math.inf}]
+    assert profile_costs({"page": rows}) == {"page": {"sgd": PROFILE_FLOOR, "adam": math.inf}}
+
+
+def test_tuned_experiments_draw_time_to_target_and_a_profile_across_them(tuned_run):
+    from PIL import Image
+
+    for path in (
+        LAYOUT.time_to_target("page"),
+        LAYOUT.time_to_target("rosen"),
+        LAYOUT.profile(),
+    ):
+        with Image.open(tuned_run / path) as image:
+            assert image.width >= 600 and image.height >= 400, path
+    index = (tuned_run / LAYOUT.index()).read_text()
+    assert 'src="profile.png"' in index and 'src="page/time_to_target.png"' in index
+
+
+def test_a_single_tuned_experiment_has_no_profile(tmp_path):
+    config = tuned_config()
+    del config["experiments"]["rosen"]
+    workdir = copy_workflow(tmp_path, config)
+    dry = run_snakemake(workdir, "--cores", "1", "-n", "--quiet", "rules")
+    rules = [line.split()[0] for line in dry.stdout.splitlines() if line.strip()]
+    assert "plot_time_to_target_page" in rules and "profile" not in rules

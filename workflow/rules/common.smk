@@ -31,11 +31,12 @@ LOGS = "logs"
 # reruns exactly those rules.
 COMMON_MODULE = str(SCRIPTS / "common.py")
 AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
-PAGES_MODULE = str(SCRIPTS / "pages.py")
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
 TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by tune.py
+PAGES_MODULE = [str(SCRIPTS / "pages.py"), TUNING_MODULE]  # pages.py imports tuning.py
+COMPARISON_MODULES = [str(SCRIPTS / "comparison.py"), str(SCRIPTS / "tune.py")]
 FIGURE_MODULES = [
     str(SCRIPTS / name) for name in ("render.py", "assemble_gif.py", "planes.py")
 ]
@@ -108,14 +109,32 @@ def tune_record(experiment):
     return {key: value for key, value in tune.items() if key != "optimizers_per_job"}
 
 
+# What each tuned experiment's time_to_target.png counts the time to (none: no
+# figure), and the experiments of the performance profile (none: fewer than two).
+TIME_TARGETS = {
+    e: target
+    for e in TUNING_CHUNKS
+    if (
+        target := time_target(
+            build_problem(problem_spec(config, e)), TUNING[e].to_params()
+        )
+    )
+    is not None
+}
+PROFILED = list(TUNING_CHUNKS) if len(TUNING_CHUNKS) >= 2 else []
+
+
 def tuning_outputs(experiment):
     if not TUNING[experiment]:
         return []
-    return [
+    outputs = [
         LAYOUT.tuning(experiment),
         LAYOUT.tuned(experiment),
         LAYOUT.sensitivity(experiment),
     ]
+    if experiment in TIME_TARGETS:
+        outputs.append(LAYOUT.time_to_target(experiment))
+    return outputs
 
 
 def landscape(experiment):
@@ -227,7 +246,8 @@ def experiment_pages(experiment):
 
 def all_outputs():
     pages = [path for experiment in RUNS for path in experiment_pages(experiment)]
-    return all_figures() + pages + [LAYOUT.index()]
+    profile = [LAYOUT.profile()] if PROFILED else []
+    return all_figures() + pages + profile + [LAYOUT.index()]
 
 
 def caption_path(path):

@@ -36,6 +36,8 @@ rule gallery:
         animated={experiment: animated_labels(experiment) for experiment in RUNS},
         sensitivity=[e for e in RUNS if experiment_sensitivity(e) or TUNING[e]],
         trajectories=TRAJECTORIES,
+        time_to_target=list(TIME_TARGETS),
+        profile=bool(PROFILED),
     script:
         "../../scripts/gallery.py"
 

@@ -15,6 +15,7 @@ sys.path.insert(0, str(SCRIPTS))
 from common import remove_partial_outputs
 from layout import Layout
 from problems import build_problem, problem_spec
+from tuning import time_target
 from workflow_config import (
     ConfigError,
     animated_runs,

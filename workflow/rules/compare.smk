@@ -1,0 +1,74 @@
+# The standard figures of a tuned comparison (scripts/comparison.py): each
+# tuned experiment's time to target, drawn from its chosen runs, and the
+# performance profile across the tuned experiments, from their trial tables.
+for experiment, target in TIME_TARGETS.items():
+
+    rule:
+        name:
+            f"plot_time_to_target_{experiment}"
+        input:
+            run_table=LAYOUT.run_table(experiment),
+            common=COMMON_MODULE,
+            modules=[
+                AGGREGATE_MODULE,
+                TUNING_MODULE,
+                *FIGURE_MODULES,
+                *COMPARISON_MODULES,
+            ],
+        output:
+            report(
+                LAYOUT.time_to_target(experiment),
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "tuning: time to target"},
+            ),
+        log:
+            f"{LOGS}/{experiment}/plot_time_to_target.log",
+        localrule: True
+        conda:
+            "../envs/figures.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        params:
+            figure="time_to_target",
+            target=target,
+        script:
+            "../../scripts/comparison.py"
+
+
+if PROFILED:
+
+    rule profile:
+        input:
+            tuning=[LAYOUT.tuning(experiment) for experiment in PROFILED],
+            common=COMMON_MODULE,
+            modules=[
+                AGGREGATE_MODULE,
+                TUNING_MODULE,
+                *FIGURE_MODULES,
+                *COMPARISON_MODULES,
+            ],
+        output:
+            report(
+                LAYOUT.profile(),
+                caption="../report/profile.rst",
+                category="comparison",
+                labels={"figure": "performance profile"},
+            ),
+        log:
+            f"{LOGS}/profile.log",
+        localrule: True
+        conda:
+            "../envs/figures.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        params:
+            figure="profile",
+            experiments=PROFILED,
+        script:
+            "../../scripts/comparison.py"
