@@ -86,6 +86,36 @@ def _check_node(node: ast.AST, formula: str) -> None:
     )
 
 
+# `a ** n` for a whole n up to this is computed as a product: TensorFlow's
+# pow kernel rounds differently for one value than for a vector of them,
+# multiplication never does (so landscape runs can be stacked).
+MAX_PRODUCT_POWER = 8
+
+
+def product_power(node: ast.AST) -> int | None:
+    """n when `node` is `a ** n` with a whole n in 1..MAX_PRODUCT_POWER, else None."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)):
+        return None
+    exponent = node.right
+    if isinstance(exponent, ast.Constant) and not isinstance(exponent.value, bool):
+        n = exponent.value
+        if float(n).is_integer() and 1 <= n <= MAX_PRODUCT_POWER:
+            return int(n)
+    return None
+
+
+def elementwise_exact(tree: ast.Expression) -> bool:
+    """Whether the formula uses only + - * / and whole powers: operations that
+    round alike for one value and for a vector (no function, no other power)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            return False
+        is_power = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+        if is_power and product_power(node) is None:
+            return False
+    return True
+
+
 def evaluate(tree: ast.Expression, x: Any, y: Any, math_module: Any) -> Any:
     """The checked formula at (x, y), with `math_module`'s functions (numpy, tf.math)."""
     variables = {"x": x, "y": y, **CONSTANTS}
@@ -93,6 +123,12 @@ def evaluate(tree: ast.Expression, x: Any, y: Any, math_module: Any) -> Any:
     def value(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return value(node.body)
+        if (n := product_power(node)) is not None:
+            base = value(node.left)  # type: ignore[attr-defined]
+            result = base
+            for _ in range(n - 1):
+                result = result * base
+            return result
         if isinstance(node, ast.BinOp):
             return OPERATORS[type(node.op)](value(node.left), value(node.right))
         if isinstance(node, ast.UnaryOp):

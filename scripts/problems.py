@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from functions import Landscape, built_in, evaluate, parse_formula
+from functions import Landscape, built_in, elementwise_exact, evaluate, parse_formula
 
 
 @dataclass(frozen=True)
@@ -280,9 +280,9 @@ class FunctionProblem(Problem):
 
     def stackable(self) -> bool:
         # sin, exp, pow... of a 2-vector and of a stack of them may take
-        # TensorFlow's scalar and its vectorised kernels, which can round
-        # differently: landscape runs train one after another.
-        return False
+        # TensorFlow's scalar and its vectorised kernels, which round
+        # differently: only a formula of + - * / and whole powers stacks.
+        return elementwise_exact(self.tree)
 
     def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
         import tensorflow as tf

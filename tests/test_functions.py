@@ -78,8 +78,25 @@ def test_a_formula_problem_with_overrides_records_what_it_used():
         "start": [2.0, 1.0],
     }
     problem = build_problem({"kind": "function", **spec})
-    assert problem.parameter_count == 2 and not problem.stackable()
+    assert problem.parameter_count == 2 and problem.stackable()  # + - and whole powers
     np.testing.assert_array_equal(problem.pinned_start()[0], np.float32([2.0, 1.0]))
     meta = problem.meta(problem.pinned_start(), None)["function"]
     assert meta["start"] == [2.0, 1.0] and meta["minima"] == [[1, -2]]
     assert meta["domain"] == [[-3, 3], [-4, 2]]
+
+
+def test_only_formulas_of_exact_operations_stack():
+    def stacks(formula):
+        spec = {"formula": formula, "domain": [[-1, 1], [-1, 1]], "start": [0.5, 0.5]}
+        return build_problem({"kind": "function", "function": spec}).stackable()
+
+    assert stacks("x**3 - 2*x*y**2 / (1 + y**2)")
+    assert not stacks("sin(x) + y**2")  # a function
+    assert not stacks("x**2.5 + y**2")  # a power that is not whole
+    assert not stacks("x**y")
+
+
+def test_whole_powers_are_products():
+    tree = parse_formula("x**3 + y**2")
+    x, y = np.float32(1.1), np.float32(-0.7)
+    assert evaluate(tree, x, y, np) == x * x * x + y * y

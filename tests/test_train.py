@@ -10,7 +10,7 @@ import train
 from common import History, load_history, save_history
 from conftest import default_config
 from keras_optimizers import load_optimizer_table
-from problems import DenseProblem
+from problems import DenseProblem, build_problem
 
 PAGE_KERNEL = [[-0.5095548, -0.7187625, 0.08668923]]
 ONE_SAMPLE = {"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}
@@ -321,3 +321,21 @@ def test_a_run_on_the_saddle_finishes_and_leaves_the_domain():
     outside = np.flatnonzero(~((low <= history.params[:, 1]) & (history.params[:, 1] <= high)))
     assert outside.size and 0 < outside[0] < 300  # it left, and the run went on
     assert len(history.loss) == 301
+
+
+@pytest.mark.parametrize("function", ["rosenbrock", "beale", "himmelblau", "saddle", "quadratic"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "Nadam", "Lion"])
+def test_stacked_landscape_runs_equal_separate_runs_bit_for_bit(function, optimizer):
+    # A formula of + - * / and whole powers stacks; the built-ins' y**3 and
+    # x**2 are products, which round alike for a point and a stack of them.
+    problem = build_problem({"kind": "function", "function": function})
+    assert problem.stackable()
+    runs = [
+        {"label": f"r{i}", "optimizer": optimizer, "arguments": {"learning_rate": lr}}
+        for i, lr in enumerate((1e-4, 0.003, 0.05, 0.7))
+    ]
+    stacked = train.train_experiment("e", runs, 60, problem, stack=True)
+    separate = train.train_experiment("e", runs, 60, problem, stack=False)
+    for a, b in zip(stacked, separate, strict=True):
+        np.testing.assert_array_equal(a.loss, b.loss, err_msg=a.label)
+        np.testing.assert_array_equal(a.arrays["position"], b.arrays["position"], err_msg=a.label)
