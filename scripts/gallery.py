@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from common import load_history, log_to
+from export import companion_paths
 from layout import Layout
 from pages import RunSummary, format_value, page, protocol_text, write_text
 
@@ -45,8 +46,27 @@ def settings_table(run: RunSummary) -> str:
     return f"<table>{body}</table>"
 
 
-def figure(source: str, alt: str) -> str:
-    return f'<p class="wide"><img src="{source}" alt="{html.escape(alt)}"></p>'
+def animation(gif: str, alt: str, formats: Collection[str] = ("gif",)) -> str:
+    """An animation as the page shows it: a muted looping video with its
+    poster when `formats` made videos (browsers autoplay only muted video),
+    the GIF inside it as the fallback; otherwise the GIF."""
+    image = f'<img src="{gif}" alt="{html.escape(alt)}">'
+    companions = companion_paths(gif, formats)
+    if not companions:
+        return image
+    *videos, poster = companions
+    sources = "".join(
+        f'<source src="{video}" type="video/{Path(video).suffix.lstrip(".")}">'
+        for video in sorted(videos, key=lambda v: not v.endswith(".webm"))  # the smaller first
+    )
+    return (
+        f'<video autoplay loop muted playsinline poster="{poster}"'
+        f' aria-label="{html.escape(alt)}">{sources}{image}</video>'
+    )
+
+
+def figure(source: str, alt: str, formats: Collection[str] = ("gif",)) -> str:
+    return f'<p class="wide">{animation(source, alt, formats)}</p>'
 
 
 def index_page(
@@ -55,6 +75,7 @@ def index_page(
     trajectories: Collection[str] = (),
     time_to_target: Collection[str] = (),
     profile: bool = False,
+    formats: Collection[str] = ("gif",),
 ) -> str:
     """The page; `sensitivity`, `trajectories` and `time_to_target` name the
     experiments that have that figure; `profile`: whether the tuned
@@ -78,18 +99,15 @@ def index_page(
         if runs[0].tuned:
             parts.append(f'<p class="protocol">{html.escape(protocol_text(runs[0].tuned))}</p>')
         if not landscape:
-            parts.append(figure(link.comparison(experiment), f"{name}: all optimizers"))
+            parts.append(figure(link.comparison(experiment), f"{name}: all optimizers", formats))
         parts.append("<p>")
         # At their own size (a phone scales them down): stretched, they blur.
         if experiment in trajectories:
-            parts.append(
-                f'<img src="{link.trajectory(experiment, landscape)}"'
-                f' alt="{name}: every optimizer\'s path"> '
-            )
+            gif = link.trajectory(experiment, landscape)
+            parts.append(animation(gif, f"{name}: every optimizer's path", formats) + " ")
         if landscape and experiment in trajectories:
-            parts.append(
-                f'<img src="{link.panels(experiment)}" alt="{name}: one panel per optimizer"> '
-            )
+            gif = link.panels(experiment)
+            parts.append(animation(gif, f"{name}: one panel per optimizer", formats) + " ")
         parts.append(
             f'<img src="{link.loss_plot(experiment)}" alt="{name}: loss of every optimizer">'
         )
@@ -113,8 +131,12 @@ def index_page(
             images = (
                 ""
                 if landscape
-                else f'<img src="{link.animation(experiment, run.label)}" alt="{title}: outputs per epoch">'
-                f'<img src="{link.run_loss_plot(experiment, run.label)}" alt="{title}: loss">'
+                else animation(
+                    link.animation(experiment, run.label),
+                    f"{run.title}: outputs per epoch",
+                    formats,
+                )
+                + f'<img src="{link.run_loss_plot(experiment, run.label)}" alt="{title}: loss">'
             )
             parts.append(
                 f'<div class="run"><h3>{title}</h3>{images}'
@@ -132,6 +154,7 @@ def write_index(
     trajectories: Collection[str] = (),
     time_to_target: Collection[str] = (),
     profile: bool = False,
+    formats: Collection[str] = ("gif",),
 ) -> dict[str, list[RunSummary]]:
     """Write the gallery to `path` from each experiment's animated histories.
 
@@ -161,6 +184,7 @@ def main(smk: Any) -> None:
         smk.params.trajectories,
         smk.params.time_to_target,
         smk.params.profile,
+        smk.params.formats,
     )
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 

@@ -138,8 +138,8 @@ def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) 
 PAGE_STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #222; }
 h1 { font-size: 1.6rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
-img { max-width: 100%; height: auto; border: 1px solid #eee; }
-.wide img { width: 100%; max-width: 60rem; }
+img, video { max-width: 100%; height: auto; border: 1px solid #eee; }
+.wide img, .wide video { width: 100%; max-width: 60rem; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.5rem; }
 .run { border: 1px solid #ddd; border-radius: .4rem; padding: .8rem; }
 .run h3 { margin: 0 0 .5rem; }

@@ -21,8 +21,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from PIL import Image
 
-from assemble_gif import write_gif
 from common import History, load_history, log_to
+from export import write_animation
 from functions import first_outside
 from pages import write_trajectory_page
 from planes import named_plane, principal_plane
@@ -418,10 +418,11 @@ def animate(
     step_label: str,
     duration_ms: int,
     hold_ms: int,
+    formats: Sequence[str] = ("gif",),
 ) -> None:
-    """One GIF frame per frame epoch."""
+    """One frame per frame epoch: the GIF, and its videos and poster for `formats`."""
     frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
-    write_gif(frames, path, duration_ms, hold_ms)
+    write_animation(frames, path, duration_ms, hold_ms, formats)
 
 
 def draw_trajectories(
@@ -432,16 +433,19 @@ def draw_trajectories(
     duration_ms: int,
     hold_ms: int,
     axes: Sequence[str] | None = None,
+    formats: Sequence[str] = ("gif",),
 ) -> Scene:
-    """`outputs`: `gif` and `png` (and `panels`, one small figure per run)."""
+    """`outputs`: `gif` and `png` (and `panels`, one small figure per run);
+    each animation also in `formats`."""
     scene = scene_of(histories, experiment, axes)
     figure = scene.figure()
-    animate(figure, frame_epochs, outputs["gif"], scene.step_label, duration_ms, hold_ms)
+    timing = (duration_ms, hold_ms, formats)
+    animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
     figure.save_whole(outputs["png"], scene.step_label)
     figure.close()
     if "panels" in outputs:
         panels = scene.figure(panels=True)
-        animate(panels, frame_epochs, outputs["panels"], scene.step_label, duration_ms, hold_ms)
+        animate(panels, frame_epochs, outputs["panels"], scene.step_label, *timing)
         panels.close()
     return scene
 
@@ -460,6 +464,7 @@ def main(smk: Any) -> None:
         smk.params.duration_ms,
         smk.params.hold_ms,
         smk.params.axes,
+        smk.params.formats,
     )
     write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
     log.info(

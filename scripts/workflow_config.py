@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 
 from common import grid_name
+from export import ANIMATION_FORMATS
 from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
 from keras_optimizers import load_optimizer_table
 from planes import weight_index
@@ -534,6 +535,12 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
         _check_shapes(config)
         for experiment in dense:
             _check_trajectory_axes(config, experiment)
+    for index, fmt in enumerate(config["animation"]["formats"]):
+        if fmt not in ANIMATION_FORMATS:
+            raise ConfigError(
+                f"'animation.formats[{index}]' = {fmt!r} is not a format written here."
+                f"{did_you_mean(fmt, ANIMATION_FORMATS)} Allowed: {', '.join(ANIMATION_FORMATS)}"
+            )
     frames = config["frames"]
     low, high = frames["ylim"]
     if not low < high:

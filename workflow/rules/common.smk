@@ -37,8 +37,10 @@ LAYOUT_MODULE = str(SCRIPTS / "layout.py")
 TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by tune.py
 PAGES_MODULE = [str(SCRIPTS / "pages.py"), TUNING_MODULE]  # pages.py imports tuning.py
 COMPARISON_MODULES = [str(SCRIPTS / "comparison.py"), str(SCRIPTS / "tune.py")]
+EXPORT_MODULE = str(SCRIPTS / "export.py")  # GIFs and videos
 FIGURE_MODULES = [
-    str(SCRIPTS / name) for name in ("render.py", "assemble_gif.py", "planes.py")
+    str(SCRIPTS / name)
+    for name in ("render.py", "assemble_gif.py", "planes.py", "export.py")
 ]
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
 
@@ -157,17 +159,31 @@ def run_loss_plots(experiment):
     return [] if landscape(experiment) else animated_labels(experiment)
 
 
+FORMATS = config["animation"]["formats"]
+
+
+def companions(gifs):
+    """The videos and posters written beside each of `gifs` (animation.formats)."""
+    return [path for gif in gifs for path in companion_paths(gif, FORMATS)]
+
+
+def trajectory_animations(experiment):
+    """The experiment's trajectory GIFs: the paths, and a landscape's panels."""
+    if experiment not in TRAJECTORIES:
+        return []
+    draws_landscape = landscape(experiment)
+    gifs = [LAYOUT.trajectory(experiment, draws_landscape, "gif")]
+    return gifs + ([LAYOUT.panels(experiment)] if draws_landscape else [])
+
+
 def trajectory_figures(experiment):
     """The paths figures: `trajectory.{gif,png}` of the page's model, or a
     landscape's `trajectories.{gif,png}` and `panels.gif`."""
     if experiment not in TRAJECTORIES:
         return []
-    draws_landscape = landscape(experiment)
-    figures = [
-        LAYOUT.trajectory(experiment, draws_landscape, "gif"),
-        LAYOUT.trajectory(experiment, draws_landscape, "png"),
-    ]
-    return figures + ([LAYOUT.panels(experiment)] if draws_landscape else [])
+    gifs = trajectory_animations(experiment)
+    png = LAYOUT.trajectory(experiment, landscape(experiment), "png")
+    return [gifs[0], png, *gifs[1:], *companions(gifs)]
 
 
 def trajectory_pages(experiment):
@@ -216,10 +232,12 @@ def all_figures():
         if landscape(experiment):
             continue  # no bar charts: its animations are the trajectories
         outputs.append(LAYOUT.comparison(experiment))
+        outputs += companions([LAYOUT.comparison(experiment)])
         for label in animated_labels(experiment):
             outputs += [
                 LAYOUT.run_loss_plot(experiment, label),
                 LAYOUT.animation(experiment, label),
+                *companions([LAYOUT.animation(experiment, label)]),
             ]
             outputs += frame_paths(experiment, label)
     return outputs

@@ -59,6 +59,7 @@ for experiment in RUNS:
                 histories=histories(experiment, gif_labels),
                 common=COMMON_MODULE,
                 pages=PAGES_MODULE,
+                export=EXPORT_MODULE,
             output:
                 gifs=[LAYOUT.animation(experiment, label) for label in chunk],
                 pages=[
@@ -72,6 +73,10 @@ for experiment in RUNS:
                     for label in chunk
                 ],
                 comparison=[LAYOUT.comparison(experiment)] if with_comparison else [],
+                videos=companions(
+                    [LAYOUT.animation(experiment, label) for label in chunk]
+                    + ([LAYOUT.comparison(experiment)] if with_comparison else [])
+                ),
                 comparison_page=(
                     [
                         report(
@@ -101,6 +106,7 @@ for experiment in RUNS:
                 comparison=with_comparison,
                 duration_ms=config["frames"]["duration_ms"],
                 hold_ms=config["frames"]["hold_ms"],
+                formats=FORMATS,
             script:
                 "../../scripts/assemble_gif.py"
 

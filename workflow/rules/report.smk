@@ -20,6 +20,7 @@ rule gallery:
         common=COMMON_MODULE,
         pages=PAGES_MODULE,
         layout=LAYOUT_MODULE,
+        export=EXPORT_MODULE,
     output:
         index=LAYOUT.index(),
     log:
@@ -38,6 +39,7 @@ rule gallery:
         trajectories=TRAJECTORIES,
         time_to_target=list(TIME_TARGETS),
         profile=bool(PROFILED),
+        formats=FORMATS,
     script:
         "../../scripts/gallery.py"
 

@@ -13,6 +13,7 @@ SCRIPTS = WORKFLOW_DIR / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
 from common import remove_partial_outputs
+from export import companion_paths
 from layout import Layout
 from problems import build_problem, problem_spec
 from tuning import time_target

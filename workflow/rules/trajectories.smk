@@ -24,6 +24,7 @@ for experiment in TRAJECTORIES:
                 labels={"figure": "paths"},
             ),
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
+            videos=companions(trajectory_animations(experiment)),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
                 caption=experiment_caption(experiment),
@@ -46,5 +47,6 @@ for experiment in TRAJECTORIES:
             duration_ms=config["frames"]["duration_ms"],
             hold_ms=config["frames"]["hold_ms"],
             axes=config["experiments"][experiment].get("trajectory", {}).get("axes"),
+            formats=FORMATS,
         script:
             "../../scripts/trajectories.py"

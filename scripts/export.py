@@ -1,0 +1,191 @@
+"""Writing an animation's files: the GIF, and the videos and poster a docs
+site prefers (`animation.formats`).
+
+- GIF: one palette shared by all frames (Pillow's encoder).
+- MP4 (H.264, yuv420p, +faststart) and WebM (VP9) through the FFmpeg that
+  the imageio-ffmpeg wheel ships; single-threaded with FFmpeg's bitexact
+  flags, so that the same frames give the same bytes.
+- The poster: the last frame as PNG, what a `<video>` shows before it plays.
+
+Pillow, NumPy and imageio-ffmpeg only: no matplotlib, no TensorFlow.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from common import atomic_output
+
+ANIMATION_FORMATS = ("gif", "mp4", "webm")
+VIDEO_FORMATS = ("mp4", "webm")
+# Same frames, same bytes: one encoder thread, no version strings or dates.
+BITEXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
+ENCODERS = {
+    # CRF 23 is x264's default quality; the slowest preset and the still-image
+    # tuning suit charts (flat colours, small changes): ~10 % smaller, and the
+    # encode of a docs animation takes well under a second anyway. +faststart
+    # puts the index first, so that a browser plays before the file arrives.
+    "mp4": (
+        "libx264",
+        ["-crf", "23", "-preset", "veryslow", "-tune", "stillimage", "-movflags", "+faststart"],
+    ),
+    # Constant quality (-b:v 0); row multithreading off for the same bytes.
+    "webm": ("libvpx-vp9", ["-crf", "32", "-b:v", "0", "-row-mt", "0", "-deadline", "good"]),
+}
+
+
+def frame_durations(count: int, duration_ms: int, hold_ms: int) -> list[int]:
+    """Display time of each frame in milliseconds; the last one is held."""
+    return [duration_ms] * (count - 1) + [hold_ms] if count else []
+
+
+def pack_rgb(pixels: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) uint32 0xRRGGBB."""
+    pixels = pixels.astype(np.uint32)
+    return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+
+
+def unpack_rgb(packed: np.ndarray) -> np.ndarray:
+    """(...) uint32 0xRRGGBB -> (..., 3) uint8."""
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1).astype(
+        np.uint8
+    )
+
+
+def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
+    """Each frame as indices into one palette (n <= 256) shared by all frames.
+
+    The palette holds the frames' most frequent colours, exactly: rendered
+    charts have few colours beyond anti-aliasing shades, so the white
+    background and the bar colours stay exact (a median cut would shift them);
+    rarer shades map to their nearest palette colour. A shared palette keeps
+    colours steady from frame to frame and gives one global colour table.
+    Done here because Pillow's quantize(palette=...) maps even exact colours
+    approximately (white became (252, 252, 252)). Each distinct colour is
+    mapped once, for all pixels of all frames.
+    """
+    packed = [pack_rgb(np.asarray(frame.convert("RGB"))) for frame in frames]
+    colours, counts = np.unique(
+        np.concatenate([frame.ravel() for frame in packed]), return_counts=True
+    )
+    # Most frequent first; ties broken by colour value, so the order is deterministic.
+    by_frequency = np.lexsort((colours, -counts))
+    chosen, rest = by_frequency[:256], by_frequency[256:]
+    palette = unpack_rgb(colours[chosen])
+    # Palette index of every 24-bit colour that occurs (16 MiB, read once per pixel).
+    index_of_colour = np.zeros(1 << 24, np.uint8)
+    index_of_colour[colours[chosen]] = np.arange(len(chosen))
+    # In blocks: a contour's shading has tens of thousands of rarer shades.
+    for block in np.array_split(rest, max(1, rest.size // 4096)) if rest.size else []:
+        distances = (
+            (
+                unpack_rgb(colours[block])[:, None, :].astype(np.int32)
+                - palette[None].astype(np.int32)
+            )
+            ** 2
+        ).sum(axis=2)
+        index_of_colour[colours[block]] = distances.argmin(axis=1)
+    indexed = []
+    for frame in packed:
+        image = Image.fromarray(index_of_colour[frame], mode="P")
+        image.putpalette(palette.ravel().tolist())
+        indexed.append(image)
+    return indexed
+
+
+def write_gif(
+    frames: Sequence[Image.Image], path: str | Path, duration_ms: int, hold_ms: int
+) -> None:
+    """A GIF that loops forever, each frame shown for its own duration.
+
+    Pillow drops a frame identical to the one before it and adds its duration
+    to that one, so the timing stays right even then; `disposal=1` keeps the
+    unchanged pixels, which makes the optimised frames small.
+    """
+    if not frames:
+        raise ValueError("no frames to assemble")
+    indexed = index_frames(frames)
+    with atomic_output(path) as tmp:
+        indexed[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=indexed[1:],
+            duration=frame_durations(len(frames), duration_ms, hold_ms),
+            loop=0,
+            optimize=False,
+            disposal=1,
+        )
+
+
+def video_frames(
+    frames: Sequence[Image.Image], duration_ms: int, hold_ms: int
+) -> tuple[list[np.ndarray], float]:
+    """The frames as RGB arrays padded with white to even sizes (what
+    yuv420p needs; the picture is never scaled), at a constant rate of one
+    frame per `duration_ms`, the last repeated to last about `hold_ms`."""
+    arrays = []
+    for frame in frames:
+        pixels = np.asarray(frame.convert("RGB"))
+        height, width = pixels.shape[:2]
+        padded = np.full((height + height % 2, width + width % 2, 3), 255, np.uint8)
+        padded[:height, :width] = pixels
+        arrays.append(padded)
+    repeats = max(1, round(hold_ms / duration_ms)) - 1
+    return arrays + [arrays[-1]] * repeats, 1000 / duration_ms
+
+
+def write_video(
+    frames: Sequence[Image.Image], path: str | Path, duration_ms: int, hold_ms: int
+) -> None:
+    """An MP4 or WebM (by `path`'s suffix) of the frames."""
+    import imageio_ffmpeg
+
+    arrays, fps = video_frames(frames, duration_ms, hold_ms)
+    codec, options = ENCODERS[Path(path).suffix.lstrip(".")]
+    height, width = arrays[0].shape[:2]
+    with atomic_output(path) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp),
+            (width, height),
+            fps=fps,
+            codec=codec,
+            quality=None,
+            macro_block_size=2,
+            output_params=[*options, *BITEXACT],
+            ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        for array in arrays:
+            writer.send(np.ascontiguousarray(array).tobytes())
+        writer.close()
+
+
+def companion_paths(gif: str | Path, formats: Sequence[str]) -> list[str]:
+    """The files written beside an animation's GIF for `formats`: each
+    video, then the poster (`name.poster.png`) when there is a video."""
+    gif = Path(gif)
+    videos = [str(gif.with_suffix(f".{fmt}")) for fmt in formats if fmt in VIDEO_FORMATS]
+    return videos + ([str(gif.with_suffix(".poster.png"))] if videos else [])
+
+
+def write_animation(
+    frames: Sequence[Image.Image],
+    gif: str | Path,
+    duration_ms: int,
+    hold_ms: int,
+    formats: Sequence[str] = ("gif",),
+) -> list[str]:
+    """The GIF of the frames and, for `formats`, its videos and poster;
+    returns the companions' paths."""
+    write_gif(frames, gif, duration_ms, hold_ms)
+    companions = companion_paths(gif, formats)
+    for path in companions:
+        if path.endswith(".poster.png"):
+            with atomic_output(path) as tmp:
+                frames[-1].convert("RGB").save(tmp, format="PNG")
+        else:
+            write_video(frames, path, duration_ms, hold_ms)
+    return companions
