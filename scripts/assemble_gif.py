@@ -42,6 +42,7 @@ def assemble(
     hold_ms: int,
     open_frame: Callable[[str | Path], Image.Image] = open_rgb,
     formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
 ) -> int:
     """Write the GIF of `frame_paths` (panel-major: all frames of panel 1,
     then 2...) and its videos and poster for `formats`.
@@ -57,7 +58,7 @@ def assemble(
     for row in zip(*columns, strict=True):
         images = [open_frame(frame_path) for frame_path in row]
         frames.append(tile(images))
-    write_animation(frames, path, duration_ms, hold_ms, formats)
+    write_animation(frames, path, duration_ms, hold_ms, formats, gifsicle)
     return len(frames)
 
 
@@ -80,6 +81,7 @@ def main(smk: Any) -> None:
         smk.params.hold_ms,
         functools.cache(open_rgb),
         smk.params.formats,
+        smk.params.gifsicle,
     )
     for label, gif, page in zip(
         smk.params.animations, smk.output.gifs, smk.output.pages, strict=True

@@ -19,7 +19,7 @@ import numpy as np
 from aggregate import RunTable
 from common import log_to
 from problems import MINIMUM_TOLERANCE
-from render import save_figure, use_page_style
+from render import save_figure, set_pixel_scale, use_page_style
 from tune import chosen_rates, read_tuning_csv
 from tuning import performance_profile
 
@@ -196,4 +196,5 @@ def main_profile(smk: Any) -> None:
 
 if "snakemake" in globals():
     smk = snakemake  # noqa: F821 (injected by Snakemake's script: directive)
+    set_pixel_scale(smk.params.scale)
     {"time_to_target": main_time_to_target, "profile": main_profile}[smk.params.figure](smk)

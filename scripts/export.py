@@ -1,15 +1,17 @@
 """Writing an animation's files: the GIF, and the videos and poster a docs
 site prefers (`animation.formats`).
 
-- GIF: one palette shared by all frames (Pillow's encoder).
+- GIF: one palette shared by all frames (Pillow's encoder), then, with
+  `animation.gifsicle`, Debian's `gifsicle -O3` (lossless).
 - MP4 (H.264, yuv420p, +faststart) and WebM (VP9) through the FFmpeg that
   the imageio-ffmpeg wheel ships; single-threaded with FFmpeg's bitexact
   flags, so that the same frames give the same bytes.
 - The poster: the last frame as PNG, what a `<video>` shows before it plays.
 
-Pillow, NumPy and imageio-ffmpeg only: no matplotlib, no TensorFlow.
+Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
 
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from PIL import Image
 from common import atomic_output
 
 ANIMATION_FORMATS = ("gif", "mp4", "webm")
+PIXEL_SCALES = (1, 2)  # frames.scale: 2 for HiDPI screens
 VIDEO_FORMATS = ("mp4", "webm")
 # Same frames, same bytes: one encoder thread, no version strings or dates.
 BITEXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
@@ -96,20 +99,28 @@ def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
 
 
 def write_gif(
-    frames: Sequence[Image.Image], path: str | Path, duration_ms: int, hold_ms: int
+    frames: Sequence[Image.Image],
+    path: str | Path,
+    duration_ms: int,
+    hold_ms: int,
+    gifsicle: bool = False,
 ) -> None:
     """A GIF that loops forever, each frame shown for its own duration.
 
     Pillow drops a frame identical to the one before it and adds its duration
     to that one, so the timing stays right even then; `disposal=1` keeps the
-    unchanged pixels, which makes the optimised frames small.
+    unchanged pixels, which makes the optimised frames small. `gifsicle`:
+    then `gifsicle -O3`, which stores each frame's changed pixels only (the
+    rest transparent) and tries LZW's options: a third to a quarter of the
+    bytes, every decoded frame the same.
     """
     if not frames:
         raise ValueError("no frames to assemble")
     indexed = index_frames(frames)
     with atomic_output(path) as tmp:
+        pillow = tmp.with_name(f"{tmp.name}.pillow.gif") if gifsicle else tmp
         indexed[0].save(
-            tmp,
+            pillow,
             format="GIF",
             save_all=True,
             append_images=indexed[1:],
@@ -118,6 +129,15 @@ def write_gif(
             optimize=False,
             disposal=1,
         )
+        if gifsicle:
+            try:
+                subprocess.run(
+                    ["gifsicle", "-O3", "--no-warnings", str(pillow), "-o", str(tmp)],
+                    check=True,
+                    capture_output=True,
+                )
+            finally:
+                pillow.unlink(missing_ok=True)
 
 
 def video_frames(
@@ -177,10 +197,11 @@ def write_animation(
     duration_ms: int,
     hold_ms: int,
     formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
 ) -> list[str]:
-    """The GIF of the frames and, for `formats`, its videos and poster;
-    returns the companions' paths."""
-    write_gif(frames, gif, duration_ms, hold_ms)
+    """The GIF of the frames (through gifsicle: `gifsicle`) and, for
+    `formats`, its videos and poster; returns the companions' paths."""
+    write_gif(frames, gif, duration_ms, hold_ms, gifsicle)
     companions = companion_paths(gif, formats)
     for path in companions:
         if path.endswith(".poster.png"):

@@ -7,6 +7,7 @@ every experiment's results, so the only file that changes with any of them.
 """
 
 import html
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ def index_page(
     time_to_target: Collection[str] = (),
     profile: bool = False,
     formats: Collection[str] = ("gif",),
+    scale: int = 1,
 ) -> str:
     """The page; `sensitivity`, `trajectories` and `time_to_target` name the
     experiments that have that figure; `profile`: whether the tuned
@@ -144,7 +146,16 @@ def index_page(
                 f'<p><a href="{link.history(experiment, run.label)}">history.npz</a></p></div>'
             )
         parts.append("</div>")
-    return page("optimizer-animations", "\n".join(parts))
+    return page("optimizer-animations", with_density("\n".join(parts), scale))
+
+
+def with_density(body: str, scale: int) -> str:
+    """Every image marked as drawn at `scale` pixels per CSS pixel (`srcset`),
+    so that a browser shows a frames.scale 2 figure at its layout size,
+    sharp on a HiDPI screen."""
+    if scale == 1:
+        return body
+    return re.sub(r'<img src="([^"]+)"', rf'<img src="\1" srcset="\1 {scale}x"', body)
 
 
 def write_index(
@@ -155,6 +166,7 @@ def write_index(
     time_to_target: Collection[str] = (),
     profile: bool = False,
     formats: Collection[str] = ("gif",),
+    scale: int = 1,
 ) -> dict[str, list[RunSummary]]:
     """Write the gallery to `path` from each experiment's animated histories.
 
@@ -185,6 +197,7 @@ def main(smk: Any) -> None:
         smk.params.time_to_target,
         smk.params.profile,
         smk.params.formats,
+        smk.params.scale,
     )
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)
 

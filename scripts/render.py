@@ -30,6 +30,7 @@ from aggregate import (
     setting_bands,
 )
 from common import History, atomic_output, load_history, log_to
+from export import PIXEL_SCALES
 from tuning import OBJECTIVE_WORDS, load_tuned
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
@@ -38,14 +39,27 @@ DPI = 100  # so every frame is 400 x 300 pixels
 PNG_METADATA = {"Software": None}
 
 
+# `frames.scale`: 2 draws every figure at twice the pixels with the same
+# layout (HiDPI screens); set once per job, before any figure.
+PIXEL_SCALE = {"scale": 1}
+
+
+def set_pixel_scale(scale: int) -> None:
+    if scale not in PIXEL_SCALES:
+        raise ValueError(f"scale {scale!r}: allowed {PIXEL_SCALES}")
+    PIXEL_SCALE["scale"] = scale
+
+
 def use_page_style() -> None:
-    """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12."""
+    """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12,
+    at DPI x `frames.scale`."""
     matplotlib.rcdefaults()
+    dpi = DPI * PIXEL_SCALE["scale"]
     plt.rcParams.update(
         {
             "figure.figsize": FIGSIZE,
-            "figure.dpi": DPI,
-            "savefig.dpi": DPI,
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
             "font.size": 12,
             "font.family": ["DejaVu Sans"],
             "svg.hashsalt": "optimizer-animations",
@@ -477,4 +491,5 @@ def main_tuning(smk: Any) -> None:
 
 if "snakemake" in globals():
     smk = snakemake  # noqa: F821 (injected by Snakemake's script: directive)
+    set_pixel_scale(smk.params.scale)
     {"frames": main_frames, "losses": main_losses, "tuning": main_tuning}[smk.params.figure](smk)

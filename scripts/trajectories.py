@@ -27,7 +27,7 @@ from functions import first_outside
 from pages import write_trajectory_page
 from planes import named_plane, principal_plane
 from problems import FunctionProblem, problem_from_meta
-from render import save_figure, use_page_style
+from render import save_figure, set_pixel_scale, use_page_style
 
 # Wider than the bar frames: a contour with a legend needs the room.
 FIGSIZE = (5.0, 4.0)  # inches: 500 x 400 pixels at 100 DPI
@@ -419,10 +419,11 @@ def animate(
     duration_ms: int,
     hold_ms: int,
     formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
 ) -> None:
     """One frame per frame epoch: the GIF, and its videos and poster for `formats`."""
     frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
-    write_animation(frames, path, duration_ms, hold_ms, formats)
+    write_animation(frames, path, duration_ms, hold_ms, formats, gifsicle)
 
 
 def draw_trajectories(
@@ -434,12 +435,13 @@ def draw_trajectories(
     hold_ms: int,
     axes: Sequence[str] | None = None,
     formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
 ) -> Scene:
     """`outputs`: `gif` and `png` (and `panels`, one small figure per run);
     each animation also in `formats`."""
     scene = scene_of(histories, experiment, axes)
     figure = scene.figure()
-    timing = (duration_ms, hold_ms, formats)
+    timing = (duration_ms, hold_ms, formats, gifsicle)
     animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
     figure.save_whole(outputs["png"], scene.step_label)
     figure.close()
@@ -452,6 +454,7 @@ def draw_trajectories(
 
 def main(smk: Any) -> None:
     log = log_to(smk.log[0])
+    set_pixel_scale(smk.params.scale)
     histories = [load_history(path) for path in smk.input.histories]
     outputs = {"gif": smk.output.gif, "png": smk.output.png}
     if smk.output.panels:
@@ -465,6 +468,7 @@ def main(smk: Any) -> None:
         smk.params.hold_ms,
         smk.params.axes,
         smk.params.formats,
+        smk.params.gifsicle,
     )
     write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
     log.info(

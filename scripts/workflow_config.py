@@ -7,6 +7,7 @@ TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
 import difflib
 import itertools
 import math
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import yaml
 
 from common import grid_name
-from export import ANIMATION_FORMATS
+from export import ANIMATION_FORMATS, PIXEL_SCALES
 from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
 from keras_optimizers import load_optimizer_table
 from planes import weight_index
@@ -542,6 +543,11 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
                 f"{did_you_mean(fmt, ANIMATION_FORMATS)} Allowed: {', '.join(ANIMATION_FORMATS)}"
             )
     frames = config["frames"]
+    if frames["scale"] not in PIXEL_SCALES:
+        raise ConfigError(
+            f"'frames.scale' = {frames['scale']!r}: allowed"
+            f" {' or '.join(map(str, PIXEL_SCALES))} (2: twice the pixels, for HiDPI screens)"
+        )
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
@@ -696,6 +702,16 @@ def training_chunks(config: dict[str, Any], experiment: str, runs: list[Run]) ->
         group = list(group)
         chunks += [group[i : i + size] for i in range(0, len(group), size)]
     return chunks
+
+
+def check_tools(config: dict[str, Any]) -> None:
+    """The programs the config needs on this machine, before any job runs."""
+    if config["animation"]["gifsicle"] and shutil.which("gifsicle") is None:
+        raise ConfigError(
+            "'animation.gifsicle' is true, but gifsicle is not installed: apt-get install"
+            " gifsicle (Debian, Ubuntu), brew install gifsicle (macOS), or set"
+            " animation: {gifsicle: false} for GIFs 3-4x larger"
+        )
 
 
 def check_yaml_syntax(path: str | Path) -> None:

@@ -1,12 +1,14 @@
 """Animations as docs sites want them: videos beside the GIF, and posters."""
 
+from pathlib import Path
+
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
-from conftest import default_config
-from export import companion_paths, video_frames, write_animation, write_video
+from conftest import copy_workflow, default_config, run_snakemake
+from export import companion_paths, video_frames, write_animation, write_gif, write_video
 from gallery import animation
 from workflow_config import ConfigError, check_config
 
@@ -82,3 +84,93 @@ def test_an_unknown_format_is_a_config_error_naming_it():
         ConfigError, match=r"'animation.formats\[1\]' = 'mov' .*Allowed: gif, mp4, webm"
     ):
         check_config(config)
+
+
+# --- HiDPI: frames.scale ------------------------------------------------------
+
+
+def test_a_scale_other_than_1_or_2_is_a_config_error():
+    config = default_config()
+    config["frames"]["scale"] = 3
+    with pytest.raises(ConfigError, match=r"'frames.scale' = 3: allowed 1 or 2"):
+        check_config(config)
+
+
+def test_the_gallery_marks_scaled_images_with_their_density():
+    from gallery import with_density
+
+    body = '<img src="a/loss.png" alt="x"><video><img src="a/animation.gif" alt="y"></video>'
+    assert with_density(body, 1) == body
+    assert with_density(body, 2) == (
+        '<img src="a/loss.png" srcset="a/loss.png 2x" alt="x">'
+        '<video><img src="a/animation.gif" srcset="a/animation.gif 2x" alt="y"></video>'
+    )
+
+
+def test_scale_2_draws_every_figure_at_twice_the_pixels(tmp_path):
+    from layout import Layout
+
+    config = default_config()
+    del config["publish"]
+    config["experiments"] = {"losses": config["experiments"]["losses"]}
+    config["frames"]["scale"] = 2
+    config["animation"] = {"formats": ["gif", "mp4"]}
+    workdir = copy_workflow(tmp_path, config)
+    run_snakemake(workdir, "--cores", "2")
+    layout = Layout(str(workdir / "results"))
+    sizes = {
+        layout.frame("losses", "sgd", 0): (800, 600),
+        layout.run_loss_plot("losses", "sgd"): (800, 600),
+        layout.animation("losses", "sgd"): (800, 600),
+        layout.comparison("losses"): (2400, 600),
+        layout.trajectory("losses", False, "png"): (1000, 800),
+    }
+    for path, size in sizes.items():
+        with Image.open(path) as image:
+            assert image.size == size, path
+    meta, _ = decoded(layout.animation("losses", "sgd").replace(".gif", ".mp4"))
+    assert tuple(meta["size"]) == (800, 600)
+    index = Path(layout.index()).read_text()
+    assert 'srcset="losses/sgd/loss.png 2x"' in index
+    assert '<video autoplay loop muted playsinline poster="losses/comparison.poster.png"' in index
+
+
+# --- the smallest GIFs: gifsicle -O3 -------------------------------------------
+
+
+def decoded_gif(path) -> list[np.ndarray]:
+    with Image.open(path) as image:
+        return [np.asarray(frame.convert("RGB")).copy() for frame in ImageSequence.Iterator(image)]
+
+
+def test_gifsicle_shrinks_a_gif_and_keeps_every_decoded_frame(tmp_path):
+    # Anti-aliased shades (a gradient), as rendered charts have.
+    frames = []
+    for index in range(8):
+        pixels = np.full((120, 160, 3), 255, np.uint8)
+        pixels[:, : 20 + 15 * index] = np.linspace(0, 250, 120, dtype=np.uint8)[:, None, None]
+        frames.append(Image.fromarray(pixels))
+    plain, small = tmp_path / "plain.gif", tmp_path / "small.gif"
+    write_gif(frames, plain, 200, 1000)
+    write_gif(frames, small, 200, 1000, gifsicle=True)
+    assert small.stat().st_size < plain.stat().st_size
+    before, after = decoded_gif(plain), decoded_gif(small)
+    assert len(before) == len(after) == 8
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+    again = tmp_path / "again.gif"
+    write_gif(frames, again, 200, 1000, gifsicle=True)
+    assert again.read_bytes() == small.read_bytes()
+    assert not list(tmp_path.glob(".*"))  # no temporary file left
+
+
+def test_a_missing_gifsicle_is_named_before_any_job_runs(monkeypatch):
+    import workflow_config
+
+    config = default_config()
+    check_config(config)
+    monkeypatch.setattr(workflow_config.shutil, "which", lambda name: None)
+    with pytest.raises(ConfigError, match=r"'animation\.gifsicle' is true, but gifsicle is not"):
+        workflow_config.check_tools(config)
+    config["animation"]["gifsicle"] = False
+    workflow_config.check_tools(config)

@@ -2,6 +2,7 @@ from snakemake.utils import validate
 
 try:
     RUNS = check_config(config)
+    check_tools(config)
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None
@@ -38,6 +39,8 @@ TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by tune.py
 PAGES_MODULE = [str(SCRIPTS / "pages.py"), TUNING_MODULE]  # pages.py imports tuning.py
 COMPARISON_MODULES = [str(SCRIPTS / "comparison.py"), str(SCRIPTS / "tune.py")]
 EXPORT_MODULE = str(SCRIPTS / "export.py")  # GIFs and videos
+# What render.py imports besides aggregate.py.
+RENDER_MODULES = [TUNING_MODULE, EXPORT_MODULE, PROBLEMS_MODULE, FUNCTIONS_MODULE]
 FIGURE_MODULES = [
     str(SCRIPTS / name)
     for name in ("render.py", "assemble_gif.py", "planes.py", "export.py")
@@ -160,6 +163,8 @@ def run_loss_plots(experiment):
 
 
 FORMATS = config["animation"]["formats"]
+GIFSICLE = config["animation"]["gifsicle"]  # shrink every GIF losslessly
+SCALE = config["frames"]["scale"]  # pixels per point x DPI: 2 for HiDPI screens
 
 
 def companions(gifs):

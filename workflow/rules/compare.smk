@@ -34,6 +34,7 @@ for experiment, target in TIME_TARGETS.items():
             runtime=5,
         params:
             figure="time_to_target",
+            scale=SCALE,
             target=target,
         script:
             "../../scripts/comparison.py"
@@ -69,6 +70,7 @@ if PROFILED:
             runtime=5,
         params:
             figure="profile",
+            scale=SCALE,
             experiments=PROFILED,
         script:
             "../../scripts/comparison.py"

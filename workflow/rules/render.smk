@@ -17,6 +17,7 @@ for experiment in RUNS:
                 histories=histories(experiment, chunk),
                 common=COMMON_MODULE,
                 aggregate=AGGREGATE_MODULE,
+                modules=RENDER_MODULES,
             output:
                 frames=[
                     path for label in chunk for path in frame_paths(experiment, label)
@@ -34,6 +35,7 @@ for experiment in RUNS:
                 runtime=5,
             params:
                 figure="frames",
+                scale=SCALE,
                 frame_epochs=experiment_frame_epochs(experiment),
                 ylim=config["frames"]["ylim"],
             script:
@@ -107,6 +109,7 @@ for experiment in RUNS:
                 duration_ms=config["frames"]["duration_ms"],
                 hold_ms=config["frames"]["hold_ms"],
                 formats=FORMATS,
+                gifsicle=GIFSICLE,
             script:
                 "../../scripts/assemble_gif.py"
 
@@ -117,6 +120,7 @@ for experiment in RUNS:
             run_table=LAYOUT.run_table(experiment),
             common=COMMON_MODULE,
             aggregate=AGGREGATE_MODULE,
+            modules=RENDER_MODULES,
         output:
             run_plots=[
                 report(
@@ -160,6 +164,7 @@ for experiment in RUNS:
             runtime=10,
         params:
             figure="losses",
+            scale=SCALE,
             # A landscape's f spans decades or goes negative: chosen from the values.
             log_scale=None if landscape(experiment) else config["plots"]["log_scale"],
             animated=run_loss_plots(experiment),

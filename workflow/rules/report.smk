@@ -40,6 +40,7 @@ rule gallery:
         time_to_target=list(TIME_TARGETS),
         profile=bool(PROFILED),
         formats=FORMATS,
+        scale=SCALE,
     script:
         "../../scripts/gallery.py"
 

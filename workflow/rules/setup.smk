@@ -22,6 +22,7 @@ from workflow_config import (
     animated_runs,
     check_config,
     check_publish,
+    check_tools,
     check_yaml_syntax,
     experiment_tuning,
     frame_epochs,

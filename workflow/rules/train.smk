@@ -114,7 +114,7 @@ for experiment in TUNING_CHUNKS:
             tuning=LAYOUT.tuning(experiment),
             tuned=LAYOUT.tuned(experiment),
             common=COMMON_MODULE,
-            modules=[AGGREGATE_MODULE, TUNING_MODULE],
+            modules=[AGGREGATE_MODULE, *RENDER_MODULES],
         output:
             sensitivity=report(
                 LAYOUT.sensitivity(experiment),
@@ -134,6 +134,7 @@ for experiment in TUNING_CHUNKS:
             runtime=5,
         params:
             figure="tuning",
+            scale=SCALE,
             tuning=tuning_params(experiment),
         script:
             "../../scripts/render.py"

@@ -43,10 +43,12 @@ for experiment in TRAJECTORIES:
             runtime=10,
         params:
             experiment=experiment,
+            scale=SCALE,
             frame_epochs=experiment_frame_epochs(experiment),
             duration_ms=config["frames"]["duration_ms"],
             hold_ms=config["frames"]["hold_ms"],
             axes=config["experiments"][experiment].get("trajectory", {}).get("axes"),
             formats=FORMATS,
+            gifsicle=GIFSICLE,
         script:
             "../../scripts/trajectories.py"
