@@ -177,7 +177,10 @@ def write_index(
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(path, index_page(experiments, sensitivity, trajectories, time_to_target, profile))
+    write_text(
+        path,
+        index_page(experiments, sensitivity, trajectories, time_to_target, profile, formats, scale),
+    )
     return experiments
 
 

@@ -179,3 +179,45 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
         finally:
             chromium.close()
     assert (finished / "results/gallery.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def with_videos(tmp_path_factory):
+    config = small_config()
+    config["animation"] = {"formats": ["gif", "mp4", "webm"]}
+    workdir = copy_workflow(tmp_path_factory.mktemp("videos") / "wf", config)
+    run_snakemake(workdir, "--cores", "4")
+    return workdir
+
+
+def test_gallery_videos_play_in_a_real_browser(with_videos):
+    sync_playwright = browser().sync_playwright
+    index = with_videos / "results/index.html"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        try:
+            page = chromium.new_page(viewport={"width": 390, "height": 900})
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            videos = page.locator("video")
+            assert videos.count() == 2 * 2 + 4  # per experiment: paths, comparison; each run
+            for index in range(videos.count()):
+                video = videos.nth(index)
+                video.scroll_into_view_if_needed()  # Chromium pauses muted video out of view
+                page.wait_for_timeout(600)
+                source, seconds, error, width = video.evaluate(
+                    "v => [v.currentSrc, v.currentTime, v.error && v.error.code, v.videoWidth]"
+                )
+                assert error is None and width > 0, (source, error)
+                assert source.endswith(".webm")  # the smaller, listed first
+                assert seconds > 0, f"{source} does not play"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, "the page scrolls sideways at 390px"
+            posters = page.eval_on_selector_all("video", "vs => vs.map(v => v.poster)")
+            assert all(
+                (with_videos / "results" / p.split("/results/")[1]).exists() for p in posters
+            )
+        finally:
+            chromium.close()
