@@ -1,13 +1,14 @@
 """Issue 10: another repository imports this workflow with Snakemake's `module`."""
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import copy_workflow, finished_small_run, run_snakemake, small_config
+from conftest import REPO, copy_workflow, finished_small_run, run_snakemake, small_config
 from test_workflow import digests
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,29 @@ def test_the_imported_workflow_does_not_take_over_the_hosts_default_target(tmp_p
     planned = {line.split()[0] for line in result.stdout.splitlines() if line.split()[1:2] == ["1"]}
     planned.discard("total")
     assert planned == {"page"}, result.stdout
+
+
+def test_the_example_docs_repository_publishes_its_figures(tmp_path):
+    # examples/docs-repository as a docs repository would run it: from a
+    # copy, with the workflow where its Snakefile says (two folders up).
+    checkout = copy_workflow(tmp_path / "optimizer-animations")
+    shutil.copytree(REPO / "examples", checkout / "examples")
+    docs_repository = checkout / "examples" / "docs-repository"
+    first = run_snakemake(docs_repository, "--cores", "4", "oa_publish")
+    published = yaml.safe_load((docs_repository / "figures.yaml").read_text())[
+        "optimizer_animations"
+    ]["publish"]["files"]
+    assert len(published) == 3
+    for name, source in published.items():
+        target = docs_repository / "docs" / "images" / name
+        assert target.read_bytes() == (docs_repository / "figures/results" / source).read_bytes()
+        assert f"created  docs/images/{name}" in first.stdout
+    again = run_snakemake(docs_repository, "--cores", "4", "oa_publish")
+    assert again.stdout.count("unchanged") == 3
+    assert sorted(p.name for p in docs_repository.iterdir() if not p.name.startswith(".")) == [
+        "README.md",
+        "Snakefile",
+        "docs",
+        "figures",
+        "figures.yaml",
+    ]
