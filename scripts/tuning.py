@@ -1,12 +1,13 @@
 """Fair comparisons: one learning-rate grid for every optimizer, each grid
 point trained from several seeds; the objective of a run, the choice of a
-setting, the performance profile across experiments, and the chosen
-settings (`tuned.yaml`) as the training job reads them.
+setting, the trials as runs (`tuned_run`), the time-to-target threshold and
+the performance profile across experiments.
 
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy and YAML only: the Snakefile and the tuning jobs import it.
+that fails counted as the worst. NumPy, YAML and problems.py only (no
+TensorFlow): the Snakefile, the tuning jobs and the figure jobs import it.
 """
 
 import math
@@ -82,15 +83,11 @@ def objective_values(losses: np.ndarray, objective: str, target: float | None = 
     return values
 
 
-# A landscape's objective: the final distance to the nearest known minimum, or,
-# for a function without one (the saddle), the final value's gap to the lowest
-# value in the plotted domain.
-LANDSCAPE_OBJECTIVES = ("final_distance", "final_gap")
-
-
 def landscape_objective(value: float | None, left_domain_at: int | None) -> float:
-    """A landscape run's objective from its final distance (or gap); leaving
-    the plotted domain, or a value that is not finite, is the worst."""
+    """A landscape run's objective: its final distance to the nearest known
+    minimum (`final_distance`) or, on a function without one such as the
+    saddle, its final value's gap to the lowest value in view (`final_gap`).
+    Leaving the plotted domain, or a value that is not finite, is the worst."""
     if left_domain_at is not None or value is None or not math.isfinite(value):
         return math.inf
     return max(0.0, float(value))
