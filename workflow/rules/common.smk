@@ -164,7 +164,7 @@ def run_loss_plots(experiment):
 
 FORMATS = config["animation"]["formats"]
 GIFSICLE = config["animation"]["gifsicle"]  # shrink every GIF losslessly
-SCALE = config["frames"]["scale"]  # pixels per point x DPI: 2 for HiDPI screens
+SCALE = config["frames"]["scale"]  # 2: every figure at twice the pixels (HiDPI)
 
 
 def companions(gifs):
