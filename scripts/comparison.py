@@ -8,6 +8,7 @@
 """
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,13 @@ from aggregate import RunTable
 from common import log_to
 from problems import MINIMUM_TOLERANCE
 from render import save_figure, set_pixel_scale, use_page_style
-from tune import chosen_rates, read_tuning_csv
-from tuning import performance_profile
+from tuning import (
+    chosen_rates,
+    objective_values,
+    objectives_by_rate,
+    performance_profile,
+    read_tuning_csv,
+)
 
 # Objectives below this are float32 rounding, not a difference between
 # optimizers: the profile compares costs no smaller than it.
@@ -39,22 +45,24 @@ class TimesToTarget:
 
 def first_reach(losses: np.ndarray, target: float) -> list[int | None]:
     """Each curve's first epoch with a loss at most `target` (None: never), (R, E+1)."""
-    with np.errstate(invalid="ignore"):
-        reached = np.isfinite(losses) & (losses <= target)
-    return [int(row.argmax()) if row.any() else None for row in reached]
+    epochs = objective_values(losses, "epochs_to_target", target)
+    return [None if math.isinf(epoch) else int(epoch) for epoch in epochs]
 
 
 def times_to_target(table: RunTable, target: float) -> list[TimesToTarget]:
     """Per optimizer entry, in table order, its runs' epochs to `target`."""
-    epochs = first_reach(table.losses.astype(float), target)
-    families: dict[str, TimesToTarget] = {}
-    for row, epoch in zip(table.rows, epochs, strict=True):
-        entry = families.setdefault(row["family"], TimesToTarget(row["title"], [], 0))
+    titles: dict[str, str] = {}
+    reached: dict[str, list[int]] = defaultdict(list)
+    never: Counter[str] = Counter()
+    for row, epoch in zip(table.rows, first_reach(table.losses, target), strict=True):
+        titles.setdefault(row["family"], row["title"])
         if epoch is None:
-            families[row["family"]] = TimesToTarget(entry.title, entry.reached, entry.never + 1)
+            never[row["family"]] += 1
         else:
-            entry.reached.append(epoch)
-    return list(families.values())
+            reached[row["family"]].append(epoch)
+    return [
+        TimesToTarget(title, reached[family], never[family]) for family, title in titles.items()
+    ]
 
 
 def plot_time_to_target(
@@ -113,14 +121,11 @@ def plot_time_to_target(
 def chosen_costs(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Each entry's cost on an experiment: the median objective over its
     seeds at its chosen learning rate (infinity: failed)."""
-    chosen = chosen_rates(rows)
-    costs = {}
-    for family, (rate, _) in chosen.items():
-        values = [
-            r["objective"] for r in rows if r["optimizer"] == family and r["learning_rate"] == rate
-        ]
-        costs[family] = float(np.median(values))
-    return costs
+    by_rate = objectives_by_rate(rows)
+    return {
+        family: float(np.median(by_rate[family][rate]))
+        for family, (rate, _) in chosen_rates(rows).items()
+    }
 
 
 def profile_costs(tables: Mapping[str, Sequence[dict[str, Any]]]) -> dict[str, dict[str, float]]:

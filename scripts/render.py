@@ -5,8 +5,6 @@ arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
 DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
 """
 
-import csv
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from aggregate import (
 )
 from common import History, atomic_output, load_history, log_to
 from export import PIXEL_SCALES
-from tuning import OBJECTIVE_WORDS, load_tuned
+from tuning import OBJECTIVE_WORDS, load_tuned, objectives_by_rate, read_tuning_csv
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
 DPI = 100  # so every frame is 400 x 300 pixels
@@ -292,6 +290,24 @@ def plot_losses(
     plt.close(figure)
 
 
+def loss_axis(bands: Sequence[Band], log_scale: bool) -> tuple[bool, tuple[float, float] | None]:
+    """Whether the bands' loss axis is logarithmic, and its limits (None: no
+    band has a finite start).
+
+    Loss curves of a sweep span decades: a linear axis would show one of them.
+    Diverging runs reach ~1e38: the axis stops at 10x the highest start.
+    """
+    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands] or [np.array([1.0])])
+    positive = finite[finite > 0]
+    logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
+    starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
+    if not starts:
+        return logarithmic, None
+    top = 10 * max(starts)
+    bottom = max(float(positive.min()) / 2, top * 1e-20) if logarithmic and positive.size else 0
+    return logarithmic, (bottom, top)
+
+
 def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
     """Per setting, the median loss across seeds and its 10-90 % band.
 
@@ -308,11 +324,7 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     figure, panels = plt.subplots(
         rows, columns, figsize=(4.0 * columns, 3.0 * rows), sharex=True, sharey=True, squeeze=False
     )
-    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands] or [np.array([1.0])])
-    positive = finite[finite > 0]
-    # Loss curves of a sweep span decades; a linear axis would show one of them.
-    logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
-    starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
+    logarithmic, limits = loss_axis(bands, log_scale)
     for axes, family in zip(panels.flat, families, strict=False):
         members = sorted(
             (b for b in bands if b.family == family), key=lambda b: tuple(b.values.values())
@@ -337,11 +349,8 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
             axes.set_yscale("log")
     for axes in panels.flat[len(families) :]:
         axes.set_visible(False)
-    if starts:
-        # Diverging runs reach ~1e38: keep the axis on what converges.
-        top = 10 * max(starts)
-        bottom = max(float(positive.min()) / 2, top * 1e-20) if logarithmic and positive.size else 0
-        panels.flat[0].set_ylim(bottom, top)
+    if limits:
+        panels.flat[0].set_ylim(*limits)
     for axes in panels[-1]:
         axes.set_xlabel("Epoch")
     for axes in panels[:, 0]:
@@ -364,12 +373,11 @@ def plot_bands_together(bands: Sequence[Band], path: str | Path, log_scale: bool
         )
         if band.runs > 1:
             axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.12, lw=0)
-    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands])
-    positive = finite[finite > 0]
-    if positive.size and (log_scale or positive.max() / positive.min() > 100):
+    logarithmic, limits = loss_axis(bands, log_scale)
+    if logarithmic:
         axes.set_yscale("log")
-        top = 10 * max(float(b.median[0]) for b in bands if np.isfinite(b.median[0]))
-        axes.set_ylim(max(float(positive.min()) / 2, top * 1e-20), top)
+        if limits:
+            axes.set_ylim(*limits)
     axes.set_xlabel("Epoch")
     axes.set_ylabel(f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})")
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -471,18 +479,14 @@ def main_losses(smk: Any) -> None:
     log.info("plotted the losses of %d runs", len(table.rows))
 
 
-def tuning_lines(rows: list[dict[str, str]]) -> dict[str, list[SensitivityPoint]]:
+def tuning_lines(rows: Sequence[dict[str, Any]]) -> dict[str, list[SensitivityPoint]]:
     """tuning.csv's rows -> per optimizer entry, the objective against the rate."""
-    by_rate: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        by_rate[row["optimizer"]][float(row["learning_rate"])].append(float(row["objective"]))
-    return sensitivity_lines(by_rate)
+    return sensitivity_lines(objectives_by_rate(rows))
 
 
 def main_tuning(smk: Any) -> None:
     log = log_to(smk.log[0])
-    with open(smk.input.tuning, newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
+    rows = read_tuning_csv(smk.input.tuning)
     chosen = load_tuned(smk.input.tuned)
     objective = OBJECTIVE_WORDS[smk.params.tuning["objective"]][0]
     plot_sensitivity(tuning_lines(rows), smk.output.sensitivity, "learning_rate", objective, chosen)

@@ -10,9 +10,6 @@
   pasted into a config.
 """
 
-import csv
-import math
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,9 +20,15 @@ import yaml
 from aggregate import landscape_fields
 from common import History, atomic_output, log_to, save_history
 from problems import FunctionProblem, problem_from_meta
-from tuning import LearningRateGrid, choose, landscape_objective, objective_values, tuned_run
-
-TUNING_COLUMNS = ["optimizer", "learning_rate", "seed", "objective", "final_loss", "diverged"]
+from tuning import (
+    LearningRateGrid,
+    chosen_rates,
+    landscape_objective,
+    objective_values,
+    read_tuning_csv,
+    tuned_run,
+    write_tuning_csv,
+)
 
 
 def tuning_trials(runs: Sequence[dict[str, Any]], tuning: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,52 +77,6 @@ def tuning_rows(
     ]
     order = {family: i for i, family in enumerate(dict.fromkeys(r["optimizer"] for r in rows))}
     return sorted(rows, key=lambda r: (order[r["optimizer"]], r["learning_rate"], r["seed"] or 0))
-
-
-def chosen_rates(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[float, int]]:
-    """Entry label -> (chosen learning rate, grid points)."""
-    values: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        values[row["optimizer"]][row["learning_rate"]].append(row["objective"])
-    chosen = {}
-    for family, by_rate in values.items():
-        rates = sorted(by_rate)
-        index = choose(rates, np.array([by_rate[rate] for rate in rates]))
-        chosen[family] = (rates[index], len(rates))
-    return chosen
-
-
-def write_tuning_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
-    with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=TUNING_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    **row,
-                    "learning_rate": repr(row["learning_rate"]),
-                    "seed": "" if row["seed"] is None else row["seed"],
-                    "objective": "inf" if math.isinf(row["objective"]) else repr(row["objective"]),
-                    "final_loss": repr(row["final_loss"]),
-                    "diverged": "yes" if row["diverged"] else "no",
-                }
-            )
-
-
-def read_tuning_csv(path: str | Path) -> list[dict[str, Any]]:
-    """The rows `write_tuning_csv` wrote, with their types (floats round-trip exactly)."""
-    with open(path, newline="", encoding="utf-8") as file:
-        return [
-            {
-                "optimizer": row["optimizer"],
-                "learning_rate": float(row["learning_rate"]),
-                "seed": int(row["seed"]) if row["seed"] else None,
-                "objective": float(row["objective"]),
-                "final_loss": float(row["final_loss"]),
-                "diverged": row["diverged"] == "yes",
-            }
-            for row in csv.DictReader(file)
-        ]
 
 
 def chosen_trials(

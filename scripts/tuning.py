@@ -1,16 +1,18 @@
 """Fair comparisons: one learning-rate grid for every optimizer, each grid
 point trained from several seeds; the objective of a run, the choice of a
-setting, the trials as runs (`tuned_run`), the time-to-target threshold and
-the performance profile across experiments.
+setting, the trial table (`tuning.csv`), the trials as runs (`tuned_run`),
+the time-to-target threshold and the performance profile across experiments.
 
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy, YAML and problems.py only (no
-TensorFlow): the Snakefile, the tuning jobs and the figure jobs import it.
+that fails counted as the worst. NumPy, YAML, common.py and problems.py only
+(no TensorFlow): the Snakefile, the tuning jobs and the figure jobs import it.
 """
 
+import csv
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from common import atomic_output
 from problems import MINIMUM_TOLERANCE, FunctionProblem, Problem
 
 OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
@@ -99,6 +102,62 @@ def choose(rates: Sequence[float], values: np.ndarray) -> int:
     medians = np.median(np.asarray(values, dtype=float), axis=1)
     order = np.lexsort((np.asarray(rates, dtype=float), medians))
     return int(order[0])
+
+
+# The trial table, tuning.csv: one row per trial; floats written with repr,
+# so that they read back exactly.
+TUNING_COLUMNS = ["optimizer", "learning_rate", "seed", "objective", "final_loss", "diverged"]
+
+
+def write_tuning_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
+    with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=TUNING_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    **row,
+                    "learning_rate": repr(row["learning_rate"]),
+                    "seed": "" if row["seed"] is None else row["seed"],
+                    "objective": "inf" if math.isinf(row["objective"]) else repr(row["objective"]),
+                    "final_loss": repr(row["final_loss"]),
+                    "diverged": "yes" if row["diverged"] else "no",
+                }
+            )
+
+
+def read_tuning_csv(path: str | Path) -> list[dict[str, Any]]:
+    """The rows `write_tuning_csv` wrote, with their types (floats round-trip exactly)."""
+    with open(path, newline="", encoding="utf-8") as file:
+        return [
+            {
+                "optimizer": row["optimizer"],
+                "learning_rate": float(row["learning_rate"]),
+                "seed": int(row["seed"]) if row["seed"] else None,
+                "objective": float(row["objective"]),
+                "final_loss": float(row["final_loss"]),
+                "diverged": row["diverged"] == "yes",
+            }
+            for row in csv.DictReader(file)
+        ]
+
+
+def objectives_by_rate(rows: Sequence[dict[str, Any]]) -> dict[str, dict[float, list[float]]]:
+    """Trial rows -> entry label -> learning rate -> the seeds' objectives."""
+    values: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        values[row["optimizer"]][row["learning_rate"]].append(row["objective"])
+    return values
+
+
+def chosen_rates(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[float, int]]:
+    """Entry label -> (chosen learning rate, grid points)."""
+    chosen = {}
+    for family, by_rate in objectives_by_rate(rows).items():
+        rates = sorted(by_rate)
+        index = choose(rates, np.array([by_rate[rate] for rate in rates]))
+        chosen[family] = (rates[index], len(rates))
+    return chosen
 
 
 def performance_profile(

@@ -4,6 +4,7 @@ import os
 import shutil
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -131,18 +132,13 @@ def test_unknown_published_result_is_a_config_error(tmp_path):
     assert not (workdir / "results").exists()
 
 
-def browser():
+@contextmanager
+def chromium_browser():
     """Headless Debian Chromium driven by Playwright, or a skip saying why not."""
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    return playwright
-
-
-def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
-    sync_playwright = browser().sync_playwright
-    index = finished / "results/index.html"
-    with sync_playwright() as p:
+    with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
@@ -155,29 +151,35 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
             ],
         )
         try:
-            for width in (1280, 390):  # a laptop and a phone
-                page = chromium.new_page(viewport={"width": width, "height": 900})
-                page.goto(index.as_uri())
-                page.wait_for_load_state("load")
-                sizes = page.eval_on_selector_all(
-                    "img",
-                    "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
-                )
-                assert len(sizes) == 2 * 3 + 4 * 2  # per experiment: paths, comparison, losses
-                assert all(complete and width > 0 for _, complete, width in sizes), sizes
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, f"the page scrolls sideways at {width}px"
-                gif = page.locator('img[src="outputs/comparison.gif"]')
-                first = gif.screenshot()
-                page.wait_for_timeout(700)  # more than three 200 ms frames
-                second = gif.screenshot()
-                assert first != second, "the comparison GIF does not animate"
-                if width == 1280:
-                    page.evaluate("window.scrollTo(0, 0)")
-                    page.screenshot(path=str(finished / "results/gallery.png"))
-                page.close()
+            yield chromium
         finally:
             chromium.close()
+
+
+def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
+    index = finished / "results/index.html"
+    with chromium_browser() as chromium:
+        for width in (1280, 390):  # a laptop and a phone
+            page = chromium.new_page(viewport={"width": width, "height": 900})
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            sizes = page.eval_on_selector_all(
+                "img",
+                "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
+            )
+            assert len(sizes) == 2 * 3 + 4 * 2  # per experiment: paths, comparison, losses
+            assert all(complete and width > 0 for _, complete, width in sizes), sizes
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the page scrolls sideways at {width}px"
+            gif = page.locator('img[src="outputs/comparison.gif"]')
+            first = gif.screenshot()
+            page.wait_for_timeout(700)  # more than three 200 ms frames
+            second = gif.screenshot()
+            assert first != second, "the comparison GIF does not animate"
+            if width == 1280:
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(path=str(finished / "results/gallery.png"))
+            page.close()
     assert (finished / "results/gallery.png").stat().st_size > 10_000
 
 
@@ -191,33 +193,24 @@ def with_videos(tmp_path_factory):
 
 
 def test_gallery_videos_play_in_a_real_browser(with_videos):
-    sync_playwright = browser().sync_playwright
     index = with_videos / "results/index.html"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        try:
-            page = chromium.new_page(viewport={"width": 390, "height": 900})
-            page.goto(index.as_uri())
-            page.wait_for_load_state("load")
-            videos = page.locator("video")
-            assert videos.count() == 2 * 2 + 4  # per experiment: paths, comparison; each run
-            for index in range(videos.count()):
-                video = videos.nth(index)
-                video.scroll_into_view_if_needed()  # Chromium pauses muted video out of view
-                page.wait_for_timeout(600)
-                source, seconds, error, width = video.evaluate(
-                    "v => [v.currentSrc, v.currentTime, v.error && v.error.code, v.videoWidth]"
-                )
-                assert error is None and width > 0, (source, error)
-                assert source.endswith(".webm")  # the smaller, listed first
-                assert seconds > 0, f"{source} does not play"
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, "the page scrolls sideways at 390px"
-            posters = page.eval_on_selector_all("video", "vs => vs.map(v => v.poster)")
-            assert all(
-                (with_videos / "results" / p.split("/results/")[1]).exists() for p in posters
+    with chromium_browser() as chromium:
+        page = chromium.new_page(viewport={"width": 390, "height": 900})
+        page.goto(index.as_uri())
+        page.wait_for_load_state("load")
+        videos = page.locator("video")
+        assert videos.count() == 2 * 2 + 4  # per experiment: paths, comparison; each run
+        for number in range(videos.count()):
+            video = videos.nth(number)
+            video.scroll_into_view_if_needed()  # Chromium pauses muted video out of view
+            page.wait_for_timeout(600)
+            source, seconds, error, width = video.evaluate(
+                "v => [v.currentSrc, v.currentTime, v.error && v.error.code, v.videoWidth]"
             )
-        finally:
-            chromium.close()
+            assert error is None and width > 0, (source, error)
+            assert source.endswith(".webm")  # the smaller, listed first
+            assert seconds > 0, f"{source} does not play"
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the page scrolls sideways at 390px"
+        posters = page.eval_on_selector_all("video", "vs => vs.map(v => v.poster)")
+        assert all((with_videos / "results" / p.split("/results/")[1]).exists() for p in posters)

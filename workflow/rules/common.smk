@@ -35,9 +35,9 @@ AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
 PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
-TUNING_MODULE = str(SCRIPTS / "tuning.py")  # imported by tune.py
+TUNING_MODULE = str(SCRIPTS / "tuning.py")  # the protocol and tuning.csv
 PAGES_MODULE = [str(SCRIPTS / "pages.py"), TUNING_MODULE]  # pages.py imports tuning.py
-COMPARISON_MODULES = [str(SCRIPTS / "comparison.py"), str(SCRIPTS / "tune.py")]
+COMPARISON_MODULE = str(SCRIPTS / "comparison.py")
 EXPORT_MODULE = str(SCRIPTS / "export.py")  # GIFs and videos
 # What render.py imports besides aggregate.py.
 RENDER_MODULES = [TUNING_MODULE, EXPORT_MODULE, PROBLEMS_MODULE, FUNCTIONS_MODULE]

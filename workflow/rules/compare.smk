@@ -13,7 +13,7 @@ for experiment, target in TIME_TARGETS.items():
                 AGGREGATE_MODULE,
                 TUNING_MODULE,
                 *FIGURE_MODULES,
-                *COMPARISON_MODULES,
+                COMPARISON_MODULE,
             ],
         output:
             report(
@@ -50,7 +50,7 @@ if PROFILED:
                 AGGREGATE_MODULE,
                 TUNING_MODULE,
                 *FIGURE_MODULES,
-                *COMPARISON_MODULES,
+                COMPARISON_MODULE,
             ],
         output:
             report(
