@@ -6,7 +6,8 @@ site prefers (`animation.formats`).
 - MP4 (H.264, yuv420p, +faststart) and WebM (VP9) through the FFmpeg that
   the imageio-ffmpeg wheel ships; single-threaded with FFmpeg's bitexact
   flags, so that the same frames give the same bytes.
-- The poster: the last frame as PNG, what a `<video>` shows before it plays.
+- The poster: the last frame as a PNG in the GIF's colours, what a `<video>`
+  shows before it plays.
 
 Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
@@ -205,8 +206,9 @@ def write_animation(
     companions = companion_paths(gif, formats)
     for path in companions:
         if path.endswith(".poster.png"):
+            # In the GIF's colours (exact up to 256 of them): under half the RGB size.
             with atomic_output(path) as tmp:
-                frames[-1].convert("RGB").save(tmp, format="PNG")
+                index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
         else:
             write_video(frames, path, duration_ms, hold_ms)
     return companions

@@ -101,3 +101,7 @@ class Layout:
     def profile(self) -> str:
         """The performance profile across the tuned experiments."""
         return self._join("profile.png")
+
+    def site(self) -> str:
+        """The documentation site built from docs/ (`snakemake --cores 4 docs`)."""
+        return self._join("site")

@@ -29,13 +29,16 @@ def publish(files: dict[str, str | Path], destination: str | Path) -> dict[str, 
     return actions
 
 
+def publish_report(names: list[str], sources: list[str], destination: str) -> list[str]:
+    """Publish `sources` under `names` into `destination` and say what was done,
+    one line per file ("  created  docs/images/x.png")."""
+    actions = publish(dict(zip(names, sources, strict=True)), destination)
+    return [f"{action:>9}  {Path(destination) / name}" for name, action in actions.items()]
+
+
 def main(smk: Any) -> None:
     # Not log_to(): the user asked for this step and should see what it did.
-    files = dict(zip(smk.params.names, smk.input.files, strict=True))
-    lines = [
-        f"{action:>9}  {Path(smk.params.dir) / name}"
-        for name, action in publish(files, smk.params.dir).items()
-    ]
+    lines = publish_report(smk.params.names, smk.input.files, smk.params.dir)
     print("\n".join(lines), flush=True)
     with atomic_output(smk.log[0]) as tmp:
         tmp.write_text("\n".join(lines) + "\n")

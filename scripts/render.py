@@ -5,6 +5,7 @@ arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
 DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
 """
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -441,7 +442,8 @@ def plot_sensitivity(
             0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
         )
     axes.set_xlabel(argument.replace("_", " ").capitalize())
-    axes.set_ylabel(f"{quantity} (median, 10-90 %)")
+    # A landscape's quantity is a long phrase: wrapped, it stays inside the figure.
+    axes.set_ylabel(textwrap.fill(f"{quantity} (median, 10-90 %)", 32))
     if len(lines) > 6:
         axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:

@@ -635,12 +635,21 @@ def expand_entry(
     return runs
 
 
+# Folders under results/ that are not experiments.
+RESERVED_NAMES = {"site": "the documentation site (`snakemake --cores 4 docs`)"}
+
+
 def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
     """Experiment name -> its runs, in config order (grid, then seeds, innermost)."""
     table = load_optimizer_table()
     runs: dict[str, list[Run]] = {}
     total = 0
     for experiment, settings in config["experiments"].items():
+        if experiment in RESERVED_NAMES:
+            raise ConfigError(
+                f"'experiments.{experiment}': results/{experiment}/ holds"
+                f" {RESERVED_NAMES[experiment]}; name the experiment differently"
+            )
         names: dict[str, str] = {}
         seeds = experiment_seeds(settings)
         if len(set(seeds)) != len(seeds):

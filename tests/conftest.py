@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,21 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 SLURM_STATE_DIR = Path(
     os.environ.get("SLURM_TEST_STATE_DIR", "/var/tmp/optimizer-animations-slurm")
 )
 # What a workflow copy needs; results/, logs/ and .snakemake/ are left behind.
-WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "environment.yml"]
+WORKFLOW_FILES = [
+    "Snakefile",
+    "workflow",
+    "scripts",
+    "config",
+    "profiles",
+    "environment.yml",
+    "docs",
+]
 
 
 def default_config() -> dict:
@@ -76,6 +86,49 @@ def finished_small_run(tmp_path_factory, name: str) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp(name) / "wf", small_config())
     run_snakemake(workdir, "--cores", "4")
     return workdir
+
+
+@contextmanager
+def chromium_browser():
+    """Headless Debian Chromium driven by Playwright, or a skip saying why not."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def play_every_video(page) -> list[dict]:
+    """Each `<video>` of a Playwright page, scrolled into view (Chromium pauses
+    muted video out of sight) and given 600 ms: its chosen source, time
+    played, error code, width and poster."""
+    states = []
+    videos = page.locator("video")
+    for number in range(videos.count()):
+        video = videos.nth(number)
+        video.scroll_into_view_if_needed()
+        page.wait_for_timeout(600)
+        states.append(
+            video.evaluate(
+                "v => ({source: v.currentSrc, seconds: v.currentTime,"
+                " error: v.error && v.error.code, width: v.videoWidth, poster: v.poster})"
+            )
+        )
+    return states
 
 
 def cluster_running() -> bool:

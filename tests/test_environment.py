@@ -1,5 +1,6 @@
 import re
 
+import pytest
 import yaml
 
 from conftest import REPO
@@ -22,9 +23,10 @@ def test_requirements_are_exact_pins():
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line), line
 
 
-def test_the_figure_steps_environment_pins_a_subset_without_tensorflow():
+@pytest.mark.parametrize("env", ["figures.yaml", "docs.yaml"])
+def test_the_rule_environments_pin_a_subset_without_tensorflow(env):
     requirements = set(requirement_lines((REPO / "requirements.txt").read_text()))
-    environment = yaml.safe_load((REPO / "workflow/envs/figures.yaml").read_text())
+    environment = yaml.safe_load((REPO / "workflow/envs" / env).read_text())
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert set(pip_section) <= requirements
     assert not any(line.startswith(("tensorflow", "keras")) for line in pip_section)

@@ -62,7 +62,7 @@ def test_write_animation_writes_each_format_and_a_poster(tmp_path):
         "animation.poster.png",
     ]
     with Image.open(companions[-1]) as poster:
-        np.testing.assert_array_equal(np.asarray(poster), np.asarray(frames[-1]))
+        np.testing.assert_array_equal(np.asarray(poster.convert("RGB")), np.asarray(frames[-1]))
     assert gif.stat().st_size > 0
     assert write_animation(frames, tmp_path / "only.gif", 200, 1000, ["gif"]) == []
 

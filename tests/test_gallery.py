@@ -4,7 +4,6 @@ import os
 import shutil
 import time
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +12,16 @@ import pytest
 import gallery
 import pages
 from common import History, load_history, save_history
-from conftest import copy_workflow, finished_small_run, run_snakemake, small_config
+from conftest import (
+    chromium_browser,
+    copy_workflow,
+    finished_small_run,
+    play_every_video,
+    run_snakemake,
+    small_config,
+)
 from pages import RunSummary
 from publish import publish
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def write_run(results: Path, experiment: str, label: str, loss_end: float) -> Path:
@@ -112,10 +116,11 @@ def test_publish_copies_only_changed_files_and_keeps_mtimes(finished, tmp_path):
 
 
 def test_publish_rule_uses_the_config_section(finished):
+    shutil.rmtree(finished / "docs/images")  # the repository's own, copied with docs/
     result = run_snakemake(finished, "--cores", "1", "publish")
     assert "created  docs/images/basics_of_optimizer_03.png" in result.stdout
     again = run_snakemake(finished, "--cores", "1", "publish")
-    assert again.stdout.count("unchanged") == 3
+    assert again.stdout.count("unchanged") == 5
     published = finished / "docs/images/basics_of_optimizer_03.png"
     assert published.read_bytes() == (finished / "results/losses/loss.png").read_bytes()
 
@@ -130,30 +135,6 @@ def test_unknown_published_result_is_a_config_error(tmp_path):
     assert "'publish.files.x.png' = 'losses/sgd/los.png' is not a result" in output
     assert "Did you mean 'losses/sgd/loss.png'?" in output
     assert not (workdir / "results").exists()
-
-
-@contextmanager
-def chromium_browser():
-    """Headless Debian Chromium driven by Playwright, or a skip saying why not."""
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
@@ -198,18 +179,12 @@ def test_gallery_videos_play_in_a_real_browser(with_videos):
         page = chromium.new_page(viewport={"width": 390, "height": 900})
         page.goto(index.as_uri())
         page.wait_for_load_state("load")
-        videos = page.locator("video")
-        assert videos.count() == 2 * 2 + 4  # per experiment: paths, comparison; each run
-        for number in range(videos.count()):
-            video = videos.nth(number)
-            video.scroll_into_view_if_needed()  # Chromium pauses muted video out of view
-            page.wait_for_timeout(600)
-            source, seconds, error, width = video.evaluate(
-                "v => [v.currentSrc, v.currentTime, v.error && v.error.code, v.videoWidth]"
-            )
-            assert error is None and width > 0, (source, error)
-            assert source.endswith(".webm")  # the smaller, listed first
-            assert seconds > 0, f"{source} does not play"
+        videos = play_every_video(page)
+        assert len(videos) == 2 * 2 + 4  # per experiment: paths, comparison; each run
+        for video in videos:
+            assert video["error"] is None and video["width"] > 0, video
+            assert video["source"].endswith(".webm")  # the smaller, listed first
+            assert video["seconds"] > 0, f"{video['source']} does not play"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, "the page scrolls sideways at 390px"
         posters = page.eval_on_selector_all("video", "vs => vs.map(v => v.poster)")

@@ -288,11 +288,39 @@ def experiment_caption(experiment):
     return caption_path(LAYOUT.caption(experiment))
 
 
+PUBLISH_DIR = config.get("publish", {}).get("dir", "docs/images")
+PUBLISH_MODULE = str(SCRIPTS / "publish.py")  # build_site.py imports it
+# The documentation site's sources (Sphinx), relative to the working folder:
+# a host workflow's own docs/ when it imports this one as a module.
+SITE_SOURCE = "docs"
+
+
 def published_files():
-    return config.get("publish", {}).get("files", {})
+    """Published name -> result; an animation's GIF brings its videos and
+    poster (animation.formats) under the same name."""
+    files = {}
+    for name, source in config.get("publish", {}).get("files", {}).items():
+        files[name] = source
+        if source.endswith(".gif"):
+            files.update(zip(companion_paths(name, FORMATS), companion_paths(source, FORMATS)))
+    return files
+
+
+def site_sources():
+    """The site's own files: pages, conf.py, its extension, and the figures
+    other configs published; not the files this config publishes into it.
+    Absolute, so that a host's module `prefix:` does not move them."""
+    published = {Path(PUBLISH_DIR, name) for name in published_files()}
+    return sorted(
+        str(path.resolve())
+        for path in Path(SITE_SOURCE).rglob("*")
+        if path.is_file()
+        and path not in published
+        and not {"_build", "__pycache__"} & set(path.parts)
+    )
 
 
 try:
-    check_publish(config, all_figures(), RESULTS)
+    check_publish(config, all_outputs(), RESULTS)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None

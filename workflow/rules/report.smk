@@ -63,6 +63,32 @@ rule publish:
         runtime=5,
     params:
         names=list(published_files()),
-        dir=config.get("publish", {}).get("dir", "docs/images"),
+        dir=PUBLISH_DIR,
     script:
         "../../scripts/publish.py"
+
+
+# Publishes, then builds docs/ (MyST pages, Sphinx) into results/site/ with
+# warnings as errors. Reruns when a published result or a site file changes.
+rule docs:
+    input:
+        published=[f"{RESULTS}/{source}" for source in published_files().values()],
+        site=site_sources(),
+        modules=[COMMON_MODULE, PUBLISH_MODULE, EXPORT_MODULE],
+    output:
+        directory(LAYOUT.site()),
+    log:
+        f"{LOGS}/docs.log",
+    localrule: True
+    conda:
+        "../envs/docs.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        names=list(published_files()),
+        dir=PUBLISH_DIR,
+        source=SITE_SOURCE,
+    script:
+        "../../scripts/build_site.py"

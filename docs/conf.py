@@ -1,0 +1,31 @@
+"""The documentation site: `snakemake --cores 4 docs` publishes the figures
+(`publish:`) and builds it into results/site/ with `sphinx-build -W`.
+
+Every figure on a page is a file that a config's `publish:` wrote under
+images/: the default config's at the top, config/landscapes.yaml's in
+images/landscapes/, config/tuned.yaml's in images/tuned/.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE / "_ext"), str(HERE.parent / "scripts")]
+
+project = "optimizer-animations"
+# No year: the same sources build the same bytes in any year.
+copyright = "the optimizer-animations authors"
+
+extensions = ["myst_parser", "sphinxcontrib.video", "published_figures"]
+myst_enable_extensions = ["colon_fence"]
+# Only the published figures count: published_figures warns (an error under
+# -W) about a figure outside these folders, or one that is missing.
+published_dirs = ["images"]
+
+exclude_patterns = ["_build"]
+html_theme = "furo"
+html_title = "optimizer-animations"
+html_static_path = ["_static"]
+html_css_files = ["site.css"]
+html_copy_source = False
+html_show_sourcelink = False

@@ -1,0 +1,161 @@
+"""Issue 13: the documentation site in docs/, built by `snakemake --cores 4 docs`
+from published figures only, with sphinx-build -W, byte-reproducible, and
+working in a real browser."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import (
+    REPO,
+    chromium_browser,
+    copy_workflow,
+    play_every_video,
+    run_snakemake,
+    small_config,
+)
+from export import companion_paths
+
+PAGES = ["index", "tutorial", "landscapes", "tuned"]
+FORMATS = ["gif", "mp4", "webm"]
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The small config with videos, so that the tutorial page plays them too."""
+    config = small_config()
+    config["animation"] = {"formats": FORMATS}
+    workdir = copy_workflow(tmp_path_factory.mktemp("site") / "wf", config)
+    run_snakemake(workdir, "--cores", "4", "docs")
+    return workdir
+
+
+def test_docs_publishes_every_animation_with_its_videos_then_builds_the_pages(site):
+    results, images = site / "results", site / "docs/images"
+    for name, source in {
+        "optimizer_outputs.gif": "outputs/sgd/animation.gif",
+        "optimizer_comparison.gif": "outputs/comparison.gif",
+    }.items():
+        videos = zip(companion_paths(name, FORMATS), companion_paths(source, FORMATS), strict=True)
+        pairs = [(name, source), *videos]
+        for published, result in pairs:
+            assert (images / published).read_bytes() == (results / result).read_bytes()
+    site_dir = results / "site"
+    assert all((site_dir / f"{page}.html").is_file() for page in PAGES)
+    tutorial = (site_dir / "tutorial.html").read_text()
+    # The video with its poster, WebM first, and the GIF inside as the fallback.
+    video = tutorial[tutorial.index("<video") : tutorial.index("</video>")]
+    assert "autoplay" in video and "loop" in video and "muted" in video
+    assert video.index('.webm" type="video/webm"') < video.index('.mp4" type="video/mp4"')
+    assert 'poster="_images/optimizer_outputs.poster.png"' in video
+    assert '<img alt="SGD' in video and 'src="_images/optimizer_outputs.gif"' in video
+    # Only what the pages show was copied, and the unpublished README figures are not among it.
+    copied = {path.name for path in (site_dir / "_images").iterdir()}
+    assert "optimizer_paths.webm" in copied and "rosenbrock.webm" in copied
+    assert not {"gallery.png", "trajectory.png"} & copied
+    again = run_snakemake(site, "--cores", "4", "docs")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_the_site_builds_to_the_same_bytes(site, tmp_path):
+    first = tree_bytes(site / "results/site")
+    run_snakemake(site, "--cores", "1", "--forcerun", "docs", "docs")
+    assert tree_bytes(site / "results/site") == first
+
+
+@pytest.mark.parametrize(
+    ("figure", "message"),
+    [
+        ("images/missing.png", "image file not readable: images/missing.png"),
+        ("gallery.png", "gallery.png is not a published figure"),
+    ],
+)
+def test_a_page_showing_an_unpublished_figure_fails_the_build(site, tmp_path, figure, message):
+    workdir = tmp_path / "wf"
+    shutil.copytree(site, workdir, symlinks=True)
+    with (workdir / "docs/tutorial.md").open("a") as page:
+        page.write(f"\n```{{image}} {figure}\n:alt: a figure\n```\n")
+    result = run_snakemake(workdir, "--cores", "1", "docs", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "sphinx-build -W found problems" in output and message in output
+    assert "tutorial.md" in output
+    assert not (workdir / "results/site").exists(), "a failed build left a site behind"
+
+
+def test_an_experiment_named_like_the_site_is_a_config_error(tmp_path):
+    config = small_config()
+    config["experiments"]["site"] = config["experiments"].pop("losses")
+    workdir = copy_workflow(tmp_path / "wf", config)
+    result = run_snakemake(workdir, "--cores", "1", "-n", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "'experiments.site': results/site/ holds the documentation site" in output
+
+
+def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browser(site):
+    with chromium_browser() as chromium:
+        for width in (1280, 390):  # a laptop and a phone
+            page = chromium.new_page(viewport={"width": width, "height": 900})
+            played = 0
+            for name in PAGES:
+                page.goto((site / "results/site" / f"{name}.html").as_uri())
+                page.wait_for_load_state("load")
+                # A browser that plays the video never loads the GIF inside it.
+                images = page.eval_on_selector_all(
+                    "article img:not(video img)",
+                    "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
+                )
+                assert all(complete and size > 0 for _, complete, size in images), images
+                for video in play_every_video(page):
+                    source = video["source"]
+                    assert video["error"] is None and source.endswith(".webm"), (name, video)
+                    assert video["seconds"] > 0, f"{source} does not play on {name}.html"
+                    assert (site / "results/site/_images" / Path(video["poster"]).name).is_file()
+                    played += 1
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name}.html scrolls sideways at {width}px"
+            # The tutorial's three animations and the landscapes page's seven.
+            assert played == 3 + 7
+            page.close()
+
+
+def test_the_committed_site_figures_are_what_their_configs_publish():
+    """The landscape and tuned pages show files that their configs' `publish:`
+    wrote; each published animation comes with its videos and poster."""
+    for config_name in ("landscapes", "tuned"):
+        config = yaml.safe_load((REPO / "config" / f"{config_name}.yaml").read_text())
+        folder = REPO / config["publish"]["dir"]
+        formats = config.get("animation", {}).get("formats", ["gif"])
+        expected = set()
+        for name in config["publish"]["files"]:
+            expected |= {name, *(companion_paths(name, formats) if name.endswith(".gif") else [])}
+        assert {path.name for path in folder.iterdir()} == expected
+
+
+def test_the_committed_landscape_figures_are_current(tmp_path):
+    """One landscape of config/landscapes.yaml, drawn afresh, is byte for byte
+    the GIF, videos and poster that docs/images/landscapes/ holds."""
+    config = yaml.safe_load((REPO / "config/landscapes.yaml").read_text())
+    config["experiments"] = {"saddle": config["experiments"]["saddle"]}
+    config["publish"]["files"] = {"saddle.gif": "saddle/trajectories.gif"}
+    workdir = copy_workflow(tmp_path / "wf", config)
+    shutil.rmtree(workdir / "docs/images/landscapes")
+    run_snakemake(workdir, "--cores", "2", "publish")
+    published = workdir / "docs/images/landscapes"
+    names = ["saddle.gif", *companion_paths("saddle.gif", config["animation"]["formats"])]
+    assert sorted(path.name for path in published.iterdir()) == sorted(names)
+    for name in names:
+        assert (published / name).read_bytes() == (
+            REPO / "docs/images/landscapes" / name
+        ).read_bytes(), name
