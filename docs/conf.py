@@ -16,7 +16,8 @@ project = "optimizer-animations"
 # No year: the same sources build the same bytes in any year.
 copyright = "the optimizer-animations authors"
 
-extensions = ["myst_parser", "sphinxcontrib.video", "published_figures"]
+# published_figures (docs/_ext/) loads sphinxcontrib.video, which plays the videos.
+extensions = ["myst_parser", "published_figures"]
 myst_enable_extensions = ["colon_fence"]
 # Only the published figures count: published_figures warns (an error under
 # -W) about a figure outside these folders, or one that is missing.

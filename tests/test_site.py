@@ -67,7 +67,7 @@ def test_docs_publishes_every_animation_with_its_videos_then_builds_the_pages(si
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_the_site_builds_to_the_same_bytes(site, tmp_path):
+def test_the_site_builds_to_the_same_bytes(site):
     first = tree_bytes(site / "results/site")
     run_snakemake(site, "--cores", "1", "--forcerun", "docs", "docs")
     assert tree_bytes(site / "results/site") == first
