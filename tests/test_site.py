@@ -125,8 +125,8 @@ def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browse
                     played += 1
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{name}.html scrolls sideways at {width}px"
-            # The tutorial's three animations and the landscapes page's seven.
-            assert played == 3 + 7
+            # One on the first page, the tutorial's three, the landscapes page's seven.
+            assert played == 1 + 3 + 7
             page.close()
 
 

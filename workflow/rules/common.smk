@@ -302,7 +302,9 @@ def published_files():
     for name, source in config.get("publish", {}).get("files", {}).items():
         files[name] = source
         if source.endswith(".gif"):
-            files.update(zip(companion_paths(name, FORMATS), companion_paths(source, FORMATS)))
+            files.update(
+                zip(companion_paths(name, FORMATS), companion_paths(source, FORMATS))
+            )
     return files
 
 
