@@ -1,6 +1,6 @@
 """Measure the pipeline against the page's approach, in one run.
 
-    python benchmarks/benchmark.py [--repeats 5] [--pipeline-only] [--landscapes] [--tuned] [--page-epochs 50] [--json out.json]
+    python benchmarks/benchmark.py [--repeats 5] [--pipeline-only] [--landscapes] [--tuned] [--docs] [--page-epochs 50] [--json out.json]
 
 Reports (median of --repeats, wall seconds):
   1. `import tensorflow` alone, in a fresh interpreter;
@@ -18,10 +18,12 @@ Reports (median of --repeats, wall seconds):
      figure), and its tuning alone (the targets tuned.yaml and the chosen
      runs' histories): wall, CPU and the peak memory of all processes
      together (their summed resident sets, sampled every 50 ms).
+  9. with --docs, `snakemake --cores 4 docs` after a finished default run
+     (publishing, then sphinx-build -W of docs/), and its no-op rerun.
 Targets: 3. under 0.5 s (issue 2); 5. within 3x the time of 1 and 6. within
 1.5x of Snakemake's own no-op (issue 9); 7. within 6x the time of 1 (issue
 11); 8. under 60 s and 2 GB (issue 12). `--pipeline-only` measures 1, 5, 6
-(and 7, 8).
+(and 7, 8, 9). 9 has no target.
 Once SLURM's client is installed, start the test cluster first
 (`bash tests/cluster/start-slurm.sh`), or every Snakemake start waits ~10 s.
 """
@@ -212,6 +214,16 @@ def cold_tuned() -> dict[str, float]:
     return figures
 
 
+def site_build() -> tuple[float, float]:
+    """(wall of `docs` after a finished default run: publishing and
+    sphinx-build -W; wall of `docs` again, with nothing to do)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        copy_workflow(workdir)
+        wall(SNAKEMAKE, workdir)
+        return wall([*SNAKEMAKE, "docs"], workdir), wall([*SNAKEMAKE, "docs"], workdir)
+
+
 def one_rule_noop() -> float:
     """Snakemake's own no-op: a finished one-rule workflow."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,6 +246,11 @@ def main() -> None:
         "--tuned",
         action="store_true",
         help="also config/tuned.yaml cold (issue 12: under 60 s and 2 GB)",
+    )
+    parser.add_argument(
+        "--docs",
+        action="store_true",
+        help="also `snakemake --cores 4 docs` after the default run, and its no-op",
     )
     parser.add_argument(
         "--landscapes",
@@ -267,7 +284,7 @@ def main() -> None:
         figures["training_memory_bytes_per_epoch"] = memory / (args.large_epochs + 1)
     # Interleaved, so that the machine's load affects the import, the pipeline
     # and Snakemake's own no-op alike; the ratios are of medians of one run.
-    imports, pipelines, floors, landscapes, tuned = [], [], [], [], []
+    imports, pipelines, floors, landscapes, tuned, sites = [], [], [], [], [], []
     for _ in range(args.repeats):
         imports.append(wall([sys.executable, "-c", "import tensorflow"]))
         pipelines.append(cold_pipeline())
@@ -276,6 +293,8 @@ def main() -> None:
             landscapes.append(cold_pipeline(LANDSCAPES))
         if args.tuned:
             tuned.append(cold_tuned())
+        if args.docs:
+            sites.append(site_build())
     figures["import_tensorflow_s"] = statistics.median(imports)
     figures["cold_pipeline_s"] = statistics.median(c for c, _, _ in pipelines)
     figures["cold_pipeline_cpu_s"] = statistics.median(u for _, u, _ in pipelines)
@@ -291,6 +310,10 @@ def main() -> None:
         figures["cold_landscapes_over_import"] = (
             figures["cold_landscapes_s"] / figures["import_tensorflow_s"]
         )
+    if sites:
+        figures["docs_site_s"] = statistics.median(build for build, _ in sites)
+        figures["docs_noop_s"] = statistics.median(noop for _, noop in sites)
+        figures["docs_site_over_import"] = figures["docs_site_s"] / figures["import_tensorflow_s"]
 
     for name in tuned[0] if tuned else []:
         figures[name] = statistics.median(run[name] for run in tuned)
