@@ -6,8 +6,8 @@ site prefers (`animation.formats`).
 - MP4 (H.264, yuv420p, +faststart) and WebM (VP9) through the FFmpeg that
   the imageio-ffmpeg wheel ships; single-threaded with FFmpeg's bitexact
   flags, so that the same frames give the same bytes.
-- The poster: the last frame as a PNG in the GIF's colours, what a `<video>`
-  shows before it plays.
+- The poster: the last frame as an indexed PNG (index_frames), what a
+  `<video>` shows before it plays.
 
 Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
@@ -192,6 +192,12 @@ def companion_paths(gif: str | Path, formats: Sequence[str]) -> list[str]:
     return videos + ([str(gif.with_suffix(".poster.png"))] if videos else [])
 
 
+def playback_order(videos: Sequence[str]) -> list[str]:
+    """The videos in the order a page lists them as `<source>`s: WebM first,
+    the smaller, since a browser plays the first one it can."""
+    return sorted(videos, key=lambda video: not video.endswith(".webm"))
+
+
 def write_animation(
     frames: Sequence[Image.Image],
     gif: str | Path,
@@ -206,7 +212,8 @@ def write_animation(
     companions = companion_paths(gif, formats)
     for path in companions:
         if path.endswith(".poster.png"):
-            # In the GIF's colours (exact up to 256 of them): under half the RGB size.
+            # Indexed like the GIF's frames (its own most frequent colours, exact
+            # up to 256 of them): under half the RGB size.
             with atomic_output(path) as tmp:
                 index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from common import load_history, log_to
-from export import companion_paths
+from export import companion_paths, playback_order
 from layout import Layout
 from pages import RunSummary, format_value, page, protocol_text, write_text
 
@@ -58,7 +58,7 @@ def animation(gif: str, alt: str, formats: Collection[str] = ("gif",)) -> str:
     *videos, poster = companions
     sources = "".join(
         f'<source src="{video}" type="video/{Path(video).suffix.lstrip(".")}">'
-        for video in sorted(videos, key=lambda v: not v.endswith(".webm"))  # the smaller first
+        for video in playback_order(videos)
     )
     return (
         f'<video autoplay loop muted playsinline poster="{poster}"'

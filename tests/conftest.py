@@ -1,3 +1,4 @@
+import hashlib
 import os
 import shutil
 import subprocess
@@ -61,6 +62,15 @@ def copy_workflow(destination: Path, config: dict | None = None) -> Path:
     if config is not None:
         (destination / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     return destination
+
+
+def digests(workdir: Path, folder: str = "results") -> dict[str, str]:
+    """Path -> SHA-256 of every file under `workdir`/`folder`."""
+    return {
+        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((workdir / folder).rglob("*"))
+        if path.is_file()
+    }
 
 
 def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

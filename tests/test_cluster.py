@@ -16,11 +16,11 @@ from conftest import (
     REPO,
     cluster_running,
     copy_workflow,
+    digests,
     run_snakemake,
     small_config,
 )
 from test_module import make_host
-from test_workflow import digests
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import copy_workflow, default_config, finished_small_run, run_snakemake, small_config
-from test_workflow import digests
+from conftest import (
+    copy_workflow,
+    default_config,
+    digests,
+    finished_small_run,
+    run_snakemake,
+    small_config,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,6 @@
 
 import copy
 import csv
-import hashlib
 import zipfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from common import load_history
-from conftest import copy_workflow, default_config, run_snakemake
+from conftest import copy_workflow, default_config, digests, run_snakemake
 from functions import first_outside
 from layout import Layout
 from trajectories import draw_trajectories, scene_of
@@ -47,14 +46,6 @@ def landscape_config() -> dict:
                 "panels.gif": "quadratic/panels.gif",
             },
         },
-    }
-
-
-def digests(workdir: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted((workdir / "results").rglob("*"))
-        if path.is_file()
     }
 
 

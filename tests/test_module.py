@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, finished_small_run, run_snakemake, small_config
-from test_workflow import digests
+from conftest import REPO, copy_workflow, digests, finished_small_run, run_snakemake, small_config
 
 pytestmark = pytest.mark.e2e
 

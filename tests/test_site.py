@@ -12,6 +12,7 @@ from conftest import (
     REPO,
     chromium_browser,
     copy_workflow,
+    digests,
     play_every_video,
     run_snakemake,
     small_config,
@@ -20,14 +21,6 @@ from export import companion_paths
 
 PAGES = ["index", "tutorial", "landscapes", "tuned"]
 FORMATS = ["gif", "mp4", "webm"]
-
-
-def tree_bytes(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +61,9 @@ def test_docs_publishes_every_animation_with_its_videos_then_builds_the_pages(si
 
 
 def test_the_site_builds_to_the_same_bytes(site):
-    first = tree_bytes(site / "results/site")
+    first = digests(site, "results/site")
     run_snakemake(site, "--cores", "1", "--forcerun", "docs", "docs")
-    assert tree_bytes(site / "results/site") == first
+    assert digests(site, "results/site") == first
 
 
 @pytest.mark.parametrize(

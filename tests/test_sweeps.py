@@ -9,8 +9,7 @@ import yaml
 
 from aggregate import RunTable, epochs_to_fraction, sensitivity, setting_bands, summary_row
 from common import History
-from conftest import REPO, copy_workflow, default_config, run_snakemake
-from test_workflow import digests
+from conftest import REPO, copy_workflow, default_config, digests, run_snakemake
 from workflow_config import (
     ConfigError,
     animated_runs,

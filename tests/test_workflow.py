@@ -1,6 +1,5 @@
 """End to end: the Snakemake workflow on a small config in a temporary directory."""
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, finished_small_run, run_snakemake, small_config
+from conftest import REPO, copy_workflow, digests, finished_small_run, run_snakemake, small_config
 from layout import Layout
 from workflow_config import frame_epochs
 
@@ -46,14 +45,6 @@ def expected_outputs(config: dict) -> list[str]:
                 for e in frame_epochs(settings["epochs"], config["frames"]["every"])
             ]
     return paths
-
-
-def digests(workdir: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted((workdir / "results").rglob("*"))
-        if path.is_file()
-    }
 
 
 def planned_jobs(workdir: Path, changes: dict | None = None) -> dict[str, int]:

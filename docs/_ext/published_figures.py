@@ -34,7 +34,7 @@ from sphinxcontrib.video import (
     visit_video_node_html,
 )
 
-from export import VIDEO_FORMATS, companion_paths
+from export import VIDEO_FORMATS, companion_paths, playback_order
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +55,11 @@ class Animation(SphinxDirective):
         videos = [v for v in videos if Path(self.env.relfn2path(v, self.env.docname)[1]).is_file()]
         if not videos:
             return [nodes.container("", image, classes=["animation"])]
-        # The smaller WebM first: a browser plays the first source it can.
-        videos.sort(key=lambda video: not video.endswith(".webm"))
         poster_src, poster_path = self.env.relfn2path(poster, self.env.docname)
         self.env.note_dependency(poster_path)
         self.env.images.add_file(self.env.docname, poster_src)
         video = animation_node(
-            sources=[get_video(v, self.env) for v in videos],
+            sources=[get_video(v, self.env) for v in playback_order(videos)],
             alt="",
             autoplay=True,
             controls=False,

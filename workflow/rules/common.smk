@@ -308,11 +308,14 @@ def published_files():
     return files
 
 
+PUBLISHED = published_files()
+
+
 def site_sources():
     """The site's own files: pages, conf.py, its extension, and the figures
     other configs published; not the files this config publishes into it.
     Absolute, so that a host's module `prefix:` does not move them."""
-    published = {Path(PUBLISH_DIR, name) for name in published_files()}
+    published = {Path(PUBLISH_DIR, name) for name in PUBLISHED}
     return sorted(
         str(path.resolve())
         for path in Path(SITE_SOURCE).rglob("*")

@@ -50,7 +50,7 @@ rule gallery:
 # output before rewriting it).
 rule publish:
     input:
-        files=[f"{RESULTS}/{source}" for source in published_files().values()],
+        files=[f"{RESULTS}/{source}" for source in PUBLISHED.values()],
         common=COMMON_MODULE,
     log:
         f"{LOGS}/publish.log",
@@ -62,7 +62,7 @@ rule publish:
         mem_mb=200,
         runtime=5,
     params:
-        names=list(published_files()),
+        names=list(PUBLISHED),
         dir=PUBLISH_DIR,
     script:
         "../../scripts/publish.py"
@@ -72,7 +72,7 @@ rule publish:
 # warnings as errors. Reruns when a published result or a site file changes.
 rule docs:
     input:
-        published=[f"{RESULTS}/{source}" for source in published_files().values()],
+        published=[f"{RESULTS}/{source}" for source in PUBLISHED.values()],
         site=site_sources(),
         modules=[COMMON_MODULE, PUBLISH_MODULE, EXPORT_MODULE],
     output:
@@ -87,7 +87,7 @@ rule docs:
         mem_mb=1000,
         runtime=10,
     params:
-        names=list(published_files()),
+        names=list(PUBLISHED),
         dir=PUBLISH_DIR,
         source=SITE_SOURCE,
     script:
