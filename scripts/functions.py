@@ -56,6 +56,9 @@ def _part(node: ast.AST, formula: str) -> str:
     return ast.get_source_segment(formula.strip(), node) or ast.unparse(node)
 
 
+MAX_CONSTANT = 1e6  # as the config's other numbers
+
+
 def _check_node(node: ast.AST, formula: str) -> None:
     if isinstance(node, (ast.Expression, ast.Load, *OPERATORS, *UNARY)):
         return
@@ -66,6 +69,12 @@ def _check_node(node: ast.AST, formula: str) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise FormulaError(f"`{_part(node, formula)}` is not a number; allowed: {ALLOWED}")
+        # float() of a 400-digit integer raises, 1e999 is infinite: both in a job.
+        if not abs(node.value) <= MAX_CONSTANT:
+            raise FormulaError(
+                f"`{_part(node, formula)}` is larger than {MAX_CONSTANT:g}; allowed: numbers"
+                f" up to {MAX_CONSTANT:g}"
+            )
         return
     if isinstance(node, ast.Name):
         if node.id in VARIABLES or node.id in CONSTANTS or node.id in FUNCTIONS:

@@ -84,7 +84,11 @@ def principal_plane(paths: Sequence[np.ndarray]) -> Plane:
     origin = starts[0] if common_start else np.mean(np.vstack([_finite_rows(p) for p in paths]), 0)
     movement = np.vstack([_finite_rows(path) for path in paths]) - origin
     count = movement.shape[1]
-    _, singular, directions = np.linalg.svd(movement, full_matrices=True)
+    # The thin SVD: a full one's left vectors are (points x points), 25,050
+    # squared for a 1,000-run sweep, and unused. With a single point it has
+    # one direction only; the full SVD of so small a matrix completes the basis.
+    thin = len(movement) >= 2
+    _, singular, directions = np.linalg.svd(movement, full_matrices=not thin)
     basis = directions[:2].copy()
     # An SVD's signs are arbitrary: point each direction where its largest
     # component is positive, so that the figure does not flip between libraries.

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import History, log_to, save_history
-from keras_optimizers import load_optimizer_table
+from keras_optimizers import keras_arguments, load_optimizer_table
 from problems import Problem, VariableSpec, build_problem
 
 
@@ -87,10 +87,7 @@ def make_optimizer(optimizer: str, arguments: dict[str, Any], label: str) -> ker
     built-ins (Lamb). An explicit name: Keras would otherwise number them
     (adam, adam_1, ...) in creation order, and `meta` would depend on what ran before.
     """
-    arguments = dict(arguments)
-    if isinstance(arguments.get(SCHEDULED), dict):
-        arguments[SCHEDULED] = keras.optimizers.schedules.deserialize(arguments[SCHEDULED])
-    return getattr(keras.optimizers, optimizer)(**arguments, name=label)
+    return getattr(keras.optimizers, optimizer)(**keras_arguments(arguments), name=label)
 
 
 def train_run(

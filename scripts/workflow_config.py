@@ -18,21 +18,25 @@ import numpy as np
 import yaml
 
 from common import grid_name
+from config_safety import (
+    NAME_RULE,
+    ConfigError,
+    check_inside,
+    check_name,
+    check_relative_path,
+    check_tree,
+    check_yaml_file,
+    key_path,
+    short_repr,
+)
 from export import ANIMATION_FORMATS, PIXEL_SCALES
 from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
-from keras_optimizers import load_optimizer_table
+from keras_optimizers import CLIPPING, argument_type, load_optimizer_table
 from planes import weight_index
 from problems import DenseProblem, FunctionProblem, build_problem, problem_spec
 from tuning import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
-
-
-class ConfigError(ValueError):
-    """A config problem, worded for the person who wrote the config."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"invalid config: {problem}")
 
 
 @dataclass(frozen=True)
@@ -71,14 +75,6 @@ def load_schema() -> dict[str, Any]:
     return yaml.safe_load(SCHEMA_PATH.read_text())
 
 
-def key_path(parts: Iterable[Any]) -> str:
-    """`experiments.outputs.optimizers[1]` from a jsonschema path."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
@@ -103,32 +99,28 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
         return f"'{where}' is missing a required key: {error.message}"
     if error.validator == "type":
-        return f"'{where}' must be of type {schema['type']}, got {value!r}"
+        return f"'{where}' must be of type {schema['type']}, got {short_repr(value)}"
     if error.validator == "minimum":
         return f"'{where}' must be at least {schema['minimum']}, got {value!r}"
+    if error.validator == "exclusiveMinimum":
+        return f"'{where}' must be more than {schema['exclusiveMinimum']}, got {value!r}"
+    if error.validator == "maximum":
+        return f"'{where}' must be at most {schema['maximum']:,}, got {value!r}"
     if error.validator in ("minItems", "minProperties"):
-        return f"'{where}' must not be empty (got {value!r})"
+        return f"'{where}' must not be empty (got {short_repr(value)})"
     if error.validator == "maxItems":
-        return f"'{where}' has too many items: {value!r}"
-    if error.validator == "pattern" and list(error.absolute_path)[:1] == ["publish"]:
         return (
-            f"'{where}' = {value!r} must be a relative path inside 'publish.dir'"
-            " (no '..', no leading '/')"
+            f"'{where}' has {len(value):,} items, more than {schema['maxItems']:,}:"
+            f" {short_repr(value)}"
         )
-    if error.validator == "pattern" and list(error.absolute_path) == ["results_dir"]:
-        return (
-            f"'{where}' = {value!r} must be a relative folder path without '..' (letters,"
-            " digits and '_', '.', '/', '+', '-', not starting with '.' or '/')"
-        )
+    if error.validator == "maxProperties":
+        return f"'{where}' has {len(value):,} keys, more than {schema['maxProperties']:,}"
     if error.validator == "pattern":
-        return (
-            f"'{where}' = {value!r} is not a safe folder name: use letters, digits and"
-            " '_', '.', '+', '-', starting with a letter or digit (no '/' or '..')"
-        )
+        return f"'{where}' = {short_repr(value)} is not a safe folder name: use {NAME_RULE}"
     if error.validator == "maxLength":
-        return f"'{where}' = {value!r} is longer than {schema['maxLength']} characters"
+        return f"'{where}' = {short_repr(value)} is longer than {schema['maxLength']} characters"
     if error.validator == "oneOf":
-        return f"'{where}' = {value!r} is not valid: expected {schema_summary(schema)}"
+        return f"'{where}' = {short_repr(value)} is not valid: expected {schema_summary(schema)}"
     return f"'{where}': {error.message}"
 
 
@@ -191,6 +183,57 @@ def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
 def frame_epochs(epochs: int, every: int) -> list[int]:
     """Epoch 0, every `every`-th epoch, and the last epoch."""
     return sorted(set(range(0, epochs + 1, every)) | {epochs})
+
+
+def frame_count(epochs: int, every: int) -> int:
+    """len(frame_epochs(epochs, every)), without building the list."""
+    return epochs // every + 1 + (epochs % every != 0)
+
+
+# What one config may make the machine hold (README, "Bad input and faults"):
+# the values of every history (float32), and those of one run. The contour of
+# the page's model evaluates every sample and unit at 200 x 200 points.
+MAX_RECORDED_VALUES = 250_000_000  # 1 GB of histories in all
+MAX_RUN_VALUES = 25_000_000  # 100 MB for one run
+MAX_SAMPLE_OUTPUTS = 1_000  # samples x units
+
+
+def recorded_values(config: dict[str, Any], experiment: str) -> int:
+    """How many numbers one run of `experiment` records: per epoch its loss,
+    its parameters and (the page's model) every sample's outputs."""
+    settings = config["experiments"][experiment]
+    if is_landscape(settings):
+        per_epoch = 1 + 2
+    else:
+        samples, units = len(config["data"]["y"]), len(config["data"]["y"][0])
+        per_epoch = 1 + samples * units + units * (2 if settings["use_bias"] else 1)
+    return (settings["epochs"] + 1) * per_epoch
+
+
+def _check_sizes(config: dict[str, Any], runs: dict[str, list["Run"]]) -> None:
+    """Refuse what would take more memory or disk than MAX_*, before any job."""
+    if "data" in config:
+        samples, units = len(config["data"]["y"]), len(config["data"]["y"][0])
+        if samples * units > MAX_SAMPLE_OUTPUTS:
+            raise ConfigError(
+                f"'data.y' has {samples} samples x {units} units = {samples * units:,}"
+                f" outputs, more than {MAX_SAMPLE_OUTPUTS:,}"
+            )
+    total = 0
+    for experiment, experiment_runs in runs.items():
+        per_run = recorded_values(config, experiment)
+        if per_run > MAX_RUN_VALUES:
+            raise ConfigError(
+                f"'experiments.{experiment}' would record {per_run:,} numbers per run"
+                f" ({config['experiments'][experiment]['epochs']:,} epochs), more than"
+                f" {MAX_RUN_VALUES:,}; train fewer epochs"
+            )
+        total += per_run * len(experiment_runs)
+    if total > MAX_RECORDED_VALUES:
+        raise ConfigError(
+            f"the experiments would record {total:,} numbers in their histories, more than"
+            f" {MAX_RECORDED_VALUES:,} (1 GB); train fewer runs or epochs"
+        )
 
 
 def _check_numbers(where: str, values: Iterable[Any]) -> None:
@@ -474,18 +517,6 @@ def _check_trajectory_axes(config: dict[str, Any], experiment: str) -> None:
         raise ConfigError(f"'{where}' names the same weight twice: {axes}")
 
 
-def _argument_type_ok(value: Any, default: Any, argument: str) -> bool:
-    if argument == "learning_rate" and isinstance(value, dict):
-        return True  # a serialized keras.optimizers.schedules.LearningRateSchedule
-    if default is None:
-        return True
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return isinstance(value, type(default))
-
-
 def parse_optimizer(
     where: str, entry: str | dict[str, Any], table: dict[str, dict[str, Any]]
 ) -> tuple[str, str, dict[str, Any]]:
@@ -509,14 +540,44 @@ def parse_optimizer(
                 f"'{where}': {class_name} takes no argument {argument!r}."
                 f"{did_you_mean(argument, allowed)} Allowed: name, label, {', '.join(allowed)}"
             )
-        if not _argument_type_ok(value, allowed[argument], argument):
-            raise ConfigError(
-                f"'{where}.{argument}' = {value!r} has the wrong type: {class_name}'s default"
-                f" is {allowed[argument]!r}"
-            )
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"'{where}.{argument}' must be finite, got {value!r}")
+        check_argument(f"{where}.{argument}", class_name, argument, value)
+    clipping = [name for name in CLIPPING if arguments.get(name) is not None]
+    if len(clipping) > 1:
+        raise ConfigError(
+            f"'{where}': {' and '.join(clipping)} are both set; Keras clips in one way at a"
+            f" time, so keep one of {', '.join(CLIPPING)}"
+        )
     return class_name, label, arguments
+
+
+def check_argument(where: str, class_name: str, argument: str, value: Any) -> None:
+    """Refuse a value that `argument` does not really take (ARGUMENT_TYPES)."""
+    if argument == "learning_rate" and isinstance(value, dict):
+        raise ConfigError(
+            f"'{where}' is a mapping: learning-rate schedules are not taken yet (a"
+            " serialized Keras schedule names classes to import, which a config must not);"
+            " give a number"
+        )
+    kind = argument_type(class_name, argument)
+    if not kind.accepts(value):
+        raise ConfigError(
+            f"'{where}' = {short_repr(value)} has the wrong type or range: {class_name}'s"
+            f" {argument} takes {kind.describe()}"
+        )
+
+
+def check_paths(config: dict[str, Any]) -> None:
+    """The folders a config names stay inside the working directory, and every
+    published name is a relative path of safe names."""
+    check_relative_path("results_dir", config["results_dir"], "folder")
+    check_inside("results_dir", config["results_dir"])
+    publish = config.get("publish")
+    if publish is None:
+        return
+    check_relative_path("publish.dir", publish["dir"], "folder")
+    check_inside("publish.dir", publish["dir"])
+    for name in publish["files"]:
+        check_relative_path(f"publish.files.{name}", name, "file")
 
 
 def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
@@ -525,10 +586,16 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     Returns the runs of each experiment, which validating them expanded.
     """
     if not isinstance(config, dict):
-        raise ConfigError(f"the config must be a mapping of keys to values, got {config!r}")
+        raise ConfigError(
+            f"the config must be a mapping of keys to values, got {short_repr(config)}"
+        )
+    check_tree(config)  # first: every later check walks it
     schema = load_schema()
     check_schema(config, schema)
     apply_defaults(config, schema)
+    check_paths(config)
+    for experiment in config["experiments"]:
+        check_name(f"experiments.{experiment}", experiment, "experiment name")
     dense = _check_experiment_kinds(config)
     for experiment in config["experiments"]:
         _check_tune(config, experiment)
@@ -554,8 +621,9 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     runs_by_experiment = experiment_runs(config)  # checks names, arguments, labels
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
+    _check_sizes(config, runs_by_experiment)
     for experiment, settings in config["experiments"].items():
-        count = len(frame_epochs(settings["epochs"], frames["every"]))
+        count = frame_count(settings["epochs"], frames["every"])
         if count > frames["max_frames"]:
             needed = math.ceil(settings["epochs"] / (frames["max_frames"] - 1))
             raise ConfigError(
@@ -658,6 +726,7 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
         for index, entry in enumerate(settings["optimizers"]):
             where = f"experiments.{experiment}.optimizers[{index}]"
             for run in expand_entry(where, experiment, settings, entry, seeds, table):
+                check_name(where, run.label, "folder name for a run (its label and grid values)")
                 if run.label in names:
                     raise ConfigError(
                         f"'{where}': run name {run.label!r} is already used by"
@@ -724,20 +793,9 @@ def check_tools(config: dict[str, Any]) -> None:
 
 
 def check_yaml_syntax(path: str | Path) -> None:
-    """Raise ConfigError with the line and column where `path` stops being YAML.
-
-    Snakemake's own message for a broken config file names neither the file
-    nor the place.
-    """
-    try:
-        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return  # Snakemake's `configfile:` reports a missing file
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(f"{path}{where} is not valid YAML: {problem}") from None
+    """Refuse a config file that is not plain YAML, naming the place (see
+    config_safety.check_yaml_file), or that is too big or too deep."""
+    check_tree(check_yaml_file(path))
 
 
 def check_publish(config: dict[str, Any], results: Iterable[str], results_dir: str) -> None:
