@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import sys
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -183,14 +184,59 @@ def save_history(path: str | Path, history: History) -> None:
         np.savez(file, **arrays)
 
 
+class DamagedResult(ValueError):
+    """A result file that cannot be read: rebuilt, never trusted."""
+
+
 def load_history(path: str | Path) -> History:
-    with np.load(path, allow_pickle=False) as npz:
-        return History(
-            epoch=npz["epoch"],
-            loss=npz["loss"],
-            arrays={key: npz[key] for key in npz.files if key not in ("epoch", "loss", "meta")},
-            meta=json.loads(str(npz["meta"])),
-        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return History(
+                epoch=npz["epoch"],
+                loss=npz["loss"],
+                arrays={key: npz[key] for key in npz.files if key not in ("epoch", "loss", "meta")},
+                meta=json.loads(str(npz["meta"])),
+            )
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise DamagedResult(
+            f"{path} cannot be read ({type(error).__name__}: {error}); the next"
+            " `snakemake` run removes it and retrains its run"
+        ) from error
+
+
+# What every history.npz holds, whatever its problem.
+HISTORY_MEMBERS = ("epoch.npy", "loss.npy", "meta.npy")
+
+
+def history_damage(path: str | Path) -> str | None:
+    """Why the history file at `path` cannot be read (None: it can), from its
+    zip structure and every member's checksum, without loading it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            missing = [name for name in HISTORY_MEMBERS if name not in archive.namelist()]
+            if missing:
+                return f"it has no {', '.join(missing)}"
+            broken = archive.testzip()
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        return f"{type(error).__name__}: {error}"
+    return f"the checksum of {broken} does not match" if broken else None
+
+
+def remove_damaged_histories(paths: list[str | Path]) -> list[tuple[Path, str]]:
+    """Remove every existing history of `paths` that cannot be read, so that
+    Snakemake sees it missing and retrains its run; return them and why.
+
+    A history is a result: it can always be rebuilt, and one that is not
+    whole would otherwise fail every job that reads it, on every run.
+    """
+    removed = []
+    for path in map(Path, paths):
+        if path.is_file() and (why := history_damage(path)) is not None:
+            path.unlink()
+            removed.append((path, why))
+    return removed
 
 
 def log_to(path: str | Path) -> logging.Logger:

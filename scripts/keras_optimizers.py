@@ -69,7 +69,9 @@ class ArgumentType:
         if self.kind == "bool":
             text = "true or false"
         elif self.kind == "names":
-            text = f"a list of at most {MAX_NAMES} layer names"
+            text = (
+                f"a list of at most {MAX_NAMES} layer names of at most {MAX_NAME_LENGTH} characters"
+            )
         else:
             text = "a number" if self.kind == "float" else "a whole number"
             if self.low is not None and self.high is not None:
@@ -88,7 +90,10 @@ class ArgumentType:
             return (
                 isinstance(value, list)
                 and len(value) <= MAX_NAMES
-                and all(isinstance(v, str) and 0 < len(v) <= 64 and v.isprintable() for v in value)
+                and all(
+                    isinstance(v, str) and 0 < len(v) <= MAX_NAME_LENGTH and v.isprintable()
+                    for v in value
+                )
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
@@ -108,6 +113,7 @@ class ArgumentType:
 
 
 MAX_NAMES = 16
+MAX_NAME_LENGTH = 128
 # Rates, decays and scales: far beyond any useful value, well inside float32.
 LARGE = 1e6
 UNIT = ArgumentType("float", 0.0, 1.0)  # a decay or momentum in [0, 1]

@@ -11,13 +11,14 @@ a change to one experiment never rewrites another's files.
 """
 
 import base64
-import html
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from common import History, atomic_output
 from tuning import OBJECTIVE_WORDS
@@ -92,11 +93,36 @@ def format_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
+# Captions are reStructuredText that Snakemake's report first renders as a
+# Jinja2 template: text from a config must reach the reader as text, not as
+# markup of either (a `{{ ... }}` runs Python, a `.. raw::` writes HTML). These
+# characters mean nothing to either where a caption puts them.
+RST_PLAIN = frozenset(" .,;=+-()")
+
+
+def rst_text(text: str) -> str:
+    """`text` as literal reStructuredText: every character but letters,
+    digits and RST_PLAIN backslash-escaped (which also keeps Jinja2's `{{`,
+    `{%` and `{#` apart), anything unprintable written as its escape."""
+    printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isalnum() or c in RST_PLAIN else f"\\{c}" for c in printable)
+
+
+def rst_literal(text: str) -> str:
+    """`text` in a monospace font, literally: an inline literal where nothing in
+    it could end one or mean something to Jinja2, else the `literal` role,
+    whose text takes backslash escapes."""
+    if text.isprintable() and not set(text) & set("`{}%#\\"):
+        return f"``{text}``"
+    return f":literal:`{rst_text(text)}`"
+
+
 def run_caption(run: RunSummary) -> str:
     return (
-        f"Experiment **{run.experiment}**, optimizer **{run.title}**{run.class_note}, "
-        f"{run.training_text()}; final loss {run.final_loss_text}.\n\n"
-        f"Optimizer settings: ``{run.settings_text}``\n"
+        f"Experiment **{rst_text(run.experiment)}**, optimizer **{rst_text(run.title)}**"
+        f"{rst_text(run.class_note)}, {rst_text(run.training_text())}; final loss"
+        f" {rst_text(run.final_loss_text)}.\n\n"
+        f"Optimizer settings: {rst_literal(run.settings_text)}\n"
     )
 
 
@@ -116,7 +142,8 @@ def protocol_text(tuned: dict[str, Any]) -> str:
 def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) -> str:
     start = "the same start" if runs[0].function else "the same initial weights"
     lines = [
-        f"Experiment **{experiment}**: {total} runs of {runs[0].training_text(bias=False)}"
+        f"Experiment **{rst_text(experiment)}**: {total} runs of"
+        f" {rst_text(runs[0].training_text(bias=False))}"
         + (
             f" from {start}."
             if total == len(runs)
@@ -127,45 +154,34 @@ def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) 
     ]
     for run in runs:
         lines.append(
-            f"- **{run.title}**{run.class_note}: final loss {run.final_loss_text};"
-            f" ``{run.settings_text}``"
+            f"- **{rst_text(run.title)}**{rst_text(run.class_note)}: final loss"
+            f" {rst_text(run.final_loss_text)}; {rst_literal(run.settings_text)}"
         )
     if runs[0].tuned:
-        lines += ["", protocol_text(runs[0].tuned)]
+        lines += ["", rst_text(protocol_text(runs[0].tuned))]
     return "\n".join(lines) + "\n"
 
 
-PAGE_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #222; }
-h1 { font-size: 1.6rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
-img, video { max-width: 100%; height: auto; border: 1px solid #eee; }
-.wide img, .wide video { width: 100%; max-width: 60rem; }
-.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.5rem; }
-.run { border: 1px solid #ddd; border-radius: .4rem; padding: .8rem; }
-.run h3 { margin: 0 0 .5rem; }
-table { border-collapse: collapse; font-size: .85rem; width: 100%; }
-td, th { text-align: left; padding: .15rem .4rem; border-bottom: 1px solid #eee; vertical-align: top; word-break: break-word; }
-.diverged { color: #b00; font-weight: bold; }
-"""
+# Every page from a template with autoescaping: text from a config or a
+# history lands as text in every element and attribute.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
-def page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
-    )
+def render_page(template: str, **context: Any) -> str:
+    return TEMPLATES.get_template(template).render(**context)
 
 
 def gif_page(gif: Path, title: str, description: str) -> str:
     """A self-contained page that plays `gif` in place (embedded as a data URI)."""
     data = base64.b64encode(gif.read_bytes()).decode("ascii")
-    return page(
-        title,
-        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(description)}</p>\n"
-        f'<p class="wide"><img src="data:image/gif;base64,{data}" alt="{html.escape(title)}"></p>',
-    )
+    return render_page("gif_page.html", title=title, description=description, data=data)
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -36,7 +36,12 @@ PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
 FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
 LAYOUT_MODULE = str(SCRIPTS / "layout.py")
 TUNING_MODULE = str(SCRIPTS / "tuning.py")  # the protocol and tuning.csv
-PAGES_MODULE = [str(SCRIPTS / "pages.py"), TUNING_MODULE]  # pages.py imports tuning.py
+# pages.py imports tuning.py and renders the HTML templates.
+PAGES_MODULE = [
+    str(SCRIPTS / "pages.py"),
+    TUNING_MODULE,
+    *sorted(str(path) for path in (SCRIPTS / "templates").glob("*.html")),
+]
 COMPARISON_MODULE = str(SCRIPTS / "comparison.py")
 EXPORT_MODULE = str(SCRIPTS / "export.py")  # GIFs and videos
 # What render.py imports besides aggregate.py.
@@ -60,6 +65,19 @@ def on_disk(path):
 # module. Only files whose writer on this machine is gone; not inside a job.
 if workflow.exec_mode.name == "DEFAULT":
     remove_partial_outputs(on_disk(RESULTS))
+    # A history that cannot be read is a missing one: its run is retrained,
+    # and the jobs that read it are not left to fail on it.
+    for path, why in remove_damaged_histories(
+        [
+            on_disk(LAYOUT.history(e, run.label))
+            for e, runs in RUNS.items()
+            for run in runs
+        ]
+    ):
+        print(
+            f"Removed {path}, which cannot be read ({why}): retraining its run.",
+            file=sys.stderr,
+        )
 
 
 wildcard_constraints:

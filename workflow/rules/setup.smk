@@ -12,7 +12,7 @@ WORKFLOW_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).
 SCRIPTS = WORKFLOW_DIR / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-from common import remove_partial_outputs
+from common import remove_damaged_histories, remove_partial_outputs
 from export import companion_paths
 from layout import Layout
 from problems import build_problem, problem_spec
