@@ -566,18 +566,51 @@ def check_argument(where: str, class_name: str, argument: str, value: Any) -> No
         )
 
 
+# Folders of a working directory that hold what the workflow reads (its code,
+# its config, the site's sources): results and published files stay out of
+# them, so that no config can overwrite the workflow or its config.
+PROTECTED_FOLDERS = ("config", "workflow", "scripts", "profiles", "tests")
+
+
+def _check_not_protected(where: str, folder: str, protected: Iterable[str]) -> None:
+    top = folder.split("/")[0]
+    if top in protected:
+        raise ConfigError(
+            f"'{where}' = {short_repr(folder)} is inside {top}/, which holds what the"
+            f" workflow reads; choose a folder outside {', '.join(f'{p}/' for p in protected)}"
+        )
+
+
+def _inside(folder: str, other: str) -> bool:
+    return folder == other or folder.startswith(f"{other}/")
+
+
 def check_paths(config: dict[str, Any]) -> None:
-    """The folders a config names stay inside the working directory, and every
-    published name is a relative path of safe names."""
-    check_relative_path("results_dir", config["results_dir"], "folder")
-    check_inside("results_dir", config["results_dir"])
+    """The folders a config names stay inside the working directory and out
+    of the workflow's own folders, and every published name is a relative
+    path of safe names with its result's suffix."""
+    results = check_relative_path("results_dir", config["results_dir"], "folder")
+    check_inside("results_dir", results)
+    _check_not_protected("results_dir", results, (*PROTECTED_FOLDERS, "docs"))
     publish = config.get("publish")
     if publish is None:
         return
-    check_relative_path("publish.dir", publish["dir"], "folder")
-    check_inside("publish.dir", publish["dir"])
-    for name in publish["files"]:
-        check_relative_path(f"publish.files.{name}", name, "file")
+    folder = check_relative_path("publish.dir", publish["dir"], "folder")
+    check_inside("publish.dir", folder)
+    _check_not_protected("publish.dir", folder, PROTECTED_FOLDERS)
+    if _inside(folder, results) or _inside(results, folder):
+        raise ConfigError(
+            f"'publish.dir' = {short_repr(folder)} and 'results_dir' = {short_repr(results)}"
+            " overlap: publishing would overwrite results, or results the published files"
+        )
+    for name, source in publish["files"].items():
+        where = f"publish.files.{name}"
+        check_relative_path(where, name, "file")
+        if Path(name).suffix != Path(source).suffix:
+            raise ConfigError(
+                f"'{where}': a published file keeps its result's suffix"
+                f" ({Path(source).suffix or 'none'}), got {short_repr(name)}"
+            )
 
 
 def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:

@@ -142,21 +142,52 @@ PROBES = [
         with_(one_experiment(), publish={"dir": "/etc", "files": {}}),
         ["publish.dir", "'/etc'"],
     ),
+    # Folders of the workflow itself: a result or a published file could replace
+    # its code or its config.
+    (
+        "results_dir in workflow/",
+        with_(one_experiment(), results_dir="workflow/rules"),
+        ["'results_dir' = 'workflow/rules' is inside workflow/"],
+    ),
+    (
+        "results_dir in docs/",
+        with_(one_experiment(), results_dir="docs"),
+        ["'results_dir' = 'docs' is inside docs/"],
+    ),
+    (
+        "publishing over the config",
+        with_(
+            one_experiment(), publish={"dir": "config", "files": {"config.yaml": "e1/tuned.yaml"}}
+        ),
+        ["'publish.dir' = 'config' is inside config/"],
+    ),
+    (
+        "publishing over the code, the suffix changed",
+        with_(one_experiment(), publish={"dir": "docs", "files": {"conf.py": "e1/summary.csv"}}),
+        ["publish.files.conf.py", "keeps its result's suffix (.csv)"],
+    ),
+    (
+        "publishing into the results",
+        with_(
+            one_experiment(), publish={"dir": "results/e1", "files": {"x.csv": "e1/summary.csv"}}
+        ),
+        ["overlap"],
+    ),
     # 5: sizes that exhausted the machine before any message.
     (
         "alias bomb in epochs",
         one_experiment(epochs=alias_bomb()),
-        ["more than 100,000 values", "experiments.e1.epochs"],
+        ["more than 20,000 values", "experiments.e1.epochs"],
     ),
     (
         "alias bomb in a grid",
         one_experiment(optimizers=[{"name": "SGD", "grid": {"learning_rate": alias_bomb()}}]),
-        ["more than 100,000 values", "grid.learning_rate"],
+        ["more than 20,000 values", "grid.learning_rate"],
     ),
     (
         "alias bomb in a free-form argument",
         one_experiment(optimizers=[{"name": "Muon", "exclude_layers": alias_bomb()}]),
-        ["more than 100,000 values", "exclude_layers"],
+        ["more than 20,000 values", "exclude_layers"],
     ),
     ("deep nesting", one_experiment(epochs=nested(5000)), ["experiments.e1.epochs", "32 levels"]),
     (
@@ -182,7 +213,7 @@ PROBES = [
     (
         "10^4 units",
         with_(one_experiment(), init={"seed": 0}, data={"x": [[1.0]], "y": [[0.0] * 10_000]}),
-        ["data.y[0]", "more than 16"],
+        ["data.y[0]", "has 10,000 items, more than 1,000"],
     ),
     (
         "a million recorded outputs per run",
@@ -467,7 +498,7 @@ def snakemake_peak(workdir: Path, *args: str) -> tuple[int, str, float]:
                 f"l{i}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
             )
             + "experiments: {e1: {epochs: *j, optimizers: [SGD]}}\n",
-            "more than 100,000 values",
+            "more than 20,000 values",
         ),
         (
             "experiments: {e1: {epochs: " + "[" * 3000 + "]" * 3000 + ", optimizers: [SGD]}}\n",
