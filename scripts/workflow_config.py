@@ -236,18 +236,9 @@ def _check_sizes(config: dict[str, Any], runs: dict[str, list["Run"]]) -> None:
         )
 
 
-def _check_numbers(where: str, values: Iterable[Any]) -> None:
-    for value in values:
-        if not math.isfinite(value):
-            raise ConfigError(f"'{where}' must hold finite numbers, got {value!r}")
-
-
 def _check_shapes(config: dict[str, Any]) -> int:
     """Check that x, y, kernel and bias agree; return the number of output units."""
     x, y = config["data"]["x"], config["data"]["y"]
-    for name, rows in (("x", x), ("y", y)):
-        for row in rows:
-            _check_numbers(f"data.{name}", row)
     if any(len(row) != 1 for row in x):
         raise ConfigError(
             f"'data.x' must be n_samples x 1 (one input per sample), got rows of lengths"
@@ -271,13 +262,11 @@ def _check_shapes(config: dict[str, Any]) -> int:
                 f"'init.kernel' must be 1 x {units} (1 input, {units} units as in 'data.y'),"
                 f" got {len(kernel)} x {len(kernel[0])}"
             )
-        _check_numbers("init.kernel", kernel[0])
         bias = init.get("bias", [0.0] * units)
         if len(bias) != units:
             raise ConfigError(
                 f"'init.bias' must have {units} values (the units of 'data.y'), got {len(bias)}"
             )
-        _check_numbers("init.bias", bias)
     return units
 
 
