@@ -19,6 +19,9 @@ from workflow_config import (
 )
 
 
+TEN_RATES = [0.001 * 2**i for i in range(10)]
+
+
 def sweep_config(**experiment) -> dict:
     config = default_config()
     del config["publish"]
@@ -110,8 +113,19 @@ def test_chunks_split_runs_without_mixing_optimizers():
         (lambda e: e["optimizers"][0].update(learning_rate=0.1), "is both fixed and in 'grid'"),
         (lambda e: e.update(runs_per_job=0), "'experiments.sweep.runs_per_job' must be at least 1"),
         (
-            lambda e: e.update(seeds={"count": 5000}),
+            # 2 entries x 10 rates x 1,000 seeds (the most seeds an experiment takes)
+            lambda e: e.update(
+                seeds={"count": 1000},
+                optimizers=[
+                    {"name": name, "label": name.lower(), "grid": {"learning_rate": TEN_RATES}}
+                    for name in ("SGD", "RMSprop")
+                ],
+            ),
             "would train 20000 runs (sweep: 20000), more than 'max_runs' = 5000",
+        ),
+        (
+            lambda e: e.update(seeds={"count": 5000}),
+            "'experiments.sweep.seeds.count' must be at most 1,000, got 5000",
         ),
     ],
 )
