@@ -96,8 +96,10 @@ def format_value(value: Any) -> str:
 # Captions are reStructuredText that Snakemake's report first renders as a
 # Jinja2 template: text from a config must reach the reader as text, not as
 # markup of either (a `{{ ... }}` runs Python, a `.. raw::` writes HTML). These
-# characters mean nothing to either where a caption puts them.
-RST_PLAIN = frozenset(" .,;=+-()")
+# characters mean nothing to either where a caption puts them (mid-line: a
+# colon makes a role only with a backtick, which is escaped, and a field list
+# only at the start of a line, where captions put their own words).
+RST_PLAIN = frozenset(" .,;:=+-()")
 
 
 def rst_text(text: str) -> str:
