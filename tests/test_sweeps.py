@@ -18,7 +18,6 @@ from workflow_config import (
     training_chunks,
 )
 
-
 TEN_RATES = [0.001 * 2**i for i in range(10)]
 
 
