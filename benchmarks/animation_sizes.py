@@ -17,11 +17,9 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "tests"))
+from optimizer_animations.testing import copy_workflow
 
-from conftest import copy_workflow  # noqa: E402 (the tests' copy of the workflow)
+REPO = Path(__file__).resolve().parent.parent
 
 
 def gifsicle_size(gif: Path) -> int:

@@ -41,17 +41,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "tests"))
+from optimizer_animations.testing import copy_workflow
 
-from conftest import copy_workflow  # noqa: E402 (the tests' copy of the workflow)
+REPO = Path(__file__).resolve().parent.parent
+
 
 PAGE_LOOP = """
 import sys, time
-sys.path.insert(0, {scripts!r})
 import numpy as np
-import train
+from optimizer_animations.training import train
 train.configure_threads(1)
 train.keras.utils.set_random_seed(0)  # fit shuffles, and op determinism wants a seed
 x = np.array([[1.0]], np.float32); y = np.array([[0.0, 1.0, 0.0]], np.float32)
@@ -68,11 +66,10 @@ print((time.perf_counter() - start) / {epochs})
 
 COMPILED_LOOP = """
 import sys, time
-sys.path.insert(0, {scripts!r})
 import numpy as np
-import train
+from optimizer_animations.training import train
 train.configure_threads(1)
-from problems import DenseProblem
+from optimizer_animations.problems.problem import DenseProblem
 problem = DenseProblem.from_spec({{
     "data": {{"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}},
     "init": {{"kernel": [[-0.5095548, -0.7187625, 0.08668923]]}},
@@ -86,12 +83,11 @@ print(time.perf_counter() - start)
 
 LARGE_RUN = """
 import json, os, resource, sys, tempfile, time
-sys.path.insert(0, {scripts!r})
 import numpy as np
-import train
-from common import save_history
+from optimizer_animations.training import train
+from optimizer_animations.records.history import save_history
 train.configure_threads(1)
-from problems import DenseProblem
+from optimizer_animations.problems.problem import DenseProblem
 problem = DenseProblem.from_spec({{
     "data": {{"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}},
     "init": {{"kernel": [[-0.5095548, -0.7187625, 0.08668923]], "bias": [0.0, 0.0, 0.0]}},

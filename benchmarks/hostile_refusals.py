@@ -2,23 +2,31 @@
 
     python benchmarks/hostile_refusals.py [--repeats 5] [--markdown]
 
-Every probe of tests/test_hostile_configs.py (PROBES) through check_config,
+Every probe of tests/hostile_probes.py (PROBES) through check_config,
 the check that Snakemake runs while it parses: the median wall time over
 --repeats, and the peak of Python's allocations (tracemalloc, one more run).
 """
 
 import argparse
+import importlib.util
 import statistics
-import sys
 import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
+from optimizer_animations.config.check import ConfigError, check_config
 
-from test_hostile_configs import PROBES  # noqa: E402
-from workflow_config import ConfigError, check_config  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_probes() -> list:
+    """tests/hostile_probes.py's PROBES, loaded from its file."""
+    spec = importlib.util.spec_from_file_location(
+        "hostile_probes", ROOT / "tests/hostile_probes.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PROBES
 
 
 def refuse(config) -> str:
@@ -35,7 +43,7 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     rows = []
-    for name, config, _ in PROBES:
+    for name, config, _ in load_probes():
         seconds = []
         for _ in range(args.repeats):
             start = time.perf_counter()

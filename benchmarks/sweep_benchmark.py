@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+from optimizer_animations.testing import copy_workflow
 
-from conftest import copy_workflow  # noqa: E402 (the tests' copy of the workflow)
+REPO = Path(__file__).resolve().parent.parent
+
 
 OPTIMIZERS = ["SGD", "Adam", "RMSprop", "Adagrad", "Nadam"]
 RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]

@@ -31,13 +31,12 @@ WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "profiles", "env
 JOB = """
 import json, resource, sys, time
 import numpy as np
-sys.path.insert(0, {scripts!r})
 if {full_svd!r}:
     svd = np.linalg.svd
     np.linalg.svd = lambda a, full_matrices=True, **kw: svd(a, full_matrices=True, **kw)
 start = time.perf_counter()
-from common import load_history
-from trajectories import draw_trajectories
+from optimizer_animations.records.history import load_history
+from optimizer_animations.figures.trajectories import draw_trajectories
 histories = [load_history(path) for path in {paths!r}]
 draw_trajectories(histories, "lr_sweep", {frame_epochs!r},
                   {{"gif": {out!r} + "/trajectory.gif", "png": {out!r} + "/trajectory.png"}},
@@ -64,8 +63,7 @@ def train_sweep(workdir: Path) -> list[str]:
         config = yaml.safe_load((REPO / "config" / "sweep.yaml").read_text())
         config["experiments"]["lr_sweep"].pop("animate", None)  # the first seed of every setting
         (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    sys.path.insert(0, str(workdir / "scripts"))
-    from workflow_config import animated_runs, check_config
+    from optimizer_animations.config.check import animated_runs, check_config
 
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
     runs = check_config(config)["lr_sweep"]

@@ -13,16 +13,12 @@ path). One process, one core.
 import argparse
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-from problems import FunctionProblem
-from trajectories import Path2D, Surface, TrajectoryFigure
+from optimizer_animations.figures.trajectories import Path2D, Surface, TrajectoryFigure
+from optimizer_animations.problems.problem import FunctionProblem
 
 
 def six_paths(start: np.ndarray, steps: int) -> list[Path2D]:

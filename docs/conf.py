@@ -6,18 +6,13 @@ images/: the default config's at the top, config/landscapes.yaml's in
 images/landscapes/, config/tuned.yaml's in images/tuned/.
 """
 
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "_ext"), str(HERE.parent / "scripts")]
-
 project = "optimizer-animations"
 # No year: the same sources build the same bytes in any year.
 copyright = "the optimizer-animations authors"
 
-# published_figures (docs/_ext/) loads sphinxcontrib.video, which plays the videos.
-extensions = ["myst_parser", "published_figures"]
+# The package's Sphinx extension (the `animation` directive) loads
+# sphinxcontrib.video, which plays the videos.
+extensions = ["myst_parser", "optimizer_animations.site.sphinx"]
 myst_enable_extensions = ["colon_fence"]
 # Only the published figures count: published_figures warns (an error under
 # -W) about a figure outside these folders, or one that is missing.

@@ -1,37 +1,42 @@
-import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
+from optimizer_animations.testing import CHECKOUT as REPO
+from optimizer_animations.testing import (
+    copy_workflow,
+    default_config,
+    digests,
+    package_source,
+    run_snakemake,
+    workflow_env,
+)
+
+# The helpers the test modules import from here.
+__all__ = [
+    "REPO",
+    "chromium_browser",
+    "copy_workflow",
+    "default_config",
+    "digests",
+    "finished_small_run",
+    "package_source",
+    "play_every_video",
+    "run_snakemake",
+    "small_config",
+    "workflow_env",
+]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 SLURM_STATE_DIR = Path(
     os.environ.get("SLURM_TEST_STATE_DIR", "/var/tmp/optimizer-animations-slurm")
 )
-# What a workflow copy needs; results/, logs/ and .snakemake/ are left behind.
-WORKFLOW_FILES = [
-    "Snakefile",
-    "workflow",
-    "scripts",
-    "config",
-    "profiles",
-    "environment.yml",
-    "docs",
-]
-
-
-def default_config() -> dict:
-    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
 def small_config() -> dict:
@@ -47,44 +52,6 @@ def small_config() -> dict:
         },
     }
     return config
-
-
-def copy_workflow(destination: Path, config: dict | None = None) -> Path:
-    destination.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(
-                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy2(source, destination / name)
-    if config is not None:
-        (destination / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    return destination
-
-
-def digests(workdir: Path, folder: str = "results") -> dict[str, str]:
-    """Path -> SHA-256 of every file under `workdir`/`folder`."""
-    return {
-        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted((workdir / folder).rglob("*"))
-        if path.is_file()
-    }
-
-
-def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        )
-    return result
 
 
 def finished_small_run(tmp_path_factory, name: str) -> Path:

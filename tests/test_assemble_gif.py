@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from assemble_gif import assemble
-from export import frame_durations, write_gif
+from optimizer_animations.export.assemble import assemble
+from optimizer_animations.export.writers import frame_durations, write_gif
 
 
 def solid_frames(tmp_path, colours, name="f"):

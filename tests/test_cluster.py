@@ -108,7 +108,7 @@ def test_a_rule_failing_on_slurm_fails_the_run_and_shows_its_log(slurm, tmp_path
     config["experiments"]["losses"]["optimizers"] = [{"name": "SGD", "momentum": 2.0}]
     config["publish"]["files"] = {}
     workdir = copy_workflow(tmp_path / "wf", config)
-    table = workdir / "scripts" / "keras_optimizers.py"
+    table = workdir / "src/optimizer_animations/training/keras_optimizers.py"
     loosened = table.read_text().replace(
         '"momentum": UNIT,', '"momentum": ArgumentType("float", 0.0, 2.0),'
     )

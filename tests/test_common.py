@@ -4,15 +4,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from common import (
-    HOST,
-    History,
-    atomic_output,
-    load_history,
-    partial_path,
-    remove_partial_outputs,
-    save_history,
-)
+from optimizer_animations.files import HOST, atomic_output, partial_path, remove_partial_outputs
+from optimizer_animations.records.history import History, load_history, save_history
 
 
 def test_atomic_output_renames_only_on_success(tmp_path):

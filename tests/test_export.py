@@ -8,9 +8,15 @@ import pytest
 from PIL import Image, ImageSequence
 
 from conftest import copy_workflow, default_config, run_snakemake
-from export import companion_paths, video_frames, write_animation, write_gif, write_video
-from gallery import animation
-from workflow_config import ConfigError, check_config
+from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.export.writers import (
+    companion_paths,
+    video_frames,
+    write_animation,
+    write_gif,
+    write_video,
+)
+from optimizer_animations.site.gallery import animation
 
 
 def moving_bar(count: int = 6, size: tuple[int, int] = (401, 301)) -> list[Image.Image]:
@@ -108,7 +114,7 @@ def test_the_gallery_marks_scaled_images_with_their_density():
 
 
 def test_scale_2_draws_every_figure_at_twice_the_pixels(tmp_path):
-    from layout import Layout
+    from optimizer_animations.records.layout import Layout
 
     config = default_config()
     del config["publish"]
@@ -165,7 +171,7 @@ def test_gifsicle_shrinks_a_gif_and_keeps_every_decoded_frame(tmp_path):
 
 
 def test_a_missing_gifsicle_is_named_before_any_job_runs(monkeypatch):
-    import workflow_config
+    from optimizer_animations.config import check as workflow_config
 
     config = default_config()
     check_config(config)

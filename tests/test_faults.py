@@ -18,6 +18,7 @@ from conftest import (
     finished_small_run,
     run_snakemake,
     small_config,
+    workflow_env,
 )
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=workflow_env(workdir),
         )
 
 

@@ -5,8 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from functions import BUILT_IN, FormulaError, evaluate, parse_formula, quadratic
-from problems import FunctionProblem, build_problem
+from optimizer_animations.problems.functions import (
+    BUILT_IN,
+    FormulaError,
+    evaluate,
+    parse_formula,
+    quadratic,
+)
+from optimizer_animations.problems.problem import FunctionProblem, build_problem
 
 HOSTILE = [
     ("__import__('os').system('true')", "`__import__('os').system` is not a function"),

@@ -9,9 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import gallery
-import pages
-from common import History, load_history, save_history
 from conftest import (
     chromium_browser,
     copy_workflow,
@@ -20,8 +17,10 @@ from conftest import (
     run_snakemake,
     small_config,
 )
-from pages import RunSummary
-from publish import publish
+from optimizer_animations.records.history import History, load_history, save_history
+from optimizer_animations.site import gallery, pages
+from optimizer_animations.site.pages import RunSummary
+from optimizer_animations.site.publish import publish
 
 
 def write_run(results: Path, experiment: str, label: str, loss_end: float) -> Path:

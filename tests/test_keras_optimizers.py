@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from keras_optimizers import (
+from optimizer_animations.training.keras_optimizers import (
     ARGUMENT_TYPES,
     argument_type,
     installed_optimizer_table,

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import yaml
 
-from common import load_history
 from conftest import copy_workflow, default_config, digests, run_snakemake
-from functions import first_outside
-from layout import Layout
-from trajectories import draw_trajectories, scene_of
-from workflow_config import ConfigError, check_config
+from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.figures.trajectories import draw_trajectories, scene_of
+from optimizer_animations.problems.functions import first_outside
+from optimizer_animations.records.history import load_history
+from optimizer_animations.records.layout import Layout
 
 LAYOUT = Layout("results")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import default_config
-from problems import DenseProblem, build_problem, problem_spec
+from optimizer_animations.problems.problem import DenseProblem, build_problem, problem_spec
 
 
 def page_problem(use_bias: bool) -> DenseProblem:
@@ -65,9 +65,12 @@ def test_only_several_samples_refuse_stacking():
     assert page_problem(False).stackable() and not three.stackable()
 
 
-@pytest.mark.parametrize("module", ["problems", "layout", "aggregate", "render"])
+@pytest.mark.parametrize(
+    "module",
+    ["problems.problem", "records.layout", "records.run_table", "figures.render", "config.check"],
+)
 def test_modules_used_outside_training_do_not_import_tensorflow(module):
-    code = f"import sys; sys.path.insert(0, 'scripts'); import {module}; print('tensorflow' in sys.modules)"
+    code = f"import sys; import optimizer_animations.{module}; print('tensorflow' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

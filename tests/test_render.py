@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import render
-from aggregate import Curve, RunTable
-from common import History
+from optimizer_animations.figures import render
+from optimizer_animations.records.history import History
+from optimizer_animations.records.run_table import Curve, RunTable
 
 YLIM = (-1.1, 1.1)
 
@@ -35,7 +35,10 @@ def pixels(path) -> np.ndarray:
 
 
 def test_rendering_does_not_import_tensorflow():
-    code = "import sys; sys.path.insert(0, 'scripts'); import render, assemble_gif; print('tensorflow' in sys.modules)"
+    code = (
+        "import sys; import optimizer_animations.figures.render,"
+        " optimizer_animations.export.assemble; print('tensorflow' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -126,7 +129,7 @@ def sweep_history(label, rate, loss, seed):
 
 
 def test_sweep_plots_survive_runs_that_all_diverge(tmp_path):
-    from aggregate import sensitivity, setting_bands
+    from optimizer_animations.records.run_table import sensitivity, setting_bands
 
     diverged = RunTable.from_histories(
         [sweep_history(f"sgd-lr3-s{s}", 3.0, [1.0, 1e30, np.inf], s) for s in (0, 1)]
@@ -138,7 +141,7 @@ def test_sweep_plots_survive_runs_that_all_diverge(tmp_path):
 
 
 def test_sweep_loss_bands_get_one_panel_per_optimizer_entry(tmp_path):
-    from aggregate import setting_bands
+    from optimizer_animations.records.run_table import setting_bands
 
     runs = [
         sweep_history(f"sgd-lr{rate:g}-s{s}", rate, np.geomspace(1, 1e-6 * rate, 5), s)

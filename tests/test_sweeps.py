@@ -7,15 +7,21 @@ import numpy as np
 import pytest
 import yaml
 
-from aggregate import RunTable, epochs_to_fraction, sensitivity, setting_bands, summary_row
-from common import History
 from conftest import REPO, copy_workflow, default_config, digests, run_snakemake
-from workflow_config import (
+from optimizer_animations.config.check import (
     ConfigError,
     animated_runs,
     check_config,
     experiment_runs,
     training_chunks,
+)
+from optimizer_animations.records.history import History
+from optimizer_animations.records.run_table import (
+    RunTable,
+    epochs_to_fraction,
+    sensitivity,
+    setting_bands,
+    summary_row,
 )
 
 TEN_RATES = [0.001 * 2**i for i in range(10)]

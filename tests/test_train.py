@@ -6,11 +6,11 @@ import pytest
 pytest.importorskip("tensorflow")  # the training tests need the training stack
 import keras
 
-import train
-from common import History, load_history, save_history
 from conftest import default_config
-from keras_optimizers import load_optimizer_table
-from problems import DenseProblem, build_problem
+from optimizer_animations.problems.problem import DenseProblem, build_problem
+from optimizer_animations.records.history import History, load_history, save_history
+from optimizer_animations.training import train
+from optimizer_animations.training.keras_optimizers import load_optimizer_table
 
 PAGE_KERNEL = [[-0.5095548, -0.7187625, 0.08668923]]
 ONE_SAMPLE = {"x": [[1.0]], "y": [[0.0, 1.0, 0.0]]}
@@ -298,7 +298,7 @@ def by_hand(problem, optimizer, arguments, steps):
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop", "Nadam"])
 def test_a_landscape_run_equals_its_optimizer_stepping_a_variable_by_hand(optimizer):
-    from problems import FunctionProblem
+    from optimizer_animations.problems.problem import FunctionProblem
 
     problem = FunctionProblem.from_spec({"function": "rosenbrock"})
     arguments = {"learning_rate": 0.001}
@@ -312,7 +312,7 @@ def test_a_landscape_run_equals_its_optimizer_stepping_a_variable_by_hand(optimi
 
 
 def test_a_run_on_the_saddle_finishes_and_leaves_the_domain():
-    from problems import FunctionProblem
+    from optimizer_animations.problems.problem import FunctionProblem
 
     problem = FunctionProblem.from_spec({"function": "saddle"})
     runs = [{"label": "sgd", "optimizer": "SGD", "arguments": {"learning_rate": 0.05}}]

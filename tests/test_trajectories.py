@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from planes import named_plane, principal_plane, weight_index
-from problems import FunctionProblem, VariableSpec
-from trajectories import Path2D, Surface, TrajectoryFigure, contour_levels
+from optimizer_animations.figures.trajectories import (
+    Path2D,
+    Surface,
+    TrajectoryFigure,
+    contour_levels,
+)
+from optimizer_animations.problems.planes import named_plane, principal_plane, weight_index
+from optimizer_animations.problems.problem import FunctionProblem, VariableSpec
 
 
 def landscape(name: str) -> tuple[FunctionProblem, Surface]:

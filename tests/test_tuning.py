@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import yaml
 
-from common import load_history
 from conftest import copy_workflow, default_config, run_snakemake
-from layout import Layout
-from problems import build_problem
-from tuning import (
+from optimizer_animations.config.check import ConfigError, check_config, experiment_tuning
+from optimizer_animations.problems.problem import build_problem
+from optimizer_animations.records.history import load_history
+from optimizer_animations.records.layout import Layout
+from optimizer_animations.tuning.protocol import (
     LearningRateGrid,
     choose,
     landscape_objective,
@@ -20,7 +21,6 @@ from tuning import (
     objective_values,
     performance_profile,
 )
-from workflow_config import ConfigError, check_config, experiment_tuning
 
 LAYOUT = Layout("results")
 
@@ -360,8 +360,8 @@ def test_the_gallery_and_the_report_caption_write_the_protocol_out(tuned_run):
 
 
 def test_time_to_target_counts_the_runs_that_never_reach_it():
-    from aggregate import RunTable
-    from comparison import first_reach, times_to_target
+    from optimizer_animations.figures.comparison import first_reach, times_to_target
+    from optimizer_animations.records.run_table import RunTable
 
     losses = np.array(
         [
@@ -394,7 +394,7 @@ def test_the_profile_counts_each_optimizer_over_the_experiments_it_ran_on():
 
 
 def test_profile_costs_are_the_chosen_medians_floored_at_float32_rounding():
-    from comparison import PROFILE_FLOOR, profile_costs
+    from optimizer_animations.figures.comparison import PROFILE_FLOOR, profile_costs
 
     rows = [
         {"optimizer": "sgd", "learning_rate": rate, "seed": seed, "objective": value}

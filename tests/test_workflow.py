@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import REPO, copy_workflow, digests, finished_small_run, run_snakemake, small_config
-from layout import Layout
-from workflow_config import frame_epochs
+from optimizer_animations.config.check import frame_epochs
+from optimizer_animations.records.layout import Layout
 
 pytestmark = pytest.mark.e2e
 
@@ -142,24 +142,6 @@ def test_one_experiments_change_touches_only_its_files_and_the_gallery(finished_
     assert "results/losses/comparison.html" in outputs and "results/losses/caption.rst" in outputs
     outside = [p for p in outputs if not p.startswith("results/losses/")]
     assert outside == ["results/index.html"]
-
-
-def test_editing_a_script_reruns_the_rules_that_run_it(finished_run, tmp_path):
-    workdir = copy_workflow(tmp_path / "wf", small_config())
-    run_snakemake(workdir, "--cores", "4")
-    script = workdir / "scripts" / "assemble_gif.py"
-    script.write_text(script.read_text() + "\n# edited\n")
-    assert planned_jobs(workdir) == {
-        "animate_outputs": 1,
-        "animate_losses": 1,
-        "draw_trajectories_outputs": 1,  # they write GIFs with it too
-        "draw_trajectories_losses": 1,
-        "all": 1,
-    }
-    common = workdir / "scripts" / "common.py"
-    common.write_text(common.read_text() + "\n# edited\n")
-    jobs = planned_jobs(workdir)
-    assert jobs["train_outputs"] == 1 and jobs["plot_losses_losses"] == 1
 
 
 def test_log_scale_replots_only_the_losses(finished_run):

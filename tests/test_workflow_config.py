@@ -3,7 +3,12 @@ import copy
 import pytest
 
 from conftest import default_config
-from workflow_config import ConfigError, check_config, experiment_runs, frame_epochs
+from optimizer_animations.config.check import (
+    ConfigError,
+    check_config,
+    experiment_runs,
+    frame_epochs,
+)
 
 
 def test_default_config_is_valid_and_gets_defaults():

@@ -6,7 +6,7 @@ try:
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None
-validate(config, str(WORKFLOW_DIR / "workflow/schemas/config.schema.yaml"))
+validate(config, str(SCHEMA_PATH))
 
 # The runs that get frames, GIFs and their own loss plot, and the runs of each
 # training job.
@@ -28,28 +28,19 @@ RUNS_PER_RENDER_JOB = 8
 RESULTS = config["results_dir"]
 LAYOUT = Layout(RESULTS)
 LOGS = "logs"
-# Shared modules are inputs of the rules that import them, so that editing one
-# reruns exactly those rules.
-COMMON_MODULE = str(SCRIPTS / "common.py")
-AGGREGATE_MODULE = str(SCRIPTS / "aggregate.py")  # imported by render.py too
-PROBLEMS_MODULE = str(SCRIPTS / "problems.py")
-FUNCTIONS_MODULE = str(SCRIPTS / "functions.py")  # imported by problems.py
-LAYOUT_MODULE = str(SCRIPTS / "layout.py")
-TUNING_MODULE = str(SCRIPTS / "tuning.py")  # the protocol and tuning.csv
-# pages.py imports tuning.py and renders the HTML templates.
-PAGES_MODULE = [
-    str(SCRIPTS / "pages.py"),
-    TUNING_MODULE,
-    *sorted(str(path) for path in (SCRIPTS / "templates").glob("*.html")),
-]
-COMPARISON_MODULE = str(SCRIPTS / "comparison.py")
-EXPORT_MODULE = str(SCRIPTS / "export.py")  # GIFs and videos
-# What render.py imports besides aggregate.py.
-RENDER_MODULES = [TUNING_MODULE, EXPORT_MODULE, PROBLEMS_MODULE, FUNCTIONS_MODULE]
-FIGURE_MODULES = [
-    str(SCRIPTS / name)
-    for name in ("render.py", "assemble_gif.py", "planes.py", "export.py")
-]
+
+
+def code(script):
+    """Digests of the package modules that the adapter `script` reaches, for
+    its rules' params: editing a module reruns exactly the rules whose code
+    imports it, and a moved checkout reruns nothing."""
+    return code_digests(
+        Path(workflow.source_path(f"../../scripts/{script}")).read_text(
+            encoding="utf-8"
+        )
+    )
+
+
 SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.+-]*"
 
 
@@ -60,7 +51,7 @@ def on_disk(path):
     return workflow.modifier.path_modifier.replace_prefix(path)
 
 
-# Temporary files of jobs killed in an earlier run (see scripts/common.py): at
+# Temporary files of jobs killed in an earlier run (see optimizer_animations/files.py): at
 # parse time rather than in `onstart`, which a host workflow never runs for a
 # module. Only files whose writer on this machine is gone; not inside a job.
 if workflow.exec_mode.name == "DEFAULT":
@@ -307,7 +298,6 @@ def experiment_caption(experiment):
 
 
 PUBLISH_DIR = config.get("publish", {}).get("dir", "docs/images")
-PUBLISH_MODULE = str(SCRIPTS / "publish.py")  # build_site.py imports it
 # The documentation site's sources (Sphinx), relative to the working folder:
 # a host workflow's own docs/ when it imports this one as a module.
 SITE_SOURCE = "docs"

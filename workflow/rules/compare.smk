@@ -8,13 +8,6 @@ for experiment, target in TIME_TARGETS.items():
             f"plot_time_to_target_{experiment}"
         input:
             run_table=LAYOUT.run_table(experiment),
-            common=COMMON_MODULE,
-            modules=[
-                AGGREGATE_MODULE,
-                TUNING_MODULE,
-                *FIGURE_MODULES,
-                COMPARISON_MODULE,
-            ],
         output:
             report(
                 LAYOUT.time_to_target(experiment),
@@ -33,6 +26,7 @@ for experiment, target in TIME_TARGETS.items():
             mem_mb=500,
             runtime=5,
         params:
+            code=code("comparison.py"),
             figure="time_to_target",
             scale=SCALE,
             target=target,
@@ -45,13 +39,6 @@ if PROFILED:
     rule profile:
         input:
             tuning=[LAYOUT.tuning(experiment) for experiment in PROFILED],
-            common=COMMON_MODULE,
-            modules=[
-                AGGREGATE_MODULE,
-                TUNING_MODULE,
-                *FIGURE_MODULES,
-                COMPARISON_MODULE,
-            ],
         output:
             report(
                 LAYOUT.profile(),
@@ -69,6 +56,7 @@ if PROFILED:
             mem_mb=500,
             runtime=5,
         params:
+            code=code("comparison.py"),
             figure="profile",
             scale=SCALE,
             experiments=PROFILED,

@@ -15,9 +15,6 @@ for experiment in RUNS:
                 job_name(f"render_frames_{experiment}", index, len(chunks))
             input:
                 histories=histories(experiment, chunk),
-                common=COMMON_MODULE,
-                aggregate=AGGREGATE_MODULE,
-                modules=RENDER_MODULES,
             output:
                 frames=[
                     path for label in chunk for path in frame_paths(experiment, label)
@@ -34,6 +31,7 @@ for experiment in RUNS:
                 mem_mb=500,
                 runtime=5,
             params:
+                code=code("render.py"),
                 figure="frames",
                 scale=SCALE,
                 frame_epochs=experiment_frame_epochs(experiment),
@@ -59,9 +57,6 @@ for experiment in RUNS:
                     for path in frame_paths(experiment, label)
                 ],
                 histories=histories(experiment, gif_labels),
-                common=COMMON_MODULE,
-                pages=PAGES_MODULE,
-                export=EXPORT_MODULE,
             output:
                 gifs=[LAYOUT.animation(experiment, label) for label in chunk],
                 pages=[
@@ -103,6 +98,7 @@ for experiment in RUNS:
                 mem_mb=500,
                 runtime=5,
             params:
+                code=code("assemble_gif.py"),
                 labels=gif_labels,
                 animations=chunk,
                 comparison=with_comparison,
@@ -118,9 +114,6 @@ for experiment in RUNS:
             f"plot_losses_{experiment}"
         input:
             run_table=LAYOUT.run_table(experiment),
-            common=COMMON_MODULE,
-            aggregate=AGGREGATE_MODULE,
-            modules=RENDER_MODULES,
         output:
             run_plots=[
                 report(
@@ -163,6 +156,7 @@ for experiment in RUNS:
             mem_mb=1000,
             runtime=10,
         params:
+            code=code("render.py"),
             figure="losses",
             scale=SCALE,
             # A landscape's f spans decades or goes negative: chosen from the values.
@@ -179,9 +173,6 @@ for experiment in RUNS:
             f"summarize_{experiment}"
         input:
             histories=histories(experiment, labels(experiment)),
-            common=COMMON_MODULE,
-            aggregate=AGGREGATE_MODULE,
-            pages=PAGES_MODULE,
         output:
             summary=LAYOUT.summary(experiment),
             run_table=LAYOUT.run_table(experiment),
@@ -200,6 +191,7 @@ for experiment in RUNS:
             mem_mb=1000,
             runtime=10,
         params:
+            code=code("summarize.py"),
             experiment=experiment,
             animated=animated_labels(experiment),
         script:

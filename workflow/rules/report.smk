@@ -17,10 +17,6 @@ rule gallery:
             for experiment in RUNS
             for path in histories(experiment, animated_labels(experiment))
         ],
-        common=COMMON_MODULE,
-        pages=PAGES_MODULE,
-        layout=LAYOUT_MODULE,
-        export=EXPORT_MODULE,
     output:
         index=LAYOUT.index(),
     log:
@@ -34,6 +30,7 @@ rule gallery:
         mem_mb=500,
         runtime=5,
     params:
+        code=code("gallery.py"),
         animated={experiment: animated_labels(experiment) for experiment in RUNS},
         sensitivity=[e for e in RUNS if experiment_sensitivity(e) or TUNING[e]],
         trajectories=TRAJECTORIES,
@@ -51,7 +48,6 @@ rule gallery:
 rule publish:
     input:
         files=[f"{RESULTS}/{source}" for source in PUBLISHED.values()],
-        common=COMMON_MODULE,
     log:
         f"{LOGS}/publish.log",
     localrule: True
@@ -62,6 +58,7 @@ rule publish:
         mem_mb=200,
         runtime=5,
     params:
+        code=code("publish.py"),
         names=list(PUBLISHED),
         dir=PUBLISH_DIR,
     script:
@@ -74,7 +71,6 @@ rule docs:
     input:
         published=[f"{RESULTS}/{source}" for source in PUBLISHED.values()],
         site=site_sources(),
-        modules=[COMMON_MODULE, PUBLISH_MODULE, EXPORT_MODULE],
     output:
         directory(LAYOUT.site()),
     log:
@@ -87,6 +83,7 @@ rule docs:
         mem_mb=1000,
         runtime=10,
     params:
+        code=code("build_site.py"),
         names=list(PUBLISHED),
         dir=PUBLISH_DIR,
         source=SITE_SOURCE,

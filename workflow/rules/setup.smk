@@ -3,21 +3,10 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-# This repository's folder, from this file's place: inside a host workflow that
-# imports this one as a `module`, `workflow.basedir` is the host's folder.
-WORKFLOW_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[
-    1
-]
-# scripts/ holds the plain-Python modules shared by the rules and the tests.
-SCRIPTS = WORKFLOW_DIR / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-from common import remove_damaged_histories, remove_partial_outputs
-from export import companion_paths
-from layout import Layout
-from problems import build_problem, problem_spec
-from tuning import time_target
-from workflow_config import (
+# The code lives in the package `optimizer_animations` (src/), installed with
+# the workflow's requirements; nothing here depends on where this file is, so
+# the workflow also runs imported from a URL.
+from optimizer_animations.config.check import (
     ConfigError,
     animated_runs,
     check_config,
@@ -31,6 +20,14 @@ from workflow_config import (
     training_chunks,
     tuning_chunks,
 )
+from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()
+from optimizer_animations.config.code import code_digests
+from optimizer_animations.export.writers import companion_paths
+from optimizer_animations.files import remove_partial_outputs
+from optimizer_animations.problems.problem import build_problem, problem_spec
+from optimizer_animations.records.history import remove_damaged_histories
+from optimizer_animations.records.layout import Layout
+from optimizer_animations.tuning.protocol import time_target
 
 DEFAULT_CONFIG = "config/config.yaml"
 # Imported by a host workflow (`module`): the host passes the config and owns

@@ -9,13 +9,6 @@ for experiment, chunks in TRAINING_CHUNKS.items():
         rule:
             name:
                 job_name(f"train_{experiment}", index, len(chunks))
-            input:
-                common=COMMON_MODULE,
-                problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
-                optimizer_table=[
-                    str(SCRIPTS / "keras_optimizers.py"),
-                    str(SCRIPTS / "keras_optimizers.json"),
-                ],
             output:
                 histories=histories(experiment, [run.label for run in chunk]),
             log:
@@ -28,6 +21,7 @@ for experiment, chunks in TRAINING_CHUNKS.items():
                 mem_mb=1500,
                 runtime=10,
             params:
+                code=code("train.py"),
                 experiment=experiment,
                 epochs=config["experiments"][experiment]["epochs"],
                 problem=problem_spec(config, experiment),
@@ -47,14 +41,6 @@ for experiment, chunks in TUNING_CHUNKS.items():
         rule:
             name:
                 job_name(f"tune_{experiment}", index, len(chunks))
-            input:
-                common=COMMON_MODULE,
-                problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
-                modules=[TUNING_MODULE, AGGREGATE_MODULE, str(SCRIPTS / "train.py")],
-                optimizer_table=[
-                    str(SCRIPTS / "keras_optimizers.py"),
-                    str(SCRIPTS / "keras_optimizers.json"),
-                ],
             output:
                 rows=LAYOUT.tuning_rows(experiment, index, len(chunks)),
                 histories=histories(experiment, [run.label for run in chunk]),
@@ -67,6 +53,7 @@ for experiment, chunks in TUNING_CHUNKS.items():
                 mem_mb=2000,
                 runtime=30,
             params:
+                code=code("tune.py"),
                 step="trials",
                 experiment=experiment,
                 epochs=config["experiments"][experiment]["epochs"],
@@ -84,8 +71,6 @@ for experiment in TUNING_CHUNKS:
             f"tuning_table_{experiment}"
         input:
             rows=tuning_rows(experiment),
-            common=COMMON_MODULE,
-            modules=[TUNING_MODULE, AGGREGATE_MODULE],
         output:
             tuning=LAYOUT.tuning(experiment),
             tuned=LAYOUT.tuned(experiment),
@@ -99,6 +84,7 @@ for experiment in TUNING_CHUNKS:
             mem_mb=500,
             runtime=5,
         params:
+            code=code("tune.py"),
             step="table",
             experiment=experiment,
             runs=[run.to_params() for run in RUNS[experiment]],
@@ -113,8 +99,6 @@ for experiment in TUNING_CHUNKS:
         input:
             tuning=LAYOUT.tuning(experiment),
             tuned=LAYOUT.tuned(experiment),
-            common=COMMON_MODULE,
-            modules=[AGGREGATE_MODULE, *RENDER_MODULES],
         output:
             sensitivity=report(
                 LAYOUT.sensitivity(experiment),
@@ -133,6 +117,7 @@ for experiment in TUNING_CHUNKS:
             mem_mb=500,
             runtime=5,
         params:
+            code=code("render.py"),
             figure="tuning",
             scale=SCALE,
             tuning=tuning_params(experiment),

@@ -10,10 +10,6 @@ for experiment in TRAJECTORIES:
             f"draw_trajectories_{experiment}"
         input:
             histories=histories(experiment, animated_labels(experiment)),
-            common=COMMON_MODULE,
-            problems=[PROBLEMS_MODULE, FUNCTIONS_MODULE],
-            figures=FIGURE_MODULES,
-            pages=PAGES_MODULE,
         output:
             gif=LAYOUT.trajectory(experiment, draws_landscape, "gif"),
             png=report(
@@ -42,6 +38,7 @@ for experiment in TRAJECTORIES:
             mem_mb=1000,
             runtime=10,
         params:
+            code=code("trajectories.py"),
             experiment=experiment,
             scale=SCALE,
             frame_epochs=experiment_frame_epochs(experiment),

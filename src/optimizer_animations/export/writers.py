@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from common import atomic_output
+from optimizer_animations.files import atomic_output
 
 ANIMATION_FORMATS = ("gif", "mp4", "webm")
 PIXEL_SCALES = (1, 2)  # frames.scale: 2 for HiDPI screens

@@ -25,7 +25,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from functions import Landscape, built_in, elementwise_exact, evaluate, parse_formula
+from optimizer_animations.problems.functions import (
+    Landscape,
+    built_in,
+    elementwise_exact,
+    evaluate,
+    parse_formula,
+)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from typing import Any
 
 import jinja2
 
-from common import History, atomic_output
-from tuning import OBJECTIVE_WORDS
+from optimizer_animations.files import atomic_output
+from optimizer_animations.records.history import History
+from optimizer_animations.tuning.protocol import OBJECTIVE_WORDS
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Layout:
         return self._join(experiment, "summary.csv")
 
     def run_table(self, experiment: str) -> str:
-        """Every run's settings and loss curve (aggregate.RunTable)."""
+        """Every run's settings and loss curve (records.run_table.RunTable)."""
         return self._join(experiment, "runs.npz")
 
     def sensitivity(self, experiment: str) -> str:

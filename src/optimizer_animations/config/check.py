@@ -17,8 +17,8 @@ import jsonschema
 import numpy as np
 import yaml
 
-from common import grid_name
-from config_safety import (
+from optimizer_animations.config.names import grid_name
+from optimizer_animations.config.safety import (
     NAME_RULE,
     ConfigError,
     check_inside,
@@ -29,14 +29,23 @@ from config_safety import (
     key_path,
     short_repr,
 )
-from export import ANIMATION_FORMATS, PIXEL_SCALES
-from functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
-from keras_optimizers import CLIPPING, argument_type, load_optimizer_table
-from planes import weight_index
-from problems import DenseProblem, FunctionProblem, build_problem, problem_spec
-from tuning import OBJECTIVES, LearningRateGrid
+from optimizer_animations.export.writers import ANIMATION_FORMATS, PIXEL_SCALES
+from optimizer_animations.problems.functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
+from optimizer_animations.problems.planes import weight_index
+from optimizer_animations.problems.problem import (
+    DenseProblem,
+    FunctionProblem,
+    build_problem,
+    problem_spec,
+)
+from optimizer_animations.training.keras_optimizers import (
+    CLIPPING,
+    argument_type,
+    load_optimizer_table,
+)
+from optimizer_animations.tuning.protocol import OBJECTIVES, LearningRateGrid
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The workflow validates optimizer entries against ``keras_optimizers.json``
 instead of importing Keras, because importing TensorFlow costs ~2.5 s on every
 ``snakemake`` invocation, even a dry run. ``tests/test_keras_optimizers.py``
 keeps the table equal to what the installed Keras offers; regenerate it with
-``python scripts/keras_optimizers.py``.
+``python -m optimizer_animations.training.keras_optimizers``.
 """
 
 import inspect

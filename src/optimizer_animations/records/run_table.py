@@ -14,9 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from common import GRID_ABBREVIATIONS, History, atomic_output
-from functions import first_outside, nearest_minimum_distance
-from problems import MINIMUM_TOLERANCE, FunctionProblem, problem_from_meta
+from optimizer_animations.config.names import GRID_ABBREVIATIONS
+from optimizer_animations.files import atomic_output
+from optimizer_animations.problems.functions import first_outside, nearest_minimum_distance
+from optimizer_animations.problems.problem import (
+    MINIMUM_TOLERANCE,
+    FunctionProblem,
+    problem_from_meta,
+)
+from optimizer_animations.records.history import History
 
 BAND = (10, 90)  # percentiles of the band drawn around the median
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from problems import VariableSpec
+from optimizer_animations.problems.problem import VariableSpec
 
 # `kernel[0,1]`, `bias[1]`: a variable's name and one index per axis, nothing else.
 WEIGHT_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")

@@ -6,7 +6,7 @@ the time-to-target threshold and the performance profile across experiments.
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy, YAML, common.py and problems.py only
+that fails counted as the worst. NumPy, YAML, records.history and problems.problem only
 (no TensorFlow): the Snakefile, the tuning jobs and the figure jobs import it.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from common import atomic_output
-from problems import MINIMUM_TOLERANCE, FunctionProblem, Problem
+from optimizer_animations.files import atomic_output
+from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, FunctionProblem, Problem
 
 OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
 # Each objective (a landscape's too) as an axis title and inside a sentence.

@@ -34,7 +34,7 @@ from sphinxcontrib.video import (
     visit_video_node_html,
 )
 
-from export import VIDEO_FORMATS, companion_paths, playback_order
+from optimizer_animations.export.writers import VIDEO_FORMATS, companion_paths, playback_order
 
 logger = logging.getLogger(__name__)
 

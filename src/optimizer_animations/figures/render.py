@@ -1,0 +1,507 @@
+"""Draw the tutorial's figures from history files: bar-chart frames and loss curves.
+
+Never imports TensorFlow. The output depends only on the histories and the
+arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
+DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
+"""
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
+
+from optimizer_animations.export.writers import PIXEL_SCALES
+from optimizer_animations.files import atomic_output, log_to
+from optimizer_animations.records.history import History, load_history
+from optimizer_animations.records.run_table import (
+    Band,
+    Curve,
+    RunTable,
+    SensitivityPoint,
+    sensitivity,
+    sensitivity_lines,
+    setting_bands,
+)
+from optimizer_animations.tuning.protocol import (
+    OBJECTIVE_WORDS,
+    load_tuned,
+    objectives_by_rate,
+    read_tuning_csv,
+)
+
+FIGSIZE = (4.0, 3.0)  # inches, as on the page
+DPI = 100  # so every frame is 400 x 300 pixels
+# Without a software tag, the PNG bytes do not change with matplotlib's version.
+PNG_METADATA = {"Software": None}
+
+
+# `frames.scale`: 2 draws every figure at twice the pixels with the same
+# layout (HiDPI screens); set once per job, before any figure.
+PIXEL_SCALE = {"scale": 1}
+
+
+def set_pixel_scale(scale: int) -> None:
+    if scale not in PIXEL_SCALES:
+        raise ValueError(f"scale {scale!r}: allowed {PIXEL_SCALES}")
+    PIXEL_SCALE["scale"] = scale
+
+
+def use_page_style() -> None:
+    """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12,
+    at DPI x `frames.scale`."""
+    matplotlib.rcdefaults()
+    dpi = DPI * PIXEL_SCALE["scale"]
+    plt.rcParams.update(
+        {
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            "font.size": 12,
+            "font.family": ["DejaVu Sans"],
+            "svg.hashsalt": "optimizer-animations",
+        }
+    )
+
+
+def save_figure(figure: plt.Figure, path: str | Path) -> None:
+    with atomic_output(path) as tmp:
+        figure.savefig(tmp, format="png", metadata=PNG_METADATA)
+
+
+def bar_layout(n_samples: int, units: int) -> tuple[np.ndarray, float]:
+    """x positions (n_samples, units) of grouped bars and their width."""
+    width = 0.8 / n_samples
+    offsets = (np.arange(n_samples) - (n_samples - 1) / 2) * width
+    return np.arange(units)[None, :] + offsets[:, None], width
+
+
+def clipped_heights(values: np.ndarray, ylim: Sequence[float]) -> np.ndarray:
+    """Bar heights within the y-limits; NaN draws no bar."""
+    return np.clip(np.nan_to_num(values, nan=0.0), ylim[0], ylim[1])
+
+
+def divergence_note(epoch: int, diverged_at: int | None) -> str:
+    if diverged_at is not None and epoch >= diverged_at:
+        return f"diverged at epoch {diverged_at}"
+    return ""
+
+
+def render_frames(
+    history: History,
+    frame_epochs: Sequence[int],
+    paths: Sequence[str | Path],
+    ylim: Sequence[float],
+) -> None:
+    """One bar chart of the outputs per epoch in `frame_epochs`, saved to `paths`.
+
+    One figure is drawn once and only the bars and text change from frame to
+    frame, so every frame keeps the same layout and pixel size. What never
+    changes (axes, ticks, labels, title) is drawn once; each frame redraws only
+    the changing artists over it (blitting), ~6x faster than a full draw and
+    the same pixels (tests/test_render.py compares the two).
+    """
+    if len(frame_epochs) != len(paths):
+        raise ValueError(f"{len(frame_epochs)} frame epochs but {len(paths)} paths")
+    use_page_style()
+    targets = np.asarray(history.meta["data"]["y"], dtype=float)
+    n_samples, units = targets.shape
+    positions, width = bar_layout(n_samples, units)
+    diverged_at = history.first_non_finite_epoch()
+
+    figure, axes = plt.subplots()
+    bars = [
+        axes.bar(positions[s], np.zeros(units), width=width, color=f"C{s}", label=f"sample {s + 1}")
+        for s in range(n_samples)
+    ]
+    (target_markers,) = axes.plot(
+        positions.ravel(),
+        targets.ravel(),
+        linestyle="none",
+        marker="_",
+        markersize=24 / n_samples,
+        markeredgewidth=2,
+        color="black",
+        label="target",
+    )
+    axes.set_ylim(*ylim)
+    axes.set_xticks(np.arange(units))
+    axes.set_xlabel("Output Node")
+    axes.set_ylabel("Output")
+    axes.set_title(history.title, fontsize=12)
+    # The page writes 'Epoch N' at (-0.4, 0.8) for ylim (-1.1, 1.1).
+    text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
+    caption = axes.text(-0.4, text_y, "")
+    note = axes.text(0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10)
+    legend = axes.legend(loc="lower right", fontsize=8) if n_samples > 1 else None
+    figure.tight_layout()
+    # In the order a full draw paints them (by zorder, then as added).
+    changing = [
+        *(bar for sample_bars in bars for bar in sample_bars),
+        target_markers,
+        caption,
+        note,
+        *([legend] if legend else []),
+    ]
+    frames = BlitFrames(figure, axes, changing)
+
+    for epoch, path in zip(frame_epochs, paths, strict=True):
+        heights = clipped_heights(history.pred[epoch], ylim)
+        for sample_bars, sample_heights in zip(bars, heights, strict=True):
+            for bar, height in zip(sample_bars, sample_heights, strict=True):
+                bar.set_height(height)
+        caption.set_text(f"Epoch {epoch}")
+        note.set_text(divergence_note(epoch, diverged_at))
+        frames.save(path)
+    plt.close(figure)
+
+
+class BlitFrames:
+    """Save frames of a figure whose `changing` artists alone vary.
+
+    The rest is drawn once as a background; a frame restores it and draws the
+    changing artists over it in their full-draw order. That gives a full
+    draw's pixels only where nothing static is painted after them: inside the
+    axes, clear of the spines, which a full draw paints over the bars. A frame
+    whose changing artists reach the spines (a bar clipped at the y-limits) is
+    drawn in full instead.
+    """
+
+    # Spines are 0.8 pt (~1 px) wide and anti-aliased into their neighbours.
+    SPINE_CLEARANCE_PX = 3
+
+    def __init__(self, figure: plt.Figure, axes: plt.Axes, changing: Sequence[Any]) -> None:
+        self.figure, self.axes, self.changing = figure, axes, list(changing)
+        self._set_animated(True)
+        figure.canvas.draw()
+        self.background = figure.canvas.copy_from_bbox(figure.bbox)
+        self.renderer = figure.canvas.get_renderer()
+        self.clear_area = axes.get_window_extent(self.renderer).padded(-self.SPINE_CLEARANCE_PX)
+
+    def _set_animated(self, animated: bool) -> None:
+        for artist in self.changing:
+            artist.set_animated(animated)
+
+    def _extent(self, artist: Any) -> Bbox:
+        if isinstance(artist, Line2D) and artist.get_marker() == "_":
+            # Line2D pads its extent by the marker size in every direction;
+            # a "_" marker is that wide but only its edge width high.
+            points = artist.get_transform().transform(artist.get_xydata())
+            to_px = self.figure.dpi / 72
+            half_width = artist.get_markersize() * to_px / 2
+            half_height = artist.get_markeredgewidth() * to_px / 2
+            return Bbox.from_extents(
+                points[:, 0].min() - half_width,
+                points[:, 1].min() - half_height,
+                points[:, 0].max() + half_width,
+                points[:, 1].max() + half_height,
+            )
+        return artist.get_window_extent(self.renderer)
+
+    def _clear_of_static(self) -> bool:
+        area = self.clear_area
+        for artist in self.changing:
+            box = self._extent(artist)
+            if not (
+                area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1
+            ):
+                return False
+        return True
+
+    def save(self, path: str | Path) -> None:
+        if not self._clear_of_static():
+            self._set_animated(False)
+            save_figure(self.figure, path)
+            self._set_animated(True)
+            return
+        canvas = self.figure.canvas
+        canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.axes.draw_artist(artist)
+        # What savefig's PNG writer does with the drawn canvas.
+        with atomic_output(path) as tmp:
+            matplotlib.image.imsave(
+                tmp,
+                canvas.buffer_rgba(),
+                format="png",
+                origin="upper",
+                dpi=self.figure.dpi,
+                metadata=PNG_METADATA,
+            )
+
+
+def finite_or_nan(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def loss_label(curve: Curve) -> str:
+    if curve.diverged_at is None:
+        return curve.title
+    return f"{curve.title} (diverged at epoch {curve.diverged_at})"
+
+
+def spans_decades(curves: Sequence[Curve], decades: float = 3.0) -> bool:
+    """Whether no finite loss is negative and the positive ones span `decades`
+    or more (a run that reaches exactly 0 leaves the log axis there)."""
+    finite = np.concatenate([c.loss[np.isfinite(c.loss)] for c in curves])
+    positive = finite[finite > 0]
+    return bool(
+        positive.size and finite.min() >= 0 and positive.max() >= 10**decades * positive.min()
+    )
+
+
+def plot_losses(
+    curves: Sequence[Curve],
+    path: str | Path,
+    log_scale: bool | None = False,
+    axis_labels: tuple[str, str] = ("Epoch", "Loss"),
+) -> None:
+    """The page's loss figures: loss against epoch, one line per run.
+
+    `log_scale=None` chooses it: logarithmic when the losses span decades (a
+    landscape's f). A single run gets a legend only to say that it diverged;
+    several runs get the page's legend in the lower left.
+    """
+    use_page_style()
+    chosen_scale = log_scale is None
+    if log_scale is None:
+        log_scale = spans_decades(curves)
+    figure, axes = plt.subplots()
+    for curve in curves:
+        axes.plot(curve.epoch, finite_or_nan(curve.loss), label=loss_label(curve))
+    axes.set_xlabel(axis_labels[0])
+    axes.set_ylabel(axis_labels[1])
+    diverged = any(curve.diverged_at is not None for curve in curves)
+    if log_scale:
+        axes.set_yscale("log")
+    elif diverged:
+        # The last finite losses of a diverging run reach ~1e38; keep the
+        # others readable by capping the axis at twice the largest start.
+        axes.set_ylim(0, 2 * max(float(curve.loss[0]) for curve in curves))
+    if len(curves) > 1 or diverged:
+        # The page's place for it, unless the scale was chosen for the values.
+        axes.legend(
+            loc="lower left" if not chosen_scale else "best",
+            fontsize="small" if diverged or chosen_scale else None,
+        )
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def loss_axis(bands: Sequence[Band], log_scale: bool) -> tuple[bool, tuple[float, float] | None]:
+    """Whether the bands' loss axis is logarithmic, and its limits (None: no
+    band has a finite start).
+
+    Loss curves of a sweep span decades: a linear axis would show one of them.
+    Diverging runs reach ~1e38: the axis stops at 10x the highest start.
+    """
+    finite = np.concatenate([b.median[np.isfinite(b.median)] for b in bands] or [np.array([1.0])])
+    positive = finite[finite > 0]
+    logarithmic = bool(positive.size) and (log_scale or positive.max() / positive.min() > 100)
+    starts = [b.median[0] for b in bands if np.isfinite(b.median[0])]
+    if not starts:
+        return logarithmic, None
+    top = 10 * max(starts)
+    bottom = max(float(positive.min()) / 2, top * 1e-20) if logarithmic and positive.size else 0
+    return logarithmic, (bottom, top)
+
+
+def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
+    """Per setting, the median loss across seeds and its 10-90 % band.
+
+    One panel per optimizer entry, its settings coloured in the order of
+    their grid values, so that a sweep of dozens of settings stays readable.
+    """
+    use_page_style()
+    families = list(dict.fromkeys(band.family for band in bands))
+    if len(families) == len(bands):  # one setting per entry (seeds only, or tuned)
+        plot_bands_together(bands, path, log_scale)
+        return
+    columns = min(3, len(families))
+    rows = -(-len(families) // columns)
+    figure, panels = plt.subplots(
+        rows, columns, figsize=(4.0 * columns, 3.0 * rows), sharex=True, sharey=True, squeeze=False
+    )
+    logarithmic, limits = loss_axis(bands, log_scale)
+    for axes, family in zip(panels.flat, families, strict=False):
+        members = sorted(
+            (b for b in bands if b.family == family), key=lambda b: tuple(b.values.values())
+        )
+        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(members)))
+        for band, colour in zip(members, colours, strict=True):
+            suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
+            axes.plot(
+                band.epochs,
+                band.median,
+                color=colour,
+                linewidth=1.2,
+                label=f"{band.values_text or band.label}{suffix}",
+            )
+            if band.runs > 1:
+                axes.fill_between(
+                    band.epochs, band.low, band.high, color=colour, alpha=0.15, linewidth=0
+                )
+        axes.set_title(family, fontsize=12)
+        axes.legend(fontsize=6, loc="lower left", ncol=2)
+        if logarithmic:
+            axes.set_yscale("log")
+    for axes in panels.flat[len(families) :]:
+        axes.set_visible(False)
+    if limits:
+        panels.flat[0].set_ylim(*limits)
+    for axes in panels[-1]:
+        axes.set_xlabel("Epoch")
+    for axes in panels[:, 0]:
+        axes.set_ylabel("Loss (median, 10-90 %)")
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def plot_bands_together(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
+    """One setting per optimizer entry: every entry's median and band on one
+    axes, the standard comparison figure; the legend says each one's setting."""
+    figure, axes = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
+    for index, band in enumerate(bands):
+        colour = colours[(2 * index) % 20 if len(bands) <= 10 else index % 20]
+        suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
+        axes.plot(
+            band.epochs, band.median, color=colour, linewidth=1.4, label=f"{band.title}{suffix}"
+        )
+        if band.runs > 1:
+            axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.12, lw=0)
+    logarithmic, limits = loss_axis(bands, log_scale)
+    if logarithmic:
+        axes.set_yscale("log")
+        if limits:
+            axes.set_ylim(*limits)
+    axes.set_xlabel("Epoch")
+    axes.set_ylabel(f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})")
+    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def plot_sensitivity(
+    lines: dict[str, list[SensitivityPoint]],
+    path: str | Path,
+    argument: str = "learning_rate",
+    quantity: str = "Final loss",
+    chosen: dict[str, float] | None = None,
+) -> None:
+    """`quantity` (median and band across seeds) against a grid argument;
+    `chosen` marks each line's chosen value.
+
+    Logarithmic axes where the values span a decade or more (learning rates).
+    """
+    use_page_style()
+    figure, axes = plt.subplots(figsize=(7.5, 4.5) if len(lines) > 6 else (6.0, 4.0))
+    axes.set_prop_cycle(color=plt.get_cmap("tab20")(np.linspace(0, 1, 20)))
+    for name, points in lines.items():
+        rates = np.array([p.value for p in points])
+        median = np.array([p.median for p in points])
+        low = np.array([p.low for p in points])
+        high = np.array([p.high for p in points])
+        diverged = sum(p.diverged for p in points)
+        runs = sum(p.runs for p in points)
+        suffix = f" ({diverged}/{runs} diverged)" if diverged else ""
+        (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
+        axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        if chosen and name in chosen:
+            at = int(np.argmin(np.abs(rates - chosen[name])))
+            axes.plot(
+                rates[at],
+                median[at],
+                marker="*",
+                markersize=12,
+                color=line.get_color(),
+                markeredgecolor="black",
+                linestyle="none",
+            )
+    # From the values themselves: points without a finite loss set no limits.
+    values = [p.value for points in lines.values() for p in points]
+    if min(values) > 0 and max(values) >= 10 * min(values):
+        axes.set_xscale("log")
+        axes.set_xlim(min(values) / 1.5, max(values) * 1.5)
+    finals = np.array([p.median for points in lines.values() for p in points])
+    positive = finals[np.isfinite(finals) & (finals > 0)]
+    if positive.size:
+        axes.set_yscale("log")
+        # A diverging line climbs to ~1e38: keep the axis on where lines meet,
+        # up to 100x the worst median at each line's smallest value.
+        smallest = [points[0].median for points in lines.values()]
+        top = 100 * max([v for v in smallest if np.isfinite(v) and v > 0] or [positive.max()])
+        axes.set_ylim(max(float(positive.min()) / 2, top * 1e-24), top)
+    else:
+        axes.text(
+            0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
+        )
+    axes.set_xlabel(argument.replace("_", " ").capitalize())
+    # A landscape's quantity is a long phrase: wrapped, it stays inside the figure.
+    axes.set_ylabel(textwrap.fill(f"{quantity} (median, 10-90 %)", 32))
+    if len(lines) > 6:
+        axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        axes.legend(fontsize="small", loc="best")
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def main_frames(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    frame_epochs = smk.params.frame_epochs
+    per_run = len(frame_epochs)
+    for index, path in enumerate(smk.input.histories):
+        paths = smk.output.frames[index * per_run : (index + 1) * per_run]
+        render_frames(load_history(path), frame_epochs, paths, smk.params.ylim)
+        log.info("rendered %d frames of %s", per_run, path)
+
+
+def main_losses(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    table = RunTable.load(smk.input.run_table)
+    for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
+        plot_losses([curve], path, smk.params.log_scale)
+    if table.is_landscape():
+        curves = table.curves(with_rate=True)
+        plot_losses(curves, smk.output.experiment_plot, smk.params.log_scale, ("Step", "f(x, y)"))
+    elif table.is_sweep():
+        plot_loss_bands(setting_bands(table), smk.output.experiment_plot, smk.params.log_scale)
+    else:
+        plot_losses(table.curves(), smk.output.experiment_plot, smk.params.log_scale)
+    for path in smk.output.sensitivity:
+        argument = smk.params.sensitivity
+        plot_sensitivity(sensitivity(table, argument), path, argument)
+    log.info("plotted the losses of %d runs", len(table.rows))
+
+
+def tuning_lines(rows: Sequence[dict[str, Any]]) -> dict[str, list[SensitivityPoint]]:
+    """tuning.csv's rows -> per optimizer entry, the objective against the rate."""
+    return sensitivity_lines(objectives_by_rate(rows))
+
+
+def main_tuning(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    rows = read_tuning_csv(smk.input.tuning)
+    chosen = load_tuned(smk.input.tuned)
+    objective = OBJECTIVE_WORDS[smk.params.tuning["objective"]][0]
+    plot_sensitivity(tuning_lines(rows), smk.output.sensitivity, "learning_rate", objective, chosen)
+    log.info("plotted %d tuning trials", len(rows))
+
+
+def main(smk: Any) -> None:
+    """The frames, loss and tuning figure jobs, by `params.figure`."""
+    set_pixel_scale(smk.params.scale)
+    {"frames": main_frames, "losses": main_losses, "tuning": main_tuning}[smk.params.figure](smk)

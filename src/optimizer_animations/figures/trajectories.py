@@ -1,0 +1,477 @@
+"""Optimizer paths over a loss surface: animation frames and the whole paths.
+
+The surface (a contour, drawn once) comes from a problem's NumPy loss on a
+grid of its plane; each frame redraws only the moving artists (trails,
+markers, the step counter) over it, which is what makes a few hundred frames
+cheap. Frames come back as Pillow images for assemble_gif.write_gif, or are
+saved as PNG. Never imports TensorFlow.
+"""
+
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from PIL import Image
+
+from optimizer_animations.export.writers import write_animation
+from optimizer_animations.figures.render import save_figure, set_pixel_scale, use_page_style
+from optimizer_animations.files import log_to
+from optimizer_animations.problems.functions import first_outside
+from optimizer_animations.problems.planes import named_plane, principal_plane
+from optimizer_animations.problems.problem import FunctionProblem, problem_from_meta
+from optimizer_animations.records.history import History, load_history
+from optimizer_animations.site.pages import write_trajectory_page
+
+# Wider than the bar frames: a contour with a legend needs the room.
+FIGSIZE = (5.0, 4.0)  # inches: 500 x 400 pixels at 100 DPI
+GRID_POINTS = 200  # per axis of the contour
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss surface on a rectangle of a plane: `loss[i, j]` at (`x[j]`, `y[i]`)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+
+    @classmethod
+    def sample(
+        cls,
+        loss: Callable[[np.ndarray], np.ndarray],
+        domain: Sequence[Sequence[float]],
+        points: int = GRID_POINTS,
+    ) -> "Surface":
+        """`loss` maps (..., 2) points of the plane to (...) values."""
+        x = np.linspace(*domain[0], points)
+        y = np.linspace(*domain[1], points)
+        grid = np.stack(np.meshgrid(x, y), axis=-1)
+        return cls(x, y, np.asarray(loss(grid), dtype=float))
+
+    def coarser(self, points: int) -> "Surface":
+        """The same surface on about `points` per axis, its edges kept."""
+        rows = np.unique(np.linspace(0, len(self.y) - 1, points).round().astype(int))
+        columns = np.unique(np.linspace(0, len(self.x) - 1, points).round().astype(int))
+        return Surface(self.x[columns], self.y[rows], self.loss[np.ix_(rows, columns)])
+
+
+def contour_levels(values: np.ndarray, count: int = 30) -> tuple[np.ndarray, bool]:
+    """Contour levels and whether they are log-spaced.
+
+    Log-spaced where the finite values are positive and span three decades or
+    more (Rosenbrock's valley is invisible on linear levels), else linear.
+    """
+    finite = values[np.isfinite(values)]
+    positive = finite[finite > 0]
+    if (
+        finite.size
+        and finite.min() >= 0
+        and positive.size
+        and positive.max() / positive.min() >= 1e3
+    ):
+        low = max(positive.min(), positive.max() * 1e-9)
+        return np.geomspace(low, positive.max(), count), True
+    return np.linspace(finite.min(), finite.max(), count), False
+
+
+@dataclass(frozen=True)
+class Path2D:
+    """One run's positions in the plane, one row per epoch."""
+
+    label: str
+    points: np.ndarray  # (E+1, 2)
+
+    def left_at(self, domain: Sequence[Sequence[float]]) -> int | None:
+        """The first epoch at which the path is outside `domain` (or not finite)."""
+        return first_outside(self.points, domain)
+
+
+class TrajectoryFigure:
+    """A contour of `surface` with one trail and marker per path.
+
+    With `panels`, small multiples: one axes per path, three to a row, each
+    with the same contour. `frame(epoch)` shows every path up to `epoch`; the
+    contours, axes, legend and minima are drawn once and restored for each
+    frame, and only the trails, markers and texts are drawn over them.
+    """
+
+    def __init__(
+        self,
+        surface: Surface,
+        paths: Sequence[Path2D],
+        title: str,
+        subtitle: str = "",
+        minima: Sequence[Sequence[float]] = (),
+        figsize: tuple[float, float] | None = None,
+        axis_labels: tuple[str, str] = ("", ""),
+        minima_label: str = "",
+        panels: bool = False,
+    ) -> None:
+        use_page_style()
+        self.paths = list(paths)
+        self.small_multiples = panels
+        self.domain = ((surface.x[0], surface.x[-1]), (surface.y[0], surface.y[-1]))
+        if panels:
+            columns = min(PANEL_COLUMNS, len(self.paths))
+            rows = -(-len(self.paths) // columns)
+            size = figsize or (PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows + 0.3)
+            self.figure, grid = plt.subplots(rows, columns, figsize=size, squeeze=False)
+            self.panels = list(grid.flat[: len(self.paths)])
+            for unused in grid.flat[len(self.paths) :]:
+                unused.set_visible(False)
+            groups = [[index] for index in range(len(self.paths))]
+        else:
+            self.figure, axes = plt.subplots(figsize=figsize or FIGSIZE)
+            self.panels = [axes]
+            groups = [list(range(len(self.paths)))]
+        levels, logarithmic = contour_levels(surface.loss)
+        if panels:
+            # A 260-pixel panel shows no more than 100 points of contour;
+            # computing six full ones would cost more than all its frames.
+            surface = surface.coarser(PANEL_GRID_POINTS)
+        self.trails: list[Any] = [None] * len(self.paths)
+        self.markers: list[Any] = [None] * len(self.paths)
+        self.notes = []
+        for axes, members in zip(self.panels, groups, strict=True):
+            self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
+            for index in members:
+                colour = f"C{index % 10}"
+                path = self.paths[index]
+                (self.trails[index],) = axes.plot(
+                    [], [], color=colour, linewidth=1.5, label=path.label
+                )
+                (self.markers[index],) = axes.plot([], [], marker="o", markersize=6, color=colour)
+            if panels:
+                axes.set_title(self.paths[members[0]].label, fontsize=9)
+            else:
+                axes.set_xlabel(axis_labels[0], fontsize=8)
+                axes.set_ylabel(axis_labels[1], fontsize=8)
+                axes.set_title(title, fontsize=11)
+                # Part of the drawn-once background: redrawing its text each
+                # frame would cost more than everything else in a frame.
+                axes.legend(loc="upper right", fontsize=7)
+            self.notes.append(
+                axes.text(
+                    0.02,
+                    0.02,
+                    "",
+                    transform=axes.transAxes,
+                    fontsize=7,
+                    color="tab:red",
+                    va="bottom",
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
+                )
+            )
+        self.members = groups
+        self.axes = self.panels[0]
+        if panels:
+            self.figure.suptitle(title, fontsize=10, x=0.99, ha="right")
+            self.counter = self.figure.text(0.01, 0.99, "", fontsize=10, va="top")
+        else:
+            self.counter = self.axes.text(
+                0.02, 0.97, "", transform=self.axes.transAxes, fontsize=10, va="top"
+            )
+        if subtitle:
+            # Wrapped by hand: matplotlib's wrap=True lets centred text run off the left edge.
+            width = self.figure.get_figwidth()
+            self.figure.text(
+                0.5,
+                0.005,
+                textwrap.fill(subtitle, int(width * 18)),
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+            )
+        if panels:  # fixed margins: tight_layout of six axes costs ~0.4 s
+            self.figure.subplots_adjust(
+                left=0.06, right=0.99, bottom=0.06, top=0.86, wspace=0.25, hspace=0.35
+            )
+        else:
+            self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
+        self.changing = [*self.trails, *self.markers, *self.notes, self.counter]
+        for artist in self.changing:
+            artist.set_animated(True)
+        self.figure.canvas.draw()
+        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+
+    @property
+    def note(self) -> Any:
+        """The first panel's note (the only one of a single plot)."""
+        return self.notes[0]
+
+    def _draw_background(
+        self,
+        axes: Any,
+        surface: Surface,
+        levels: np.ndarray,
+        logarithmic: bool,
+        minima: Sequence[Sequence[float]],
+        minima_label: str,
+        small: bool,
+    ) -> None:
+        axes.contourf(
+            surface.x,
+            surface.y,
+            np.clip(surface.loss, levels[0], levels[-1]),
+            levels=levels,
+            cmap="Greys_r",
+            norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
+            alpha=0.6,
+        )
+        axes.contour(
+            surface.x, surface.y, surface.loss, levels=levels[::3], colors="grey", linewidths=0.4
+        )
+        axes.set_xlim(*self.domain[0])
+        axes.set_ylim(*self.domain[1])
+        axes.tick_params(labelsize=6 if small else 7)
+        if small:
+            axes.locator_params(nbins=5)  # fewer ticks, so that their labels do not touch
+        for index, minimum in enumerate(minima):
+            axes.plot(
+                *minimum,
+                marker="*",
+                markersize=9 if small else 12,
+                color="gold",
+                markeredgecolor="black",
+                linestyle="none",
+                label=minima_label if index == 0 and minima_label else None,
+            )
+        starts = sorted({tuple(path.points[0]) for path in self.paths})
+        for index, start in enumerate(starts):
+            axes.plot(
+                *start,
+                marker="o",
+                markersize=5,
+                color="black",
+                linestyle="none",
+                label=("start" if len(starts) == 1 else "starts") if index == 0 else None,
+            )
+
+    def _update(self, epoch: int, label: str) -> None:
+        for path, trail, marker in zip(self.paths, self.trails, self.markers, strict=True):
+            shown = path.points[: epoch + 1]
+            trail.set_data(shown[:, 0], shown[:, 1])
+            marker.set_data(shown[-1:, 0], shown[-1:, 1])
+        for note, members in zip(self.notes, self.members, strict=True):
+            left = []
+            for index in members:
+                at = self.paths[index].left_at(self.domain)
+                if at is not None and at <= epoch:
+                    # A panel has the path's name in its title.
+                    name = "" if self.small_multiples else f"{self.paths[index].label} "
+                    left.append(f"{name}left the plot at {label.lower()} {at}")
+            note.set_text("\n".join(left))
+            note.set_visible(bool(left))  # laying out an empty text costs as much as a line
+        self.counter.set_text(f"{label} {epoch}")
+
+    def frame(self, epoch: int, label: str = "Step") -> Image.Image:
+        """The figure at `epoch`, as an RGB image."""
+        self._update(epoch, label)
+        canvas = self.figure.canvas
+        canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.figure.draw_artist(artist)
+        return Image.frombuffer(
+            "RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1
+        ).convert("RGB")
+
+    def save_whole(self, path: str | Path, label: str = "Step") -> None:
+        """The full paths, drawn in full (for print)."""
+        self._update(max(len(p.points) for p in self.paths) - 1, label)
+        for artist in self.changing:
+            artist.set_animated(False)
+        self.counter.set_text("")
+        save_figure(self.figure, path)
+        for artist in self.changing:
+            artist.set_animated(True)
+
+    def close(self) -> None:
+        plt.close(self.figure)
+
+
+# Small multiples: three panels of 260 x 240 pixels to a row.
+PANEL_SIZE = (2.6, 2.4)
+PANEL_COLUMNS = 3
+PANEL_GRID_POINTS = 100
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What a trajectory figure of an experiment shows, from its histories alone."""
+
+    surface: Surface
+    paths: list[Path2D]
+    title: str
+    subtitle: str
+    minima: list[tuple[float, float]]
+    minima_label: str
+    axis_labels: tuple[str, str]
+    step_label: str  # "Step" on a landscape, "Epoch" for the page's model
+
+    def figure(self, panels: bool = False) -> TrajectoryFigure:
+        """All paths on one contour, or (`panels`) one small contour per path."""
+        return TrajectoryFigure(
+            self.surface,
+            self.paths,
+            self.title,
+            "" if panels else self.subtitle,
+            self.minima,
+            axis_labels=self.axis_labels,
+            minima_label=self.minima_label,
+            panels=panels,
+        )
+
+
+def path_label(history: History) -> str:
+    """`Adam (lr 0.05)`: the legend names the learning rate, which the figure depends on."""
+    rate = history.meta["optimizer"]["config"].get("learning_rate")
+    if history.meta.get("tuned") or not isinstance(rate, float | int):
+        return history.title  # a tuned run's title names its rate already
+    return f"{history.title} (lr {rate:.3g})"
+
+
+def landscape_scene(histories: Sequence[History]) -> Scene:
+    problem = problem_from_meta(histories[0].meta)
+    assert isinstance(problem, FunctionProblem)
+    landscape = problem.landscape
+    surface = Surface.sample(problem.loss_numpy, landscape.domain)
+    _, logarithmic = contour_levels(surface.loss)
+    name = landscape.name if landscape.name != "formula" else "f(x, y)"
+    start = ", ".join(f"{value:.3g}" for value in landscape.start)
+    return Scene(
+        surface,
+        [Path2D(path_label(h), h.params) for h in histories],
+        f"{name}: {len(histories)} optimizers from ({start})",
+        f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps;"
+        f" {'log-spaced' if logarithmic else 'linear'} contour levels",
+        [tuple(minimum) for minimum in landscape.minima],
+        "minimum" if len(landscape.minima) == 1 else "minima",
+        ("x", "y"),
+        "Step",
+    )
+
+
+def plane_domain(
+    points: Sequence[np.ndarray], margin: float = 0.15
+) -> tuple[tuple[float, float], ...]:
+    """A rectangle around `points` (each (N, 2)), with `margin` of its size on every side."""
+    stacked = np.vstack([p[np.isfinite(p).all(axis=1)] for p in points])
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    span = np.maximum(high - low, 1e-3 * np.maximum(1.0, np.abs(high)))
+    return tuple(
+        (float(lo - margin * s), float(hi + margin * s))
+        for lo, hi, s in zip(low, high, span, strict=True)
+    )
+
+
+def weight_scene(
+    histories: Sequence[History], experiment: str, axes: Sequence[str] | None = None
+) -> Scene:
+    """The page's model: every run's weights, on the principal plane or two named weights."""
+    problem = problem_from_meta(histories[0].meta)
+    params = [h.params for h in histories]
+    if axes:
+        finals = [p[-1] for p in params if np.isfinite(p[-1]).all()]
+        losses = [float(problem.loss_numpy(p)) for p in finals]
+        rest = finals[int(np.argmin(losses))] if finals else params[0][0]
+        plane = named_plane(axes, problem.variables, rest)
+    else:
+        plane = principal_plane(params)
+    projected = [plane.project(p) for p in params]
+    # The view follows the runs that stay finite: a diverging run leaves it
+    # (and the figure says when) instead of shrinking everything else to a dot.
+    steady = [
+        xy for xy, h in zip(projected, histories, strict=True) if h.first_non_finite_epoch() is None
+    ]
+    domain = plane_domain(steady or [xy[: max(2, len(xy) // 10)] for xy in projected])
+    surface = Surface.sample(lambda grid: problem.loss_numpy(plane.lift(grid)), domain)
+    lowest = np.unravel_index(np.nanargmin(surface.loss), surface.loss.shape)
+    return Scene(
+        surface,
+        [Path2D(path_label(h), xy) for h, xy in zip(histories, projected, strict=True)],
+        f"{experiment}: every optimizer's path in weight space",
+        plane.description,
+        [(float(surface.x[lowest[1]]), float(surface.y[lowest[0]]))],
+        "lowest loss in view",
+        plane.axis_labels,
+        "Epoch",
+    )
+
+
+def scene_of(histories: Sequence[History], experiment: str, axes: Sequence[str] | None) -> Scene:
+    if "function" in histories[0].meta:
+        return landscape_scene(histories)
+    return weight_scene(histories, experiment, axes)
+
+
+def animate(
+    figure: TrajectoryFigure,
+    frame_epochs: Sequence[int],
+    path: str | Path,
+    step_label: str,
+    duration_ms: int,
+    hold_ms: int,
+    formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
+) -> None:
+    """One frame per frame epoch: the GIF, and its videos and poster for `formats`."""
+    frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
+    write_animation(frames, path, duration_ms, hold_ms, formats, gifsicle)
+
+
+def draw_trajectories(
+    histories: Sequence[History],
+    experiment: str,
+    frame_epochs: Sequence[int],
+    outputs: dict[str, str],
+    duration_ms: int,
+    hold_ms: int,
+    axes: Sequence[str] | None = None,
+    formats: Sequence[str] = ("gif",),
+    gifsicle: bool = False,
+) -> Scene:
+    """`outputs`: `gif` and `png` (and `panels`, one small figure per run);
+    each animation also in `formats`."""
+    scene = scene_of(histories, experiment, axes)
+    figure = scene.figure()
+    timing = (duration_ms, hold_ms, formats, gifsicle)
+    animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
+    figure.save_whole(outputs["png"], scene.step_label)
+    figure.close()
+    if "panels" in outputs:
+        panels = scene.figure(panels=True)
+        animate(panels, frame_epochs, outputs["panels"], scene.step_label, *timing)
+        panels.close()
+    return scene
+
+
+def main(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    set_pixel_scale(smk.params.scale)
+    histories = [load_history(path) for path in smk.input.histories]
+    outputs = {"gif": smk.output.gif, "png": smk.output.png}
+    if smk.output.panels:
+        outputs["panels"] = smk.output.panels[0]
+    scene = draw_trajectories(
+        histories,
+        smk.params.experiment,
+        smk.params.frame_epochs,
+        outputs,
+        smk.params.duration_ms,
+        smk.params.hold_ms,
+        smk.params.axes,
+        smk.params.formats,
+        smk.params.gifsicle,
+    )
+    write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
+    log.info(
+        "drew %d paths in %d frames: %s", len(scene.paths), len(smk.params.frame_epochs), outputs
+    )

@@ -1,0 +1,222 @@
+"""The gallery: `results/index.html`, every experiment on one static page.
+
+Each experiment's comparison GIF and loss plot, then per animated run its
+animation, loss curve and a table of settings and final values. Relative links
+only: it works from `file://` and in a copied folder. The only job that reads
+every experiment's results, so the only file that changes with any of them.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optimizer_animations.export.writers import companion_paths, playback_order
+from optimizer_animations.files import log_to
+from optimizer_animations.records.history import load_history
+from optimizer_animations.records.layout import Layout
+from optimizer_animations.site.pages import (
+    TEMPLATES,
+    RunSummary,
+    format_value,
+    protocol_text,
+    render_page,
+    write_text,
+)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A figure as a page shows it: an image, or an animation's GIF with the
+    videos and poster that `formats` wrote beside it."""
+
+    src: str
+    alt: str
+    videos: list[dict[str, str]] = field(default_factory=list)  # src and MIME type
+    poster: str | None = None
+
+    @classmethod
+    def of(cls, src: str, alt: str, formats: Collection[str] = ("gif",)) -> "Shown":
+        companions = companion_paths(src, formats) if src.endswith(".gif") else []
+        if not companions:
+            return cls(src, alt)
+        *videos, poster = companions
+        return cls(
+            src,
+            alt,
+            [
+                {"src": video, "type": f"video/{Path(video).suffix.lstrip('.')}"}
+                for video in playback_order(videos)
+            ],
+            poster,
+        )
+
+
+def animation(gif: str, alt: str, formats: Collection[str] = ("gif",), scale: int = 1) -> str:
+    """An animation's HTML as the gallery writes it (see templates/figures.html)."""
+    return str(
+        TEMPLATES.get_template("figures.html").module.figure(Shown.of(gif, alt, formats), scale)
+    )
+
+
+def settings_rows(run: RunSummary) -> list[tuple[str, str]]:
+    if run.final_position is not None:
+        rows = [
+            ("optimizer", run.optimizer),
+            ("steps", str(run.epochs)),
+            ("final loss", run.final_loss_text),
+            ("final position", ", ".join(f"{v:.4g}" for v in run.final_position)),
+        ]
+    else:
+        rows = [
+            ("optimizer", run.optimizer),
+            ("epochs", str(run.epochs)),
+            ("bias", "yes" if run.use_bias else "no"),
+            ("final loss", run.final_loss_text),
+            (
+                "final outputs",
+                "; ".join(", ".join(f"{v:.4g}" for v in row) for row in run.final_outputs or []),
+            ),
+        ]
+    return rows + [(key, format_value(value)) for key, value in sorted(run.settings.items())]
+
+
+def experiment_entry(
+    experiment: str,
+    runs: list[RunSummary],
+    sensitivity: Collection[str],
+    trajectories: Collection[str],
+    time_to_target: Collection[str],
+    formats: Collection[str],
+) -> dict[str, Any]:
+    """What the gallery shows of one experiment, for templates/gallery.html."""
+    link = Layout("")  # relative to index.html
+    landscape = runs[0].function is not None
+    figures = []
+    if experiment in trajectories:
+        figures.append(
+            Shown.of(
+                link.trajectory(experiment, landscape),
+                f"{experiment}: every optimizer's path",
+                formats,
+            )
+        )
+        if landscape:
+            figures.append(
+                Shown.of(link.panels(experiment), f"{experiment}: one panel per optimizer", formats)
+            )
+    figures.append(Shown(link.loss_plot(experiment), f"{experiment}: loss of every optimizer"))
+    if experiment in sensitivity:
+        figures.append(
+            Shown(link.sensitivity(experiment), f"{experiment}: final loss against learning rate")
+        )
+    if experiment in time_to_target:
+        figures.append(
+            Shown(
+                link.time_to_target(experiment),
+                f"{experiment}: time to the target, a box per optimizer",
+            )
+        )
+    return {
+        "name": experiment,
+        "protocol": protocol_text(runs[0].tuned) if runs[0].tuned else None,
+        "comparison": None
+        if landscape
+        else Shown.of(link.comparison(experiment), f"{experiment}: all optimizers", formats),
+        "figures": figures,
+        "summary": link.summary(experiment),
+        "runs": [
+            {
+                "title": run.title,
+                "figures": []
+                if landscape
+                else [
+                    Shown.of(
+                        link.animation(experiment, run.label),
+                        f"{run.title}: outputs per epoch",
+                        formats,
+                    ),
+                    Shown(link.run_loss_plot(experiment, run.label), f"{run.title}: loss"),
+                ],
+                "rows": settings_rows(run),
+                "diverged": run.diverged_at is not None,
+                "history": link.history(experiment, run.label),
+            }
+            for run in runs
+        ],
+    }
+
+
+def index_page(
+    experiments: dict[str, list[RunSummary]],
+    sensitivity: Collection[str] = (),
+    trajectories: Collection[str] = (),
+    time_to_target: Collection[str] = (),
+    profile: bool = False,
+    formats: Collection[str] = ("gif",),
+    scale: int = 1,
+) -> str:
+    """The page; `sensitivity`, `trajectories` and `time_to_target` name the
+    experiments that have that figure; `profile`: whether the tuned
+    experiments' performance profile exists. Every image is marked as drawn
+    at `scale` pixels per CSS pixel (`srcset`), so that a browser shows a
+    frames.scale 2 figure at its layout size, sharp on a HiDPI screen."""
+    return render_page(
+        "gallery.html",
+        title="optimizer-animations",
+        scale=scale,
+        profile=Shown(Layout("").profile(), "performance profile across the tuned experiments")
+        if profile
+        else None,
+        experiments=[
+            experiment_entry(experiment, runs, sensitivity, trajectories, time_to_target, formats)
+            for experiment, runs in experiments.items()
+        ],
+    )
+
+
+def write_index(
+    path: str | Path,
+    histories: dict[str, list[Path]],
+    sensitivity: Collection[str] = (),
+    trajectories: Collection[str] = (),
+    time_to_target: Collection[str] = (),
+    profile: bool = False,
+    formats: Collection[str] = ("gif",),
+    scale: int = 1,
+) -> dict[str, list[RunSummary]]:
+    """Write the gallery to `path` from each experiment's animated histories.
+
+    The page links the figures by name: it depends on the histories and the
+    config only, so redrawing a figure leaves it untouched.
+    """
+    experiments = {
+        experiment: [RunSummary.of(load_history(path)) for path in paths]
+        for experiment, paths in histories.items()
+    }
+    write_text(
+        path,
+        index_page(experiments, sensitivity, trajectories, time_to_target, profile, formats, scale),
+    )
+    return experiments
+
+
+def main(smk: Any) -> None:
+    log = log_to(smk.log[0])
+    # The inputs are each experiment's animated histories, in the params' order.
+    paths = iter(smk.input.histories)
+    histories = {
+        experiment: [Path(next(paths)) for _ in labels]
+        for experiment, labels in smk.params.animated.items()
+    }
+    experiments = write_index(
+        smk.output.index,
+        histories,
+        smk.params.sensitivity,
+        smk.params.trajectories,
+        smk.params.time_to_target,
+        smk.params.profile,
+        smk.params.formats,
+        smk.params.scale,
+    )
+    log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)

@@ -1,0 +1,93 @@
+"""Helpers for the tests and benchmarks of a checkout: copy the workflow into
+a folder and run Snakemake there with the copy's own package.
+
+As `numpy.testing`: part of the package so that the tests and the benchmarks
+share one copy, not an API for workflows.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+# A checkout's root, when the package is imported from one (src/ layout).
+CHECKOUT = Path(__file__).resolve().parents[2]
+# What a workflow copy needs; results/, logs/ and .snakemake/ are left behind.
+WORKFLOW_FILES = [
+    "Snakefile",
+    "workflow",
+    "scripts",
+    "src",
+    "config",
+    "profiles",
+    "environment.yml",
+    "docs",
+]
+
+
+def default_config() -> dict:
+    return yaml.safe_load((CHECKOUT / "config" / "config.yaml").read_text())
+
+
+def copy_workflow(destination: Path, config: dict | None = None) -> Path:
+    """The checkout's workflow in `destination`, with `config` as its config."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        source = CHECKOUT / name
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                destination / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+            )
+        else:
+            shutil.copy2(source, destination / name)
+    if config is not None:
+        (destination / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    return destination
+
+
+def digests(workdir: Path, folder: str = "results") -> dict[str, str]:
+    """Path -> SHA-256 of every file under `workdir`/`folder`."""
+    return {
+        str(path.relative_to(workdir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((workdir / folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def package_source(workdir: Path) -> Path | None:
+    """The `src/` of the workflow copy that holds `workdir`, if there is one."""
+    for folder in (workdir, *workdir.parents):
+        if (folder / "src" / "optimizer_animations").is_dir():
+            return folder / "src"
+    return None
+
+
+def workflow_env(workdir: Path) -> dict[str, str]:
+    """The environment of a `snakemake` run in `workdir`: a workflow copy's
+    own package first, ahead of the installed one (so that a test may edit it)."""
+    env = dict(os.environ)
+    source = package_source(workdir)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=workflow_env(workdir),
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result

@@ -1,0 +1,415 @@
+"""Train a problem (the tutorial's Dense model, ...) full-batch with Keras optimizers.
+
+The page calls `fit(epochs=1)` and `predict` once per epoch (~90 ms each here);
+`train_run` records every epoch inside one compiled `tf.function` loop instead,
+with the same arithmetic as `Model.fit` (tests/test_train.py checks equality).
+"""
+
+import enum
+import functools
+import itertools
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# Before TensorFlow is imported. oneDNN picks kernels by the CPU's instruction
+# set, so its results could differ between a laptop and a cluster node; the
+# model is far too small to gain from it.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from optimizer_animations.files import log_to
+from optimizer_animations.problems.problem import Problem, VariableSpec, build_problem
+from optimizer_animations.records.history import History, save_history
+from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table
+
+
+def configure_threads(threads: int) -> None:
+    """Make TensorFlow use no more cores than the rule asked for, deterministically."""
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.config.experimental.enable_op_determinism()
+
+
+def build_model(units: int, use_bias: bool) -> keras.Sequential:
+    """The page's model: `Dense(units, input_shape=[1])` (the tests' reference for `fit`)."""
+    return keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(units, use_bias=use_bias)])
+
+
+@functools.cache
+def seeded_values(seed: int, variables: tuple[VariableSpec, ...]) -> tuple[np.ndarray, ...]:
+    """What a Keras layer with these variables draws right after `keras.utils.set_random_seed(seed)`.
+
+    Drawn with the variables' initializers rather than by building a layer
+    (~30x faster, which a 1,000-seed sweep needs); tests/test_train.py checks
+    that the page's model gets what `Dense(units)` draws. Seeding first makes
+    the draw independent of what ran before.
+    """
+    keras.utils.set_random_seed(seed)
+    return tuple(
+        keras.ops.convert_to_numpy(
+            keras.initializers.get(spec.initializer)(shape=spec.shape, dtype="float32")
+        )
+        for spec in variables
+    )
+
+
+def start_values(problem: Problem, seed: int | None) -> list[np.ndarray]:
+    """A run's start: drawn from its own seed, else pinned, else from the problem's seed."""
+    if seed is None and problem.pinned_start() is not None:
+        return [np.asarray(value, np.float32) for value in problem.pinned_start()]
+    seed = seed if seed is not None else problem.seed
+    if seed is None:
+        raise ValueError("the problem pins no start and no seed was given")
+    return list(seeded_values(seed, problem.variables))
+
+
+# The one optimizer argument Keras takes a schedule (a function of the step)
+# for: a config may give a serialized schedule, and it is how the runs of a
+# stacked group each get their own value. Runs that differ in it alone train
+# together; any other difference makes another group.
+SCHEDULED = "learning_rate"
+
+
+def shared_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that the runs of one group have in common."""
+    return {k: v for k, v in arguments.items() if k != SCHEDULED}
+
+
+def make_optimizer(optimizer: str, arguments: dict[str, Any], label: str) -> keras.Optimizer:
+    """The Keras optimizer class `optimizer` (e.g. "Adam") built with `arguments`.
+
+    By class rather than `keras.optimizers.get`, whose registry lacks some
+    built-ins (Lamb). An explicit name: Keras would otherwise number them
+    (adam, adam_1, ...) in creation order, and `meta` would depend on what ran before.
+    """
+    return getattr(keras.optimizers, optimizer)(**keras_arguments(arguments), name=label)
+
+
+def train_run(
+    problem: Problem, optimizer: keras.Optimizer, start: Sequence[np.ndarray], epochs: int
+) -> dict[str, np.ndarray]:
+    """Train one run full-batch for `epochs` updates from `start`.
+
+    Returns every epoch's `loss` (E+1,), `params` (E+1, P) and `outputs`
+    (E+1, ...) or None. Row e is the state after e updates (row 0: before
+    training), so `loss[e]` equals Keras's `history['loss'][e]` (the loss
+    before update e+1).
+    """
+    return compile_training(problem, optimizer, start)(epochs)
+
+
+def compile_training(
+    problem: Problem, optimizer: keras.Optimizer, start: Sequence[np.ndarray]
+) -> Callable[[int], dict[str, np.ndarray]]:
+    """`train_run` as a reusable function of the epochs, traced once.
+
+    The problem's variables are created at `start` before the optimizer is
+    built (some optimizers copy them into their state); `train_one_graph`
+    resets the variables and the optimizer's state between runs.
+    """
+    variables = [
+        keras.Variable(np.asarray(value, np.float32), name=spec.name)
+        for spec, value in zip(problem.variables, start, strict=True)
+    ]
+    optimizer.build(variables)
+    has_outputs = problem.outputs_key is not None
+
+    @tf.function
+    def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, list[tf.Tensor]]:
+        outputs = tf.TensorArray(tf.float32, size=n + 1)
+        losses = tf.TensorArray(tf.float32, size=n + 1)
+        states = [tf.TensorArray(tf.float32, size=n + 1) for _ in variables]
+
+        def record(e, output, loss, outputs, losses, states):
+            return (
+                outputs.write(e, output) if has_outputs else outputs,
+                losses.write(e, loss),
+                [w.write(e, v) for w, v in zip(states, variables, strict=True)],
+            )
+
+        for e in tf.range(n):
+            with tf.GradientTape() as tape:
+                output, loss = problem.forward(variables)
+            outputs, losses, states = record(e, output, loss, outputs, losses, states)
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        output, loss = problem.forward(variables)
+        outputs, losses, states = record(n, output, loss, outputs, losses, states)
+        return (
+            outputs.stack() if has_outputs else losses.stack(),
+            losses.stack(),
+            [w.stack() for w in states],
+        )
+
+    def run(epochs: int) -> dict[str, np.ndarray]:
+        outputs, losses, states = loop(tf.constant(epochs))
+        params = problem.flatten([state.numpy() for state in states], leading=1)
+        return {
+            "loss": losses.numpy(),
+            "params": params,
+            "outputs": outputs.numpy() if has_outputs else None,
+        }
+
+    run.variables = variables  # type: ignore[attr-defined]
+    return run
+
+
+def train_one_graph(
+    problem: Problem,
+    optimizer: str,
+    arguments: dict[str, Any],
+    rates: np.ndarray,
+    starts: Sequence[Sequence[np.ndarray]],
+    epochs: int,
+) -> list[dict[str, np.ndarray]]:
+    """Train runs one after another through one traced graph.
+
+    For optimizers that cannot be stacked bit-exactly: each run gets the
+    variables' and the optimizer's freshly built state back and its own
+    learning rate, so its numbers equal a run trained alone, without tracing anew.
+    The fresh state is built for each run's start, since some optimizers copy
+    the weights into it (ScheduleFreeAdamW's momentum starts at them).
+    """
+    keras_optimizer = make_optimizer(optimizer, {**arguments, SCHEDULED: float(rates[0])}, "shared")
+    run = compile_training(problem, keras_optimizer, starts[0])
+    fresh_states: dict[bytes, list[np.ndarray]] = {}
+    results = []
+    for start, rate in zip(starts, rates, strict=True):
+        key = b"".join(np.asarray(value, np.float32).tobytes() for value in start)
+        if key not in fresh_states:  # a grid of rates times a few seeds: a few builds
+            fresh_states[key] = fresh_optimizer_state(problem, optimizer, arguments, start)
+        for variable, value in zip(run.variables, start, strict=True):
+            variable.assign(value)
+        for variable, value in zip(keras_optimizer.variables, fresh_states[key], strict=True):
+            variable.assign(value)
+        setattr(keras_optimizer, SCHEDULED, float(rate))
+        results.append(run(epochs))
+    return results
+
+
+def fresh_optimizer_state(
+    problem: Problem, optimizer: str, arguments: dict[str, Any], start: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """The state a new optimizer builds for variables at `start` (eagerly, no tracing)."""
+    fresh = make_optimizer(optimizer, arguments, "fresh")
+    fresh.build(
+        [
+            keras.Variable(np.asarray(value, np.float32), name=spec.name)
+            for spec, value in zip(problem.variables, start, strict=True)
+        ]
+    )
+    return [variable.numpy() for variable in fresh.variables]
+
+
+# Optimizers whose update of each weight depends only on that weight's own
+# gradient and state, so that independent runs can share one stacked variable,
+# and whose stacked runs were checked to follow a separate run's numbers bit
+# for bit (tests/test_train.py). Adagrad, Adadelta and RMSprop are elementwise
+# too, but their square roots round differently in TensorFlow's vectorised
+# kernels than for a lone run's three weights: they train through one graph
+# reused run after run instead (train_one_graph).
+ELEMENTWISE = {"SGD", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Ftrl"}
+# Arguments that couple the elements of a variable (norms over all of it).
+COUPLING_ARGUMENTS = {"clipnorm", "global_clipnorm"}
+
+
+class Strategy(enum.Enum):
+    """How a run trains; each way gives the numbers of a run trained alone."""
+
+    STACKED = "stacked"  # with the other runs of its group in one stacked variable
+    ONE_GRAPH = "one_graph"  # after the others of its group, through one traced graph
+    ALONE = "alone"  # its own variables, optimizer and graph
+
+
+def training_strategy(
+    optimizer: str, arguments: dict[str, Any], problem: Problem, stack: bool
+) -> Strategy:
+    """ALONE for a learning-rate schedule or `stack=False`; STACKED for
+    elementwise optimizers on a problem that stacks exactly; ONE_GRAPH otherwise."""
+    if not stack or isinstance(arguments.get(SCHEDULED), dict):
+        return Strategy.ALONE
+    if (
+        optimizer in ELEMENTWISE
+        and problem.stackable()
+        and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
+    ):
+        return Strategy.STACKED
+    return Strategy.ONE_GRAPH
+
+
+class PerRunLearningRate(keras.optimizers.schedules.LearningRateSchedule):
+    """A constant learning rate per stacked run, shaped to broadcast over its parameters."""
+
+    def __init__(self, rates: np.ndarray) -> None:
+        self.rates = tf.constant(np.asarray(rates, np.float32).reshape(-1, 1))
+
+    def __call__(self, step: Any) -> tf.Tensor:
+        return self.rates
+
+
+def train_stacked(
+    problem: Problem,
+    optimizer: str,
+    arguments: dict[str, Any],
+    rates: np.ndarray,
+    starts: Sequence[Sequence[np.ndarray]],
+    epochs: int,
+) -> list[dict[str, np.ndarray]]:
+    """Train R independent runs of an elementwise optimizer in one compiled loop.
+
+    The runs' flat parameters live in one (R, P) variable; the loss is the sum
+    of the runs' losses, so each run's row gets exactly its own gradient, and
+    the learning rate is a per-run tensor. Returns each run's arrays as
+    `train_run` does.
+    """
+    initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
+    weights = keras.Variable(initial, name="stacked_params")
+    keras_optimizer = make_optimizer(
+        optimizer, {**arguments, SCHEDULED: PerRunLearningRate(rates)}, "stacked"
+    )
+    keras_optimizer.build([weights])
+    has_outputs = problem.outputs_key is not None
+
+    @tf.function
+    def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        outputs = tf.TensorArray(tf.float32, size=n + 1)
+        losses = tf.TensorArray(tf.float32, size=n + 1)
+        states = tf.TensorArray(tf.float32, size=n + 1)
+        for e in tf.range(n):
+            with tf.GradientTape() as tape:
+                output, loss = problem.forward_stacked(tf.convert_to_tensor(weights))
+                total = tf.reduce_sum(loss)
+            outputs = outputs.write(e, output) if has_outputs else outputs
+            losses = losses.write(e, loss)
+            states = states.write(e, weights.value)
+            (gradient,) = tape.gradient(total, [weights])
+            keras_optimizer.apply_gradients([(gradient, weights)])
+        output, loss = problem.forward_stacked(tf.convert_to_tensor(weights))
+        outputs = outputs.write(n, output) if has_outputs else outputs
+        return (
+            outputs.stack() if has_outputs else losses.stack(),
+            losses.write(n, loss).stack(),
+            states.write(n, weights.value).stack(),
+        )
+
+    outputs, losses, states = (t.numpy() for t in loop(tf.constant(epochs)))
+    return [
+        {
+            "loss": losses[:, run],
+            "params": states[:, run],
+            "outputs": outputs[:, run] if has_outputs else None,
+        }
+        for run in range(len(starts))
+    ]
+
+
+def run_meta(
+    experiment: str,
+    run: dict[str, Any],
+    optimizer: dict[str, Any],
+    epochs: int,
+    problem: Problem,
+    start: Sequence[np.ndarray],
+) -> dict[str, Any]:
+    seed = run.get("seed") if run.get("seed") is not None else problem.seed
+    return {
+        "experiment": experiment,
+        "label": run["label"],
+        "setting": run.get("setting") or run["label"],
+        "family": run.get("family") or run["label"],
+        "grid": run.get("grid") or {},
+        "seed": run.get("seed"),
+        "arguments": run["arguments"],
+        "optimizer": optimizer,
+        "epochs": epochs,
+        **({"tuned": run["tuned"]} if run.get("tuned") else {}),
+        **problem.meta(start, seed),
+        "versions": {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+        },
+    }
+
+
+def train_experiment(
+    experiment: str,
+    runs: list[dict[str, Any]],
+    epochs: int,
+    problem: Problem,
+    stack: bool = True,
+) -> list[History]:
+    """Train every run of one experiment; return their histories in run order.
+
+    A run starts from its own seed's draw or else the problem's start. Runs of
+    one elementwise optimizer whose arguments differ at most in the learning
+    rate train together in one stacked graph (`stack=False` trains each alone).
+    """
+
+    def group_key(item: tuple[int, dict[str, Any]]) -> tuple[str, str, str, int]:
+        """Runs with equal keys train together: same strategy, optimizer and
+        arguments but the learning rate (a run training alone is its own group)."""
+        index, run = item
+        strategy = training_strategy(run["optimizer"], run["arguments"], problem, stack)
+        fixed = sorted(shared_arguments(run["arguments"]).items())
+        alone = strategy is Strategy.ALONE
+        return strategy.value, run["optimizer"], repr(fixed), index if alone else -1
+
+    histories: dict[int, History] = {}
+    ordered = sorted(enumerate(runs), key=group_key)
+    for key, group in itertools.groupby(ordered, key=group_key):
+        group = list(group)
+        start_time = time.perf_counter()
+        first = group[0][1]
+        starts = [start_values(problem, run.get("seed")) for _, run in group]
+        default_rate = load_optimizer_table()[first["optimizer"]][SCHEDULED]
+        fixed = shared_arguments(first["arguments"])
+        rates = np.array([run["arguments"].get(SCHEDULED, default_rate) for _, run in group])
+        strategy = Strategy(key[0])
+        if strategy is Strategy.ALONE:
+            optimizer = make_optimizer(first["optimizer"], first["arguments"], first["label"])
+            per_run = [train_run(problem, optimizer, starts[0], epochs)]
+        elif strategy is Strategy.STACKED:
+            per_run = train_stacked(problem, first["optimizer"], fixed, rates, starts, epochs)
+        else:
+            per_run = train_one_graph(problem, first["optimizer"], fixed, rates, starts, epochs)
+        for (index, run), arrays, start in zip(group, per_run, starts, strict=True):
+            optimizer = keras.optimizers.serialize(
+                make_optimizer(run["optimizer"], run["arguments"], run["label"])
+            )
+            histories[index] = History(
+                epoch=np.arange(epochs + 1, dtype=np.int64),
+                loss=arrays["loss"],
+                arrays=problem.history_arrays(arrays["params"], arrays["outputs"]),
+                meta=run_meta(experiment, run, optimizer, epochs, problem, start),
+            )
+        seconds = time.perf_counter() - start_time
+        diverged = sum(histories[i].first_non_finite_epoch() is not None for i, _ in group)
+        print(
+            f"{experiment}: {len(group)} run(s) of {first['optimizer']}"
+            f" ({', '.join(run['label'] for _, run in group[:3])}{', ...' if len(group) > 3 else ''}):"
+            f" {epochs} epochs in {seconds:.2f} s" + (f"; {diverged} diverged" if diverged else ""),
+            flush=True,
+        )
+        for index, _ in group:
+            history = histories[index]
+            at = history.first_non_finite_epoch()
+            if at is not None:
+                print(f"  {history.label}: diverged at epoch {at}", flush=True)
+    return [histories[i] for i in range(len(runs))]
+
+
+def main(smk: Any) -> None:
+    log_to(smk.log[0])
+    configure_threads(smk.threads)
+    histories = train_experiment(
+        smk.params.experiment, smk.params.runs, smk.params.epochs, build_problem(smk.params.problem)
+    )
+    for history, path in zip(histories, smk.output.histories, strict=True):
+        save_history(path, history)
