@@ -211,11 +211,23 @@ def snakemake_peak(workdir: Path, *args: str) -> tuple[int, str, float]:
             "more than 20,000 values",
         ),
         (
+            # Mappings: Snakemake's configfile: merges them key by key, 10^9 steps.
+            "a0: &a0 {"
+            + ", ".join(f"k{j}: 1" for j in range(10))
+            + "}\n"
+            + "".join(
+                f"a{i}: &a{i} {{" + ", ".join(f"k{j}: *a{i - 1}" for j in range(10)) + "}\n"
+                for i in range(1, 10)
+            )
+            + "experiments: {e1: {epochs: 5, optimizers: [SGD]}}\n",
+            "more than 20,000 values",
+        ),
+        (
             "experiments: {e1: {epochs: " + "[" * 3000 + "]" * 3000 + ", optimizers: [SGD]}}\n",
             "32 levels",
         ),
     ],
-    ids=["alias bomb", "deep nesting"],
+    ids=["alias bomb", "mapping alias bomb", "deep nesting"],
 )
 def test_snakemake_refuses_a_config_file_bomb_before_it_grows(tmp_path, text, key):
     workdir = copy_workflow(tmp_path / "wf")

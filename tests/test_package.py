@@ -139,7 +139,7 @@ def test_a_host_with_its_own_common_module_gets_its_own(tmp_path):
     config.pop("publish")
     (host / "figures.yaml").write_text(yaml.safe_dump({"optimizer_animations": config}))
     (host / "Snakefile").write_text(
-        "import sys\n\n"
+        "import sys\n\nimport yaml\n\n"
         'sys.path.insert(0, "scripts")\n'
         "import common\n\n"
         'config.update(yaml.safe_load(open("figures.yaml")))\n\n\n'
@@ -152,7 +152,6 @@ def test_a_host_with_its_own_common_module_gets_its_own(tmp_path):
         "    run:\n"
         "        Path(output[0]).write_text(common.WHO)\n"
     )
-    (host / "Snakefile").write_text("import yaml\n" + (host / "Snakefile").read_text())
     run_snakemake(host, "--cores", "2", "who", "oa_all")
     assert (host / "who.txt").read_text() == "the host"
     assert (host / "results/index.html").is_file()

@@ -825,7 +825,12 @@ def check_tools(config: dict[str, Any]) -> None:
 
 def check_yaml_syntax(path: str | Path) -> None:
     """Refuse a config file that is not plain YAML, naming the place (see
-    config_safety.check_yaml_file), or that is too big or too deep."""
+    safety.check_yaml_file), or that is too big or too deep.
+
+    Walked here as well as in check_config, before `configfile:` loads the
+    file: Snakemake merges a loaded config into its own mapping by mapping,
+    so nine levels of aliased mappings would take it 10^9 steps first.
+    """
     check_tree(check_yaml_file(path))
 
 
