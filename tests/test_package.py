@@ -103,7 +103,7 @@ def test_the_workflow_runs_imported_from_a_url(tmp_path):
             "import yaml\n\n"
             'config.update(yaml.safe_load(open("figures.yaml")))\n\n\n'
             "module optimizer_animations:\n"
-            f'    snakefile:\n        "{url}/Snakefile"\n'
+            f'    snakefile:\n        "{url}/workflow/Snakefile"\n'
             '    config:\n        config["optimizer_animations"]\n'
             '    prefix:\n        "figures"\n\n\n'
             "use rule * from optimizer_animations as oa_*\n"
@@ -255,3 +255,22 @@ def test_a_moved_checkout_has_nothing_to_do(every_kind_of_rule, tmp_path):
     shutil.copytree(every_kind_of_rule, moved, symlinks=True)
     assert planned(moved) == set()
     assert digests(moved) == digests(every_kind_of_rule)
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> list[str]:
+    """The job counts table of a dry run (`job  count` rows)."""
+    table = result.stdout.split("Job stats:")[1].split("total")[0]
+    return sorted(line.split()[0] for line in table.splitlines()[3:] if line.strip())
+
+
+def test_the_root_snakefile_and_workflow_snakefile_run_the_same_workflow(tmp_path):
+    # The catalog and snakedeploy read workflow/Snakefile; users run
+    # `snakemake` in the root. The root only includes the other, so no rule
+    # is defined twice, and both have the same default target.
+    root = (REPO / "Snakefile").read_text()
+    assert "include:" in root and not re.search(r"^\s*rule\b", root, re.MULTILINE)
+    copy = copy_workflow(tmp_path / "copy", small_config())
+    from_root = run_snakemake(copy, "-n", "--cores", "2")
+    from_workflow = run_snakemake(copy, "-n", "--cores", "2", "-s", "workflow/Snakefile")
+    assert planned_jobs(from_root) == planned_jobs(from_workflow)
+    assert "all" in planned_jobs(from_root) and "train_outputs" in planned_jobs(from_root)
