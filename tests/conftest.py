@@ -54,6 +54,26 @@ def small_config() -> dict:
     return config
 
 
+def every_kind_config() -> dict:
+    """The small config plus a landscape and two tuned landscapes (so the
+    performance profile and time to target too): every rule of `all`."""
+    config = small_config()
+    config.pop("publish")
+    config["experiments"]["bowl"] = {
+        "epochs": 20,
+        "function": "quadratic",
+        "optimizers": ["SGD", "Adam"],
+    }
+    for name, function in (("tuned_bowl", "quadratic"), ("tuned_saddle", "rosenbrock")):
+        config["experiments"][name] = {
+            "epochs": 20,
+            "function": function,
+            "optimizers": ["SGD", "Adam"],
+            "tune": {"learning_rate": {"min": 0.001, "max": 0.1, "points": 2}},
+        }
+    return config
+
+
 def finished_small_run(tmp_path_factory, name: str) -> Path:
     """A copy of the workflow after a complete run of the small config.
 

@@ -12,11 +12,13 @@ import pytest
 from conftest import (
     chromium_browser,
     copy_workflow,
+    default_config,
     finished_small_run,
     play_every_video,
     run_snakemake,
     small_config,
 )
+from optimizer_animations.config.plan import build_plan
 from optimizer_animations.records.history import History, load_history, save_history
 from optimizer_animations.site import gallery, pages
 from optimizer_animations.site.pages import RunSummary
@@ -55,7 +57,15 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     histories = {
         "exp": [write_run(results, "exp", "adam", 0.25), write_run(results, "exp", "fast", 0.5)]
     }
-    gallery.write_index(results / "index.html", histories)
+    config = default_config()
+    config.pop("publish")
+    config["experiments"] = {
+        "exp": {
+            "epochs": 4,
+            "optimizers": ["Adam", {"name": "Adam", "label": "fast", "learning_rate": 0.01}],
+        }
+    }
+    gallery.write_index(results / "index.html", histories, build_plan(config).shown())
     runs = [RunSummary.of(load_history(path)) for path in histories["exp"]]
     run_captions = [results / "exp" / r.label / "caption.rst" for r in runs]
     pages.write_captions("exp", runs, len(runs), results / "exp/caption.rst", run_captions)

@@ -20,7 +20,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, digests, run_snakemake, small_config, workflow_env
+from conftest import (
+    REPO,
+    copy_workflow,
+    digests,
+    every_kind_config,
+    run_snakemake,
+    small_config,
+    workflow_env,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -198,20 +206,7 @@ def planned(workdir: Path, *args: str) -> set[str]:
 def every_kind_of_rule(tmp_path_factory):
     """A complete run of the page's model, a landscape and two tuned landscapes
     (profile, time to target): every rule of `all`."""
-    config = small_config()
-    config.pop("publish")
-    config["experiments"]["bowl"] = {
-        "epochs": 20,
-        "function": "quadratic",
-        "optimizers": ["SGD", "Adam"],
-    }
-    for name, function in (("tuned_bowl", "quadratic"), ("tuned_saddle", "rosenbrock")):
-        config["experiments"][name] = {
-            "epochs": 20,
-            "function": function,
-            "optimizers": ["SGD", "Adam"],
-            "tune": {"learning_rate": {"min": 0.001, "max": 0.1, "points": 2}},
-        }
+    config = every_kind_config()
     workdir = copy_workflow(tmp_path_factory.mktemp("kinds") / "wf", config)
     run_snakemake(workdir, "--cores", "2")
     assert planned(workdir) == set()

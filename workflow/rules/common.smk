@@ -1,32 +1,16 @@
 from snakemake.utils import validate
 
 try:
-    RUNS = check_config(config)
+    # The experiments, their runs and jobs, and the figures each gets.
+    PLAN = build_plan(config)
     check_tools(config)
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None
 validate(config, str(SCHEMA_PATH))
 
-# The runs that get frames, GIFs and their own loss plot, and the runs of each
-# training job.
-ANIMATED = {e: animated_runs(config, e, runs) for e, runs in RUNS.items()}
-# A tuned experiment's runs are its chosen trials: its tuning jobs write them.
-TRAINING_CHUNKS = {
-    e: training_chunks(config, e, runs)
-    for e, runs in RUNS.items()
-    if not experiment_tuning(config["experiments"][e])
-}
-TUNING_CHUNKS = {
-    e: tuning_chunks(config, e, runs)
-    for e, runs in RUNS.items()
-    if experiment_tuning(config["experiments"][e])
-}
-# At most this many runs' frames per rendering job, so that a sweep's
-# animations spread over the cores; the default config's three fit in one.
-RUNS_PER_RENDER_JOB = 8
 RESULTS = config["results_dir"]
-LAYOUT = Layout(RESULTS)
+LAYOUT = PLAN.layout
 LOGS = "logs"
 
 
@@ -60,9 +44,9 @@ if workflow.exec_mode.name == "DEFAULT":
     # and the jobs that read it are not left to fail on it.
     for path, why in remove_damaged_histories(
         [
-            on_disk(LAYOUT.history(e, run.label))
-            for e, runs in RUNS.items()
-            for run in runs
+            on_disk(LAYOUT.history(experiment, label))
+            for experiment in PLAN
+            for label in PLAN[experiment].labels
         ]
     ):
         print(
@@ -76,12 +60,15 @@ wildcard_constraints:
     label=SAFE_NAME,
 
 
-def labels(experiment):
-    return [run.label for run in RUNS[experiment]]
+def histories(experiment, labels):
+    return [LAYOUT.history(experiment, label) for label in labels]
 
 
-def animated_labels(experiment):
-    return [run.label for run in ANIMATED[experiment]]
+def frame_paths(experiment, label):
+    return [
+        LAYOUT.frame(experiment, label, epoch)
+        for epoch in PLAN[experiment].frame_epochs
+    ]
 
 
 def job_name(base, index, count):
@@ -89,86 +76,15 @@ def job_name(base, index, count):
     return base if count == 1 else f"{base}_{index + 1}"
 
 
-def render_chunks(experiment):
-    names = animated_labels(experiment)
-    return [
-        names[i : i + RUNS_PER_RENDER_JOB]
-        for i in range(0, len(names), RUNS_PER_RENDER_JOB)
-    ]
-
-
-def experiment_sensitivity(experiment):
-    """The grid argument of the experiment's sensitivity plot, or None."""
-    return sensitivity_argument(config["experiments"][experiment])
-
-
-# Each experiment's `tune:` section, checked (None: not tuned).
-TUNING = {e: experiment_tuning(config["experiments"][e]) for e in RUNS}
-
-
 def tuning_params(experiment):
-    tuning = TUNING[experiment]
+    tuning = PLAN[experiment].tuning
     return tuning.to_params() if tuning else None
 
 
 def tuning_rows(experiment):
     """Every tuning job's rows of the experiment's tuning.csv."""
-    count = len(TUNING_CHUNKS[experiment])
+    count = len(PLAN[experiment].tuning_chunks)
     return [LAYOUT.tuning_rows(experiment, i, count) for i in range(count)]
-
-
-def tune_record(experiment):
-    """The tune section that tuned.yaml's entries record (not how it was split)."""
-    tune = config["experiments"][experiment]["tune"]
-    return {key: value for key, value in tune.items() if key != "optimizers_per_job"}
-
-
-# What each tuned experiment's time_to_target.png counts the time to (none: no
-# figure), and the experiments of the performance profile (none: fewer than two).
-TIME_TARGETS = {
-    e: target
-    for e in TUNING_CHUNKS
-    if (
-        target := time_target(
-            build_problem(problem_spec(config, e)), TUNING[e].to_params()
-        )
-    )
-    is not None
-}
-PROFILED = list(TUNING_CHUNKS) if len(TUNING_CHUNKS) >= 2 else []
-
-
-def tuning_outputs(experiment):
-    if not TUNING[experiment]:
-        return []
-    outputs = [
-        LAYOUT.tuning(experiment),
-        LAYOUT.tuned(experiment),
-        LAYOUT.sensitivity(experiment),
-    ]
-    if experiment in TIME_TARGETS:
-        outputs.append(LAYOUT.time_to_target(experiment))
-    return outputs
-
-
-def landscape(experiment):
-    """Whether the experiment descends a 2-D function instead of training the page's model."""
-    return is_landscape(config["experiments"][experiment])
-
-
-# A trajectory figure draws two parameters at least: not the page's model
-# with a single weight.
-TRAJECTORIES = [
-    experiment
-    for experiment in RUNS
-    if build_problem(problem_spec(config, experiment)).parameter_count >= 2
-]
-
-
-def run_loss_plots(experiment):
-    """The runs with their own loss plot and caption: the page's animated runs
-    (a landscape's runs share one figure)."""
-    return [] if landscape(experiment) else animated_labels(experiment)
 
 
 FORMATS = config["animation"]["formats"]
@@ -183,103 +99,9 @@ def companions(gifs):
 
 def trajectory_animations(experiment):
     """The experiment's trajectory GIFs: the paths, and a landscape's panels."""
-    if experiment not in TRAJECTORIES:
-        return []
-    draws_landscape = landscape(experiment)
-    gifs = [LAYOUT.trajectory(experiment, draws_landscape, "gif")]
-    return gifs + ([LAYOUT.panels(experiment)] if draws_landscape else [])
-
-
-def trajectory_figures(experiment):
-    """The paths figures: `trajectory.{gif,png}` of the page's model, or a
-    landscape's `trajectories.{gif,png}` and `panels.gif`."""
-    if experiment not in TRAJECTORIES:
-        return []
-    gifs = trajectory_animations(experiment)
-    png = LAYOUT.trajectory(experiment, landscape(experiment), "png")
-    return [gifs[0], png, *gifs[1:], *companions(gifs)]
-
-
-def trajectory_pages(experiment):
-    if experiment not in TRAJECTORIES:
-        return []
-    return [LAYOUT.trajectory(experiment, landscape(experiment), "html")]
-
-
-def experiment_plots(experiment):
-    """Aggregate figures and tables of an experiment, made from all its runs."""
-    plots = [
-        LAYOUT.loss_plot(experiment),
-        LAYOUT.summary(experiment),
-        LAYOUT.run_table(experiment),
-    ]
-    if experiment_sensitivity(experiment):
-        plots.append(LAYOUT.sensitivity(experiment))
-    return plots
-
-
-def histories(experiment, labels):
-    return [LAYOUT.history(experiment, label) for label in labels]
-
-
-def experiment_frame_epochs(experiment):
-    epochs = config["experiments"][experiment]["epochs"]
-    return frame_epochs(epochs, config["frames"]["every"])
-
-
-def frame_paths(experiment, label):
-    return [
-        LAYOUT.frame(experiment, label, epoch)
-        for epoch in experiment_frame_epochs(experiment)
-    ]
-
-
-def all_figures():
-    """Histories of every run; frames, GIFs and loss plots of the animated ones;
-    the aggregate plots and summary of every experiment."""
-    outputs = []
-    for experiment in RUNS:
-        outputs += experiment_plots(experiment)
-        outputs += histories(experiment, labels(experiment))
-        outputs += trajectory_figures(experiment)
-        outputs += tuning_outputs(experiment)
-        if landscape(experiment):
-            continue  # no bar charts: its animations are the trajectories
-        outputs.append(LAYOUT.comparison(experiment))
-        outputs += companions([LAYOUT.comparison(experiment)])
-        for label in animated_labels(experiment):
-            outputs += [
-                LAYOUT.run_loss_plot(experiment, label),
-                LAYOUT.animation(experiment, label),
-                *companions([LAYOUT.animation(experiment, label)]),
-            ]
-            outputs += frame_paths(experiment, label)
-    return outputs
-
-
-def experiment_pages(experiment):
-    """The report's GIF pages and the captions of an experiment's figures."""
-    if landscape(experiment):
-        return [LAYOUT.caption(experiment), *trajectory_pages(experiment)]
-    return [
-        *trajectory_pages(experiment),
-        LAYOUT.comparison_page(experiment),
-        LAYOUT.caption(experiment),
-        *[
-            LAYOUT.animation_page(experiment, label)
-            for label in animated_labels(experiment)
-        ],
-        *[
-            LAYOUT.run_caption(experiment, label)
-            for label in run_loss_plots(experiment)
-        ],
-    ]
-
-
-def all_outputs():
-    pages = [path for experiment in RUNS for path in experiment_pages(experiment)]
-    profile = [LAYOUT.profile()] if PROFILED else []
-    return all_figures() + pages + profile + [LAYOUT.index()]
+    plan = PLAN[experiment]
+    gifs = [LAYOUT.trajectory(experiment, plan.landscape, "gif")]
+    return gifs + ([LAYOUT.panels(experiment)] if plan.landscape else [])
 
 
 def caption_path(path):
@@ -334,6 +156,6 @@ def site_sources():
 
 
 try:
-    check_publish(config, all_outputs(), RESULTS)
+    check_publish(config, PLAN.outputs(), RESULTS)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None

@@ -1,7 +1,9 @@
 # The standard figures of a tuned comparison (scripts/comparison.py): each
 # tuned experiment's time to target, drawn from its chosen runs, and the
 # performance profile across the tuned experiments, from their trial tables.
-for experiment, target in TIME_TARGETS.items():
+for experiment, plan in PLAN.experiments.items():
+    if plan.time_target is None:
+        continue
 
     rule:
         name:
@@ -29,16 +31,16 @@ for experiment, target in TIME_TARGETS.items():
             code=code("comparison.py"),
             figure="time_to_target",
             scale=SCALE,
-            target=target,
+            target=plan.time_target,
         script:
             "../../scripts/comparison.py"
 
 
-if PROFILED:
+if PLAN.profiled:
 
     rule profile:
         input:
-            tuning=[LAYOUT.tuning(experiment) for experiment in PROFILED],
+            tuning=[LAYOUT.tuning(experiment) for experiment in PLAN.profiled],
         output:
             report(
                 LAYOUT.profile(),
@@ -59,6 +61,6 @@ if PROFILED:
             code=code("comparison.py"),
             figure="profile",
             scale=SCALE,
-            experiments=PROFILED,
+            experiments=list(PLAN.profiled),
         script:
             "../../scripts/comparison.py"

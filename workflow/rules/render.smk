@@ -5,9 +5,9 @@
 # experiment's epochs, so this rule too is defined per job. One job draws the
 # frames of up to RUNS_PER_RENDER_JOB animated runs: importing matplotlib
 # (~0.4 s) costs as much as drawing a run's 21 frames.
-for experiment in RUNS:
+for experiment, plan in PLAN.experiments.items():
     # A landscape has no bar charts: its animations are its trajectories.
-    chunks = [] if landscape(experiment) else render_chunks(experiment)
+    chunks = plan.render_chunks()
     for index, chunk in enumerate(chunks):
 
         rule:
@@ -34,7 +34,7 @@ for experiment in RUNS:
                 code=code("render.py"),
                 figure="frames",
                 scale=SCALE,
-                frame_epochs=experiment_frame_epochs(experiment),
+                frame_epochs=list(plan.frame_epochs),
                 ylim=config["frames"]["ylim"],
             script:
                 "../../scripts/render.py"
@@ -45,7 +45,7 @@ for experiment in RUNS:
         # ~0.5 s: on a cluster it runs on the submitting node, like the other
         # quick rules below (training and frames go to the queue).
         with_comparison = index == 0
-        gif_labels = animated_labels(experiment) if with_comparison else chunk
+        gif_labels = plan.animated_labels if with_comparison else chunk
 
         rule:
             name:
@@ -123,7 +123,7 @@ for experiment in RUNS:
                     subcategory=label,
                     labels={"figure": "loss curve"},
                 )
-                for label in run_loss_plots(experiment)
+                for label in plan.run_loss_plots
             ],
             experiment_plot=report(
                 LAYOUT.loss_plot(experiment),
@@ -142,7 +142,7 @@ for experiment in RUNS:
                         labels={"figure": "final loss against a grid argument"},
                     )
                 ]
-                if experiment_sensitivity(experiment)
+                if plan.sensitivity
                 else []
             ),
         log:
@@ -160,9 +160,9 @@ for experiment in RUNS:
             figure="losses",
             scale=SCALE,
             # A landscape's f spans decades or goes negative: chosen from the values.
-            log_scale=None if landscape(experiment) else config["plots"]["log_scale"],
-            animated=run_loss_plots(experiment),
-            sensitivity=experiment_sensitivity(experiment),
+            log_scale=None if plan.landscape else config["plots"]["log_scale"],
+            animated=plan.run_loss_plots,
+            sensitivity=plan.sensitivity,
         script:
             "../../scripts/render.py"
 
@@ -172,14 +172,14 @@ for experiment in RUNS:
         name:
             f"summarize_{experiment}"
         input:
-            histories=histories(experiment, labels(experiment)),
+            histories=histories(experiment, plan.labels),
         output:
             summary=LAYOUT.summary(experiment),
             run_table=LAYOUT.run_table(experiment),
             caption=LAYOUT.caption(experiment),
             run_captions=[
                 LAYOUT.run_caption(experiment, label)
-                for label in run_loss_plots(experiment)
+                for label in plan.run_loss_plots
             ],
         log:
             f"{LOGS}/{experiment}/summarize.log",
@@ -193,6 +193,6 @@ for experiment in RUNS:
         params:
             code=code("summarize.py"),
             experiment=experiment,
-            animated=animated_labels(experiment),
+            animated=plan.animated_labels,
         script:
             "../../scripts/summarize.py"

@@ -14,8 +14,8 @@ rule gallery:
     input:
         histories=[
             path
-            for experiment in RUNS
-            for path in histories(experiment, animated_labels(experiment))
+            for experiment, plan in PLAN.experiments.items()
+            for path in histories(experiment, plan.animated_labels)
         ],
     output:
         index=LAYOUT.index(),
@@ -31,11 +31,7 @@ rule gallery:
         runtime=5,
     params:
         code=code("gallery.py"),
-        animated={experiment: animated_labels(experiment) for experiment in RUNS},
-        sensitivity=[e for e in RUNS if experiment_sensitivity(e) or TUNING[e]],
-        trajectories=TRAJECTORIES,
-        time_to_target=list(TIME_TARGETS),
-        profile=bool(PROFILED),
+        figures=PLAN.shown(),
         formats=FORMATS,
         scale=SCALE,
     script:

@@ -8,26 +8,16 @@ from snakemake.exceptions import WorkflowError
 # the workflow also runs imported from a URL.
 from optimizer_animations.config.check import (
     ConfigError,
-    animated_runs,
-    check_config,
     check_publish,
     check_tools,
     check_yaml_syntax,
-    experiment_tuning,
-    frame_epochs,
-    is_landscape,
-    sensitivity_argument,
-    training_chunks,
-    tuning_chunks,
 )
 from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()
 from optimizer_animations.config.code import code_digests
+from optimizer_animations.config.plan import build_plan
 from optimizer_animations.export.writers import companion_paths
 from optimizer_animations.files import remove_partial_outputs
-from optimizer_animations.problems.problem import build_problem, problem_spec
 from optimizer_animations.records.history import remove_damaged_histories
-from optimizer_animations.records.layout import Layout
-from optimizer_animations.tuning.protocol import time_target
 
 DEFAULT_CONFIG = "config/config.yaml"
 # Imported by a host workflow (`module`): the host passes the config and owns

@@ -3,7 +3,8 @@
 # retraining one experiment must leave the others' outputs untouched. A sweep
 # can split its runs into jobs of `runs_per_job` (so that a cluster spreads
 # them). The outputs depend on the config, so the rule is defined per job.
-for experiment, chunks in TRAINING_CHUNKS.items():
+for experiment in PLAN.trained:
+    chunks = PLAN[experiment].training_chunks
     for index, chunk in enumerate(chunks):
 
         rule:
@@ -23,8 +24,8 @@ for experiment, chunks in TRAINING_CHUNKS.items():
             params:
                 code=code("train.py"),
                 experiment=experiment,
-                epochs=config["experiments"][experiment]["epochs"],
-                problem=problem_spec(config, experiment),
+                epochs=PLAN[experiment].epochs,
+                problem=PLAN[experiment].problem,
                 runs=[run.to_params() for run in chunk],
             script:
                 "../../scripts/train.py"
@@ -35,7 +36,8 @@ for experiment, chunks in TRAINING_CHUNKS.items():
 # entries (like training, TensorFlow costs more to import than the trials).
 # A job chooses its entries' rates and writes their chosen trials as the
 # experiment's runs; no history file per trial.
-for experiment, chunks in TUNING_CHUNKS.items():
+for experiment in PLAN.tuned:
+    chunks = PLAN[experiment].tuning_chunks
     for index, chunk in enumerate(chunks):
 
         rule:
@@ -56,15 +58,15 @@ for experiment, chunks in TUNING_CHUNKS.items():
                 code=code("tune.py"),
                 step="trials",
                 experiment=experiment,
-                epochs=config["experiments"][experiment]["epochs"],
-                problem=problem_spec(config, experiment),
+                epochs=PLAN[experiment].epochs,
+                problem=PLAN[experiment].problem,
                 runs=[run.to_params() for run in chunk],
                 tuning=tuning_params(experiment),
             script:
                 "../../scripts/tune.py"
 
 
-for experiment in TUNING_CHUNKS:
+for experiment in PLAN.tuned:
 
     rule:
         name:
@@ -87,9 +89,9 @@ for experiment in TUNING_CHUNKS:
             code=code("tune.py"),
             step="table",
             experiment=experiment,
-            runs=[run.to_params() for run in RUNS[experiment]],
+            runs=[run.to_params() for run in PLAN[experiment].runs],
             tuning=tuning_params(experiment),
-            record=tune_record(experiment),
+            record=PLAN[experiment].tune_record,
         script:
             "../../scripts/tune.py"
 

@@ -2,14 +2,16 @@
 # plane of its weight space, a landscape's optimizers on the function itself.
 # From the histories alone (the problem is rebuilt from their `meta`), without
 # TensorFlow; the plot settings are params, so changing them retrains nothing.
-for experiment in TRAJECTORIES:
-    draws_landscape = landscape(experiment)
+for experiment, plan in PLAN.experiments.items():
+    if not plan.trajectories:
+        continue
+    draws_landscape = plan.landscape
 
     rule:
         name:
             f"draw_trajectories_{experiment}"
         input:
-            histories=histories(experiment, animated_labels(experiment)),
+            histories=histories(experiment, plan.animated_labels),
         output:
             gif=LAYOUT.trajectory(experiment, draws_landscape, "gif"),
             png=report(
@@ -41,10 +43,10 @@ for experiment in TRAJECTORIES:
             code=code("trajectories.py"),
             experiment=experiment,
             scale=SCALE,
-            frame_epochs=experiment_frame_epochs(experiment),
+            frame_epochs=list(plan.frame_epochs),
             duration_ms=config["frames"]["duration_ms"],
             hold_ms=config["frames"]["hold_ms"],
-            axes=config["experiments"][experiment].get("trajectory", {}).get("axes"),
+            axes=plan.trajectory_axes,
             formats=FORMATS,
             gifsicle=GIFSICLE,
         script:

@@ -1,10 +1,12 @@
-"""Where every result lives: one map from (experiment, run, figure) to a path.
+"""Where every result lives: one map from (experiment, run, figure) to a path,
+and `Figure`, a result as a page shows it.
 
 The rules, the gallery, the report captions and the tests all ask this class,
 so a figure's place is written down once. Paths are plain relative strings,
 as Snakemake wants them (a host workflow's `prefix:` moves them all).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -105,3 +107,25 @@ class Layout:
     def site(self) -> str:
         """The documentation site built from docs/ (`snakemake --cores 4 docs`)."""
         return self._join("site")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as a page shows it: its file (an animation's GIF) and what
+    it shows, `subject: description` (the page's alt text)."""
+
+    kind: str
+    path: str
+    subject: str
+    description: str
+
+    @property
+    def alt(self) -> str:
+        return f"{self.subject}: {self.description}" if self.subject else self.description
+
+    def to_params(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> "Figure":
+        return cls(**params)

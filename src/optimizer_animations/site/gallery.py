@@ -6,6 +6,7 @@ only: it works from `file://` and in a copied folder. The only job that reads
 every experiment's results, so the only file that changes with any of them.
 """
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from optimizer_animations.export.writers import companion_paths, playback_order
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
-from optimizer_animations.records.layout import Layout
+from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.site.pages import (
     TEMPLATES,
     RunSummary,
@@ -81,95 +82,66 @@ def settings_rows(run: RunSummary) -> list[tuple[str, str]]:
     return rows + [(key, format_value(value)) for key, value in sorted(run.settings.items())]
 
 
+def shown_figure(figure: Figure, formats: Collection[str], subject: str | None = None) -> Shown:
+    """A planned figure as the page shows it; `subject`: a run's title."""
+    if subject is not None:
+        figure = dataclasses.replace(figure, subject=subject)
+    return Shown.of(figure.path, figure.alt, formats)
+
+
 def experiment_entry(
     experiment: str,
     runs: list[RunSummary],
-    sensitivity: Collection[str],
-    trajectories: Collection[str],
-    time_to_target: Collection[str],
+    shown: dict[str, Any],
     formats: Collection[str],
 ) -> dict[str, Any]:
-    """What the gallery shows of one experiment, for templates/gallery.html."""
+    """What the gallery shows of one experiment, for templates/gallery.html:
+    the figures the plan gives it (config/plan.py), the comparison wide."""
     link = Layout("")  # relative to index.html
-    landscape = runs[0].function is not None
-    figures = []
-    if experiment in trajectories:
-        figures.append(
-            Shown.of(
-                link.trajectory(experiment, landscape),
-                f"{experiment}: every optimizer's path",
-                formats,
-            )
-        )
-        if landscape:
-            figures.append(
-                Shown.of(link.panels(experiment), f"{experiment}: one panel per optimizer", formats)
-            )
-    figures.append(Shown(link.loss_plot(experiment), f"{experiment}: loss of every optimizer"))
-    if experiment in sensitivity:
-        figures.append(
-            Shown(link.sensitivity(experiment), f"{experiment}: final loss against learning rate")
-        )
-    if experiment in time_to_target:
-        figures.append(
-            Shown(
-                link.time_to_target(experiment),
-                f"{experiment}: time to the target, a box per optimizer",
-            )
-        )
+    figures = [Figure.from_params(figure) for figure in shown["figures"]]
+    comparison = [figure for figure in figures if figure.kind == "comparison"]
     return {
         "name": experiment,
         "protocol": protocol_text(runs[0].tuned) if runs[0].tuned else None,
-        "comparison": None
-        if landscape
-        else Shown.of(link.comparison(experiment), f"{experiment}: all optimizers", formats),
-        "figures": figures,
+        "comparison": shown_figure(comparison[0], formats) if comparison else None,
+        "figures": [
+            shown_figure(figure, formats) for figure in figures if figure.kind != "comparison"
+        ],
         "summary": link.summary(experiment),
         "runs": [
             {
                 "title": run.title,
-                "figures": []
-                if landscape
-                else [
-                    Shown.of(
-                        link.animation(experiment, run.label),
-                        f"{run.title}: outputs per epoch",
-                        formats,
-                    ),
-                    Shown(link.run_loss_plot(experiment, run.label), f"{run.title}: loss"),
+                "figures": [
+                    shown_figure(Figure.from_params(figure), formats, run.title)
+                    for figure in run_figures
                 ],
                 "rows": settings_rows(run),
                 "diverged": run.diverged_at is not None,
                 "history": link.history(experiment, run.label),
             }
-            for run in runs
+            for run, run_figures in zip(runs, shown["run_figures"], strict=True)
         ],
     }
 
 
 def index_page(
     experiments: dict[str, list[RunSummary]],
-    sensitivity: Collection[str] = (),
-    trajectories: Collection[str] = (),
-    time_to_target: Collection[str] = (),
-    profile: bool = False,
+    shown: dict[str, Any],
     formats: Collection[str] = ("gif",),
     scale: int = 1,
 ) -> str:
-    """The page; `sensitivity`, `trajectories` and `time_to_target` name the
-    experiments that have that figure; `profile`: whether the tuned
-    experiments' performance profile exists. Every image is marked as drawn
-    at `scale` pixels per CSS pixel (`srcset`), so that a browser shows a
-    frames.scale 2 figure at its layout size, sharp on a HiDPI screen."""
+    """The page; `shown`: the plan's figures (config.plan.Plan.shown). Every
+    image is marked as drawn at `scale` pixels per CSS pixel (`srcset`), so
+    that a browser shows a frames.scale 2 figure at its layout size, sharp on
+    a HiDPI screen."""
+    profile = shown["profile"]
     return render_page(
         "gallery.html",
         title="optimizer-animations",
         scale=scale,
-        profile=Shown(Layout("").profile(), "performance profile across the tuned experiments")
-        if profile
-        else None,
+        profile=None if profile is None else shown_figure(Figure.from_params(profile), formats),
         experiments=[
-            experiment_entry(experiment, runs, sensitivity, trajectories, time_to_target, formats)
+            experiment_entry(experiment, runs, shown["experiments"][experiment], formats)
             for experiment, runs in experiments.items()
         ],
     )
@@ -178,10 +150,7 @@ def index_page(
 def write_index(
     path: str | Path,
     histories: dict[str, list[Path]],
-    sensitivity: Collection[str] = (),
-    trajectories: Collection[str] = (),
-    time_to_target: Collection[str] = (),
-    profile: bool = False,
+    shown: dict[str, Any],
     formats: Collection[str] = ("gif",),
     scale: int = 1,
 ) -> dict[str, list[RunSummary]]:
@@ -194,29 +163,20 @@ def write_index(
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(
-        path,
-        index_page(experiments, sensitivity, trajectories, time_to_target, profile, formats, scale),
-    )
+    write_text(path, index_page(experiments, shown, formats, scale))
     return experiments
 
 
 def main(smk: Any) -> None:
     log = log_to(smk.log[0])
-    # The inputs are each experiment's animated histories, in the params' order.
+    shown = smk.params.figures
+    # The inputs are each experiment's animated histories, in the plan's order.
     paths = iter(smk.input.histories)
     histories = {
-        experiment: [Path(next(paths)) for _ in labels]
-        for experiment, labels in smk.params.animated.items()
+        experiment: [Path(next(paths)) for _ in entry["run_figures"]]
+        for experiment, entry in shown["experiments"].items()
     }
     experiments = write_index(
-        smk.output.index,
-        histories,
-        smk.params.sensitivity,
-        smk.params.trajectories,
-        smk.params.time_to_target,
-        smk.params.profile,
-        smk.params.formats,
-        smk.params.scale,
+        smk.output.index, histories, shown, smk.params.formats, smk.params.scale
     )
     log.info("gallery of %d experiments written to %s", len(experiments), smk.output.index)

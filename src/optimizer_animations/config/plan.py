@@ -1,0 +1,322 @@
+"""The plan: what a checked config makes, decided once.
+
+`build_plan(config)` checks the config and turns it into experiments (their
+kind, runs, animated runs, training and tuning jobs, frame epochs) and the
+figures each gets. The rules (workflow/rules/*.smk), the gallery, the
+`publish:` check and the tests all read it, so an experiment's kind and its
+figures are written down here only. A new figure kind is one entry in
+EXPERIMENT_FIGURES or RUN_FIGURES (and the module that draws it).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer_animations.config.check import (
+    Run,
+    Tuning,
+    animated_runs,
+    check_config,
+    experiment_tuning,
+    frame_epochs,
+    is_landscape,
+    sensitivity_argument,
+    training_chunks,
+    tuning_chunks,
+)
+from optimizer_animations.export.writers import companion_paths
+from optimizer_animations.problems.problem import build_problem, problem_spec
+from optimizer_animations.records.layout import Figure, Layout
+from optimizer_animations.tuning.protocol import time_target
+
+MODEL = "model"  # the page's model: a Dense layer trained by Keras
+LANDSCAPE = "landscape"  # a 2-D test function descended directly
+
+# At most this many runs' frames per rendering job, so that a sweep's
+# animations spread over the cores; the default config's three fit in one.
+RUNS_PER_RENDER_JOB = 8
+
+
+@dataclass(frozen=True)
+class FigureKind:
+    """An entry of the plan: which experiments get the figure, and where."""
+
+    kind: str
+    description: str
+    applies: Callable[["ExperimentPlan"], bool]
+    path: Callable[[Layout, "ExperimentPlan", str], str]  # (layout, experiment, run label)
+
+
+# The experiment's figures, in the order the gallery shows them. The
+# comparison of a page's-model experiment is shown first and wide.
+EXPERIMENT_FIGURES = (
+    FigureKind(
+        "comparison",
+        "all optimizers",
+        lambda e: not e.landscape,
+        lambda layout, e, _: layout.comparison(e.name),
+    ),
+    FigureKind(
+        "trajectory",
+        "every optimizer's path",
+        lambda e: e.trajectories,
+        lambda layout, e, _: layout.trajectory(e.name, e.landscape),
+    ),
+    FigureKind(
+        "panels",
+        "one panel per optimizer",
+        lambda e: e.trajectories and e.landscape,
+        lambda layout, e, _: layout.panels(e.name),
+    ),
+    FigureKind(
+        "loss_plot",
+        "loss of every optimizer",
+        lambda e: True,
+        lambda layout, e, _: layout.loss_plot(e.name),
+    ),
+    FigureKind(
+        "sensitivity",
+        "final loss against learning rate",
+        lambda e: e.has_sensitivity,
+        lambda layout, e, _: layout.sensitivity(e.name),
+    ),
+    FigureKind(
+        "time_to_target",
+        "time to the target, a box per optimizer",
+        lambda e: e.time_target is not None,
+        lambda layout, e, _: layout.time_to_target(e.name),
+    ),
+)
+# Each animated run's own figures (a landscape's runs share the experiment's).
+RUN_FIGURES = (
+    FigureKind(
+        "animation",
+        "outputs per epoch",
+        lambda e: not e.landscape,
+        lambda layout, e, label: layout.animation(e.name, label),
+    ),
+    FigureKind(
+        "run_loss_plot",
+        "loss",
+        lambda e: not e.landscape,
+        lambda layout, e, label: layout.run_loss_plot(e.name, label),
+    ),
+)
+PROFILE = FigureKind(
+    "profile",
+    "performance profile across the tuned experiments",
+    lambda e: True,
+    lambda layout, e, _: layout.profile(),
+)
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """One experiment of the config: what it trains and which files it makes."""
+
+    name: str
+    kind: str  # MODEL or LANDSCAPE
+    epochs: int
+    runs: tuple[Run, ...]
+    animated: tuple[Run, ...]  # the runs with frames, GIFs and their own loss plot
+    frame_epochs: tuple[int, ...]
+    problem: dict[str, Any]  # problem_spec: what the training and figure jobs rebuild
+    tuning: Tuning | None
+    tune_record: dict[str, Any] | None  # the tune section that tuned.yaml records
+    sensitivity: str | None  # the grid argument of plot_losses' sensitivity plot
+    trajectories: bool  # two parameters at least: a paths figure
+    time_target: float | None  # what time_to_target.png counts the time to (None: none)
+    training_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per training job
+    tuning_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per tuning job
+    trajectory_axes: Any = None
+
+    @property
+    def landscape(self) -> bool:
+        return self.kind == LANDSCAPE
+
+    @property
+    def has_sensitivity(self) -> bool:
+        """A sensitivity.png: from a numeric grid (plot_losses) or the tuning."""
+        return self.sensitivity is not None or self.tuning is not None
+
+    @property
+    def labels(self) -> list[str]:
+        return [run.label for run in self.runs]
+
+    @property
+    def animated_labels(self) -> list[str]:
+        return [run.label for run in self.animated]
+
+    @property
+    def run_loss_plots(self) -> list[str]:
+        """The runs with their own loss plot and caption: the page's animated
+        runs (a landscape's runs share one figure)."""
+        return [] if self.landscape else self.animated_labels
+
+    def render_chunks(self) -> list[list[str]]:
+        """The animated runs of each frames job (a landscape draws no bar frames)."""
+        if self.landscape:
+            return []
+        names = self.animated_labels
+        return [
+            names[i : i + RUNS_PER_RENDER_JOB] for i in range(0, len(names), RUNS_PER_RENDER_JOB)
+        ]
+
+    def figures(self, layout: Layout) -> list[Figure]:
+        return [
+            Figure(kind.kind, kind.path(layout, self, ""), self.name, kind.description)
+            for kind in EXPERIMENT_FIGURES
+            if kind.applies(self)
+        ]
+
+    def run_figures(self, layout: Layout, run: str, title: str) -> list[Figure]:
+        return [
+            Figure(kind.kind, kind.path(layout, self, run), title, kind.description)
+            for kind in RUN_FIGURES
+            if kind.applies(self)
+        ]
+
+    def outputs(self, layout: Layout, formats: Sequence[str]) -> list[str]:
+        """Every file of the experiment: histories, tables, figures with their
+        companions, frames, captions and report pages."""
+        name = self.name
+        outputs = [layout.loss_plot(name), layout.summary(name), layout.run_table(name)]
+        if self.has_sensitivity:
+            outputs.append(layout.sensitivity(name))
+        outputs += [layout.history(name, label) for label in self.labels]
+        gifs = [layout.comparison(name)] if not self.landscape else []
+        if self.trajectories:
+            outputs += [
+                layout.trajectory(name, self.landscape, "png"),
+                layout.trajectory(name, self.landscape, "html"),
+            ]
+            gifs.append(layout.trajectory(name, self.landscape))
+            if self.landscape:
+                gifs.append(layout.panels(name))
+        if self.tuning is not None:
+            outputs += [layout.tuning(name), layout.tuned(name)]
+        if self.time_target is not None:
+            outputs.append(layout.time_to_target(name))
+        outputs.append(layout.caption(name))
+        if not self.landscape:
+            outputs.append(layout.comparison_page(name))
+        for label in self.animated_labels:
+            if self.landscape:
+                continue
+            gifs.append(layout.animation(name, label))
+            outputs += [
+                layout.run_loss_plot(name, label),
+                layout.animation_page(name, label),
+                layout.run_caption(name, label),
+                *(layout.frame(name, label, epoch) for epoch in self.frame_epochs),
+            ]
+        outputs += gifs + [path for gif in gifs for path in companion_paths(gif, formats)]
+        return list(dict.fromkeys(outputs))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every experiment of a config, and the workflow's own files."""
+
+    config: dict[str, Any]
+    experiments: dict[str, ExperimentPlan]
+    layout: Layout
+    formats: tuple[str, ...]
+    profiled: tuple[str, ...]  # the experiments of the performance profile
+
+    def __getitem__(self, experiment: str) -> ExperimentPlan:
+        return self.experiments[experiment]
+
+    def __iter__(self):
+        return iter(self.experiments)
+
+    @property
+    def tuned(self) -> list[str]:
+        return [name for name, e in self.experiments.items() if e.tuning is not None]
+
+    @property
+    def trained(self) -> list[str]:
+        return [name for name, e in self.experiments.items() if e.tuning is None]
+
+    def profile(self, layout: Layout | None = None) -> Figure | None:
+        if not self.profiled:
+            return None
+        return Figure(PROFILE.kind, (layout or self.layout).profile(), "", PROFILE.description)
+
+    def shown(self) -> dict[str, dict[str, Any]]:
+        """What the gallery shows (its params): each experiment's kind and
+        figures, and each animated run's figures (whose subject the gallery
+        fills with the run's title), as links relative to index.html."""
+        link = Layout("")
+        profile = self.profile(link)
+        return {
+            "profile": None if profile is None else profile.to_params(),
+            "experiments": {
+                name: {
+                    "kind": plan.kind,
+                    "figures": [figure.to_params() for figure in plan.figures(link)],
+                    "run_figures": [
+                        [figure.to_params() for figure in plan.run_figures(link, label, "")]
+                        for label in plan.animated_labels
+                    ],
+                }
+                for name, plan in self.experiments.items()
+            },
+        }
+
+    def outputs(self) -> list[str]:
+        """Every result of the config (what `rule all` asks for)."""
+        outputs = [
+            path
+            for experiment in self.experiments.values()
+            for path in experiment.outputs(self.layout, self.formats)
+        ]
+        if self.profiled:
+            outputs.append(self.layout.profile())
+        return [*outputs, self.layout.index()]
+
+
+def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> ExperimentPlan:
+    settings = config["experiments"][name]
+    tuning = experiment_tuning(settings)
+    problem = problem_spec(config, name)
+    built = build_problem(problem)
+    return ExperimentPlan(
+        name=name,
+        kind=LANDSCAPE if is_landscape(settings) else MODEL,
+        epochs=settings["epochs"],
+        runs=tuple(runs),
+        animated=tuple(animated_runs(config, name, runs)),
+        frame_epochs=tuple(frame_epochs(settings["epochs"], config["frames"]["every"])),
+        problem=problem,
+        tuning=tuning,
+        tune_record=None
+        if tuning is None
+        else {key: value for key, value in settings["tune"].items() if key != "optimizers_per_job"},
+        sensitivity=sensitivity_argument(settings),
+        # Two parameters at least: not the page's model with a single weight.
+        trajectories=built.parameter_count >= 2,
+        time_target=None if tuning is None else time_target(built, tuning.to_params()),
+        training_chunks=()
+        if tuning is not None
+        else tuple(map(tuple, training_chunks(config, name, runs))),
+        tuning_chunks=()
+        if tuning is None
+        else tuple(map(tuple, tuning_chunks(config, name, runs))),
+        trajectory_axes=settings.get("trajectory", {}).get("axes"),
+    )
+
+
+def build_plan(config: dict[str, Any]) -> Plan:
+    """Check `config` (in place, filling its defaults; ConfigError on the first
+    problem) and plan everything it makes."""
+    runs = check_config(config)
+    experiments = {name: experiment_plan(config, name, runs[name]) for name in runs}
+    tuned = [name for name, e in experiments.items() if e.tuning is not None]
+    return Plan(
+        config=config,
+        experiments=experiments,
+        layout=Layout(config["results_dir"]),
+        formats=tuple(config["animation"]["formats"]),
+        profiled=tuple(tuned) if len(tuned) >= 2 else (),
+    )
