@@ -8,13 +8,18 @@ import pytest
 from PIL import Image, ImageSequence
 
 from conftest import copy_workflow, default_config, run_snakemake
-from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.config.check import ConfigError, check_config, load_schema
 from optimizer_animations.export.writers import (
+    ANIMATION_FORMATS,
+    PIXEL_SCALES,
+    WRITERS,
     companion_paths,
+    playback_order,
     video_frames,
     write_animation,
     write_gif,
     write_video,
+    writer_of,
 )
 from optimizer_animations.site.gallery import animation
 
@@ -87,9 +92,22 @@ def test_an_unknown_format_is_a_config_error_naming_it():
     config = default_config()
     config["animation"] = {"formats": ["gif", "mov"]}
     with pytest.raises(
-        ConfigError, match=r"'animation.formats\[1\]' = 'mov' .*Allowed: gif, mp4, webm"
+        ConfigError, match=r"'animation.formats\[1\]' = 'mov': allowed gif, webm or mp4"
     ):
         check_config(config)
+
+
+def test_the_schema_allows_the_formats_and_scales_that_the_writers_registry_writes():
+    schema = load_schema()
+    animation = schema["properties"]["animation"]["properties"]
+    assert animation["formats"]["items"]["enum"] == list(ANIMATION_FORMATS)
+    assert schema["properties"]["frames"]["properties"]["scale"]["enum"] == list(PIXEL_SCALES)
+    # Every writer has its own suffix, and each file is traced back to its writer.
+    assert len({writer.suffix for writer in WRITERS.values()}) == len(WRITERS)
+    for name, writer in WRITERS.items():
+        assert writer_of(f"results/x/anim{writer.suffix}").name == name
+    assert companion_paths("a/b.gif", ["mp4", "gif"]) == ["a/b.mp4", "a/b.poster.png"]
+    assert playback_order(["a.mp4", "a.webm"]) == ["a.webm", "a.mp4"]
 
 
 # --- HiDPI: frames.scale ------------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from optimizer_animations.figures import render
+from optimizer_animations.figures import frames, render
 from optimizer_animations.records.history import History
 from optimizer_animations.records.run_table import Curve, RunTable
 
@@ -186,9 +186,7 @@ def test_blitted_frames_equal_fully_drawn_ones_byte_for_byte(history, tmp_path, 
     drawn = [tmp_path / f"full{e}.png" for e in epochs]
     render.render_frames(history, epochs, blitted, YLIM)
     blits = []
-    monkeypatch.setattr(
-        render.BlitFrames, "_clear_of_static", lambda self: blits.append(1) and False
-    )
+    monkeypatch.setattr(frames.Blitter, "_clear_of_static", lambda self: blits.append(1) and False)
     render.render_frames(history, epochs, drawn, YLIM)
     assert len(blits) == len(epochs)  # the second pass really drew every frame in full
     for blit, full in zip(blitted, drawn, strict=True):
@@ -197,9 +195,9 @@ def test_blitted_frames_equal_fully_drawn_ones_byte_for_byte(history, tmp_path, 
 
 def test_frames_that_reach_the_spines_are_drawn_in_full(monkeypatch, tmp_path):
     saved = []
-    original = render.save_figure
+    original = frames.save_figure
     monkeypatch.setattr(
-        render, "save_figure", lambda figure, path: saved.append(path) or original(figure, path)
+        frames, "save_figure", lambda figure, path: saved.append(path) or original(figure, path)
     )
     history = diverging_history()
     epochs = list(range(len(history.epoch)))

@@ -29,7 +29,6 @@ from optimizer_animations.config.safety import (
     key_path,
     short_repr,
 )
-from optimizer_animations.export.writers import ANIMATION_FORMATS, PIXEL_SCALES
 from optimizer_animations.problems.functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
 from optimizer_animations.problems.planes import weight_index
 from optimizer_animations.problems.problem import (
@@ -128,6 +127,12 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
         return f"'{where}' = {short_repr(value)} is not a safe folder name: use {NAME_RULE}"
     if error.validator == "maxLength":
         return f"'{where}' = {short_repr(value)} is longer than {schema['maxLength']} characters"
+    if error.validator == "enum":
+        allowed = [str(option) for option in schema["enum"]]
+        either = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+        return (
+            f"'{where}' = {short_repr(value)}: allowed {either}.{did_you_mean(str(value), allowed)}"
+        )
     if error.validator == "oneOf":
         return f"'{where}' = {short_repr(value)} is not valid: expected {schema_summary(schema)}"
     return f"'{where}': {error.message}"
@@ -634,18 +639,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
         _check_shapes(config)
         for experiment in dense:
             _check_trajectory_axes(config, experiment)
-    for index, fmt in enumerate(config["animation"]["formats"]):
-        if fmt not in ANIMATION_FORMATS:
-            raise ConfigError(
-                f"'animation.formats[{index}]' = {fmt!r} is not a format written here."
-                f"{did_you_mean(fmt, ANIMATION_FORMATS)} Allowed: {', '.join(ANIMATION_FORMATS)}"
-            )
     frames = config["frames"]
-    if frames["scale"] not in PIXEL_SCALES:
-        raise ConfigError(
-            f"'frames.scale' = {frames['scale']!r}: allowed"
-            f" {' or '.join(map(str, PIXEL_SCALES))} (2: twice the pixels, for HiDPI screens)"
-        )
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")

@@ -1,5 +1,9 @@
-"""Writing an animation's files: the GIF, and the videos and poster a docs
-site prefers (`animation.formats`).
+"""Writing an animation's files: one registry of writers, `WRITERS`.
+
+Each writer turns an animation's frames into one file beside its GIF. The
+schema's allowed `animation.formats`, the companions of a published GIF,
+the gallery's and the report's `<video>` sources and the Sphinx directive
+all read the registry, so a new format is one entry here.
 
 - GIF: one palette shared by all frames (Pillow's encoder), then, with
   `animation.gifsicle`, Debian's `gifsicle -O3` (lossless).
@@ -13,17 +17,17 @@ Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from optimizer_animations.files import atomic_output
 
-ANIMATION_FORMATS = ("gif", "mp4", "webm")
 PIXEL_SCALES = (1, 2)  # frames.scale: 2 for HiDPI screens
-VIDEO_FORMATS = ("mp4", "webm")
 # Same frames, same bytes: one encoder thread, no version strings or dates.
 BITEXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
 ENCODERS = {
@@ -184,18 +188,82 @@ def write_video(
         writer.close()
 
 
+def write_poster(frames: Sequence[Image.Image], path: str | Path, *_: Any) -> None:
+    """The last frame, indexed like the GIF's frames (its own most frequent
+    colours, exact up to 256 of them): under half the RGB size."""
+    with atomic_output(path) as tmp:
+        index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One output format of an animation."""
+
+    name: str  # as `animation.formats` names it
+    suffix: str  # replaces the GIF's `.gif`
+    mime: str  # the type a page's <source> or <img> declares
+    role: str  # "animation" (the GIF), "video" (a <source>), "poster"
+    # (frames, path, duration_ms, hold_ms, gifsicle) -> None
+    write: Callable[..., None]
+
+
+# In the order a page lists them: a browser plays the first video it can,
+# and WebM is the smaller.
+WRITERS = {
+    writer.name: writer
+    for writer in (
+        Writer("gif", ".gif", "image/gif", "animation", write_gif),
+        Writer(
+            "webm",
+            ".webm",
+            "video/webm",
+            "video",
+            lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
+        ),
+        Writer(
+            "mp4",
+            ".mp4",
+            "video/mp4",
+            "video",
+            lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
+        ),
+        Writer("poster", ".poster.png", "image/png", "poster", write_poster),
+    )
+}
+# What `animation.formats` may name (the schema's enum): the poster comes
+# with any video.
+ANIMATION_FORMATS = tuple(name for name, w in WRITERS.items() if w.role != "poster")
+VIDEO_FORMATS = tuple(name for name, w in WRITERS.items() if w.role == "video")
+POSTER = WRITERS["poster"]
+
+
+def companion_writers(formats: Sequence[str]) -> list[Writer]:
+    """The writers of an animation's files beside its GIF for `formats`: each
+    video in `formats`' order, then the poster when there is a video."""
+    videos = [WRITERS[fmt] for fmt in formats if fmt in VIDEO_FORMATS]
+    return videos + ([POSTER] if videos else [])
+
+
 def companion_paths(gif: str | Path, formats: Sequence[str]) -> list[str]:
     """The files written beside an animation's GIF for `formats`: each
     video, then the poster (`name.poster.png`) when there is a video."""
     gif = Path(gif)
-    videos = [str(gif.with_suffix(f".{fmt}")) for fmt in formats if fmt in VIDEO_FORMATS]
-    return videos + ([str(gif.with_suffix(".poster.png"))] if videos else [])
+    return [str(gif.with_suffix(writer.suffix)) for writer in companion_writers(formats)]
+
+
+def writer_of(path: str | Path) -> Writer:
+    """The writer of a file, by its suffix."""
+    name = Path(path).name
+    for writer in WRITERS.values():
+        if name.endswith(writer.suffix) and (writer is POSTER or not name.endswith(POSTER.suffix)):
+            return writer
+    raise ValueError(f"{path}: no writer writes this suffix")
 
 
 def playback_order(videos: Sequence[str]) -> list[str]:
-    """The videos in the order a page lists them as `<source>`s: WebM first,
-    the smaller, since a browser plays the first one it can."""
-    return sorted(videos, key=lambda video: not video.endswith(".webm"))
+    """The videos in the order a page lists them as `<source>`s (WRITERS' order)."""
+    order = list(WRITERS)
+    return sorted(videos, key=lambda video: order.index(writer_of(video).name))
 
 
 def write_animation(
@@ -208,14 +276,8 @@ def write_animation(
 ) -> list[str]:
     """The GIF of the frames (through gifsicle: `gifsicle`) and, for
     `formats`, its videos and poster; returns the companions' paths."""
-    write_gif(frames, gif, duration_ms, hold_ms, gifsicle)
+    WRITERS["gif"].write(frames, gif, duration_ms, hold_ms, gifsicle)
     companions = companion_paths(gif, formats)
-    for path in companions:
-        if path.endswith(".poster.png"):
-            # Indexed like the GIF's frames (its own most frequent colours, exact
-            # up to 256 of them): under half the RGB size.
-            with atomic_output(path) as tmp:
-                index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
-        else:
-            write_video(frames, path, duration_ms, hold_ms)
+    for writer, path in zip(companion_writers(formats), companions, strict=True):
+        writer.write(frames, path, duration_ms, hold_ms, gifsicle)
     return companions

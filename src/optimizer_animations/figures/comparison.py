@@ -17,7 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from optimizer_animations.figures.render import save_figure, set_pixel_scale, use_page_style
+from optimizer_animations.figures.style import save_figure, set_pixel_scale, use_page_style
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE
 from optimizer_animations.records.run_table import RunTable

@@ -1,8 +1,6 @@
 """Draw the tutorial's figures from history files: bar-chart frames and loss curves.
 
-Never imports TensorFlow. The output depends only on the histories and the
-arguments: matplotlib's defaults (not the user's matplotlibrc), its bundled
-DejaVu Sans font, the Agg backend, a fixed DPI and no timestamps in the PNGs.
+Never imports TensorFlow; the style is figures/style.py's.
 """
 
 import textwrap
@@ -16,11 +14,14 @@ matplotlib.use("Agg")
 import matplotlib.image
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.transforms import Bbox
 
-from optimizer_animations.export.writers import PIXEL_SCALES
-from optimizer_animations.files import atomic_output, log_to
+from optimizer_animations.figures.frames import Blitter
+from optimizer_animations.figures.style import (
+    save_figure,
+    set_pixel_scale,
+    use_page_style,
+)
+from optimizer_animations.files import log_to
 from optimizer_animations.records.history import History, load_history
 from optimizer_animations.records.run_table import (
     Band,
@@ -37,44 +38,6 @@ from optimizer_animations.tuning.protocol import (
     objectives_by_rate,
     read_tuning_csv,
 )
-
-FIGSIZE = (4.0, 3.0)  # inches, as on the page
-DPI = 100  # so every frame is 400 x 300 pixels
-# Without a software tag, the PNG bytes do not change with matplotlib's version.
-PNG_METADATA = {"Software": None}
-
-
-# `frames.scale`: 2 draws every figure at twice the pixels with the same
-# layout (HiDPI screens); set once per job, before any figure.
-PIXEL_SCALE = {"scale": 1}
-
-
-def set_pixel_scale(scale: int) -> None:
-    if scale not in PIXEL_SCALES:
-        raise ValueError(f"scale {scale!r}: allowed {PIXEL_SCALES}")
-    PIXEL_SCALE["scale"] = scale
-
-
-def use_page_style() -> None:
-    """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12,
-    at DPI x `frames.scale`."""
-    matplotlib.rcdefaults()
-    dpi = DPI * PIXEL_SCALE["scale"]
-    plt.rcParams.update(
-        {
-            "figure.figsize": FIGSIZE,
-            "figure.dpi": dpi,
-            "savefig.dpi": dpi,
-            "font.size": 12,
-            "font.family": ["DejaVu Sans"],
-            "svg.hashsalt": "optimizer-animations",
-        }
-    )
-
-
-def save_figure(figure: plt.Figure, path: str | Path) -> None:
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", metadata=PNG_METADATA)
 
 
 def bar_layout(n_samples: int, units: int) -> tuple[np.ndarray, float]:
@@ -112,130 +75,71 @@ def render_frames(
     if len(frame_epochs) != len(paths):
         raise ValueError(f"{len(frame_epochs)} frame epochs but {len(paths)} paths")
     use_page_style()
-    targets = np.asarray(history.meta["data"]["y"], dtype=float)
-    n_samples, units = targets.shape
-    positions, width = bar_layout(n_samples, units)
-    diverged_at = history.first_non_finite_epoch()
-
-    figure, axes = plt.subplots()
-    bars = [
-        axes.bar(positions[s], np.zeros(units), width=width, color=f"C{s}", label=f"sample {s + 1}")
-        for s in range(n_samples)
-    ]
-    (target_markers,) = axes.plot(
-        positions.ravel(),
-        targets.ravel(),
-        linestyle="none",
-        marker="_",
-        markersize=24 / n_samples,
-        markeredgewidth=2,
-        color="black",
-        label="target",
-    )
-    axes.set_ylim(*ylim)
-    axes.set_xticks(np.arange(units))
-    axes.set_xlabel("Output Node")
-    axes.set_ylabel("Output")
-    axes.set_title(history.title, fontsize=12)
-    # The page writes 'Epoch N' at (-0.4, 0.8) for ylim (-1.1, 1.1).
-    text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
-    caption = axes.text(-0.4, text_y, "")
-    note = axes.text(0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10)
-    legend = axes.legend(loc="lower right", fontsize=8) if n_samples > 1 else None
-    figure.tight_layout()
-    # In the order a full draw paints them (by zorder, then as added).
-    changing = [
-        *(bar for sample_bars in bars for bar in sample_bars),
-        target_markers,
-        caption,
-        note,
-        *([legend] if legend else []),
-    ]
-    frames = BlitFrames(figure, axes, changing)
-
+    frames = BarFrames(history, ylim)
+    blitter = Blitter(frames)
     for epoch, path in zip(frame_epochs, paths, strict=True):
-        heights = clipped_heights(history.pred[epoch], ylim)
-        for sample_bars, sample_heights in zip(bars, heights, strict=True):
+        blitter.save(epoch, path)
+    plt.close(frames.figure)
+
+
+class BarFrames:
+    """The page's bar chart of the outputs (the frame protocol, figures/frames.py):
+    the bars, target markers, epoch caption and divergence note move."""
+
+    def __init__(self, history: History, ylim: Sequence[float]) -> None:
+        self.history, self.ylim = history, ylim
+        targets = np.asarray(history.meta["data"]["y"], dtype=float)
+        n_samples, units = targets.shape
+        positions, width = bar_layout(n_samples, units)
+        self.diverged_at = history.first_non_finite_epoch()
+
+        figure, axes = plt.subplots()
+        self.figure, self.exact_axes = figure, axes
+        self.bars = [
+            axes.bar(
+                positions[s], np.zeros(units), width=width, color=f"C{s}", label=f"sample {s + 1}"
+            )
+            for s in range(n_samples)
+        ]
+        (target_markers,) = axes.plot(
+            positions.ravel(),
+            targets.ravel(),
+            linestyle="none",
+            marker="_",
+            markersize=24 / n_samples,
+            markeredgewidth=2,
+            color="black",
+            label="target",
+        )
+        axes.set_ylim(*ylim)
+        axes.set_xticks(np.arange(units))
+        axes.set_xlabel("Output Node")
+        axes.set_ylabel("Output")
+        axes.set_title(history.title, fontsize=12)
+        # The page writes 'Epoch N' at (-0.4, 0.8) for ylim (-1.1, 1.1).
+        text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
+        self.caption = axes.text(-0.4, text_y, "")
+        self.note = axes.text(
+            0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10
+        )
+        legend = axes.legend(loc="lower right", fontsize=8) if n_samples > 1 else None
+        figure.tight_layout()
+        # In the order a full draw paints them (by zorder, then as added).
+        self.moving = [
+            *(bar for sample_bars in self.bars for bar in sample_bars),
+            target_markers,
+            self.caption,
+            self.note,
+            *([legend] if legend else []),
+        ]
+
+    def show(self, step: int) -> None:
+        heights = clipped_heights(self.history.pred[step], self.ylim)
+        for sample_bars, sample_heights in zip(self.bars, heights, strict=True):
             for bar, height in zip(sample_bars, sample_heights, strict=True):
                 bar.set_height(height)
-        caption.set_text(f"Epoch {epoch}")
-        note.set_text(divergence_note(epoch, diverged_at))
-        frames.save(path)
-    plt.close(figure)
-
-
-class BlitFrames:
-    """Save frames of a figure whose `changing` artists alone vary.
-
-    The rest is drawn once as a background; a frame restores it and draws the
-    changing artists over it in their full-draw order. That gives a full
-    draw's pixels only where nothing static is painted after them: inside the
-    axes, clear of the spines, which a full draw paints over the bars. A frame
-    whose changing artists reach the spines (a bar clipped at the y-limits) is
-    drawn in full instead.
-    """
-
-    # Spines are 0.8 pt (~1 px) wide and anti-aliased into their neighbours.
-    SPINE_CLEARANCE_PX = 3
-
-    def __init__(self, figure: plt.Figure, axes: plt.Axes, changing: Sequence[Any]) -> None:
-        self.figure, self.axes, self.changing = figure, axes, list(changing)
-        self._set_animated(True)
-        figure.canvas.draw()
-        self.background = figure.canvas.copy_from_bbox(figure.bbox)
-        self.renderer = figure.canvas.get_renderer()
-        self.clear_area = axes.get_window_extent(self.renderer).padded(-self.SPINE_CLEARANCE_PX)
-
-    def _set_animated(self, animated: bool) -> None:
-        for artist in self.changing:
-            artist.set_animated(animated)
-
-    def _extent(self, artist: Any) -> Bbox:
-        if isinstance(artist, Line2D) and artist.get_marker() == "_":
-            # Line2D pads its extent by the marker size in every direction;
-            # a "_" marker is that wide but only its edge width high.
-            points = artist.get_transform().transform(artist.get_xydata())
-            to_px = self.figure.dpi / 72
-            half_width = artist.get_markersize() * to_px / 2
-            half_height = artist.get_markeredgewidth() * to_px / 2
-            return Bbox.from_extents(
-                points[:, 0].min() - half_width,
-                points[:, 1].min() - half_height,
-                points[:, 0].max() + half_width,
-                points[:, 1].max() + half_height,
-            )
-        return artist.get_window_extent(self.renderer)
-
-    def _clear_of_static(self) -> bool:
-        area = self.clear_area
-        for artist in self.changing:
-            box = self._extent(artist)
-            if not (
-                area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1
-            ):
-                return False
-        return True
-
-    def save(self, path: str | Path) -> None:
-        if not self._clear_of_static():
-            self._set_animated(False)
-            save_figure(self.figure, path)
-            self._set_animated(True)
-            return
-        canvas = self.figure.canvas
-        canvas.restore_region(self.background)
-        for artist in self.changing:
-            self.axes.draw_artist(artist)
-        # What savefig's PNG writer does with the drawn canvas.
-        with atomic_output(path) as tmp:
-            matplotlib.image.imsave(
-                tmp,
-                canvas.buffer_rgba(),
-                format="png",
-                origin="upper",
-                dpi=self.figure.dpi,
-                metadata=PNG_METADATA,
-            )
+        self.caption.set_text(f"Epoch {step}")
+        self.note.set_text(divergence_note(step, self.diverged_at))
 
 
 def finite_or_nan(values: np.ndarray) -> np.ndarray:

@@ -3,8 +3,8 @@
 The surface (a contour, drawn once) comes from a problem's NumPy loss on a
 grid of its plane; each frame redraws only the moving artists (trails,
 markers, the step counter) over it, which is what makes a few hundred frames
-cheap. Frames come back as Pillow images for assemble_gif.write_gif, or are
-saved as PNG. Never imports TensorFlow.
+cheap. Frames come back as Pillow images for the writers (export/writers.py),
+through the one blitter (figures/frames.py). Never imports TensorFlow.
 """
 
 import textwrap
@@ -22,7 +22,8 @@ from matplotlib.colors import LogNorm
 from PIL import Image
 
 from optimizer_animations.export.writers import write_animation
-from optimizer_animations.figures.render import save_figure, set_pixel_scale, use_page_style
+from optimizer_animations.figures.frames import Blitter
+from optimizer_animations.figures.style import set_pixel_scale, use_page_style
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.functions import first_outside
 from optimizer_animations.problems.planes import named_plane, principal_plane
@@ -196,11 +197,11 @@ class TrajectoryFigure:
             )
         else:
             self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
-        self.changing = [*self.trails, *self.markers, *self.notes, self.counter]
-        for artist in self.changing:
-            artist.set_animated(True)
-        self.figure.canvas.draw()
-        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        # The frame protocol (figures/frames.py): these move, the rest is drawn once.
+        self.moving = [*self.trails, *self.markers, *self.notes, self.counter]
+        self.exact_axes = None
+        self.step_label = "Step"
+        self.blitter = Blitter(self)
 
     @property
     def note(self) -> Any:
@@ -255,7 +256,9 @@ class TrajectoryFigure:
                 label=("start" if len(starts) == 1 else "starts") if index == 0 else None,
             )
 
-    def _update(self, epoch: int, label: str) -> None:
+    def show(self, step: int) -> None:
+        """Every path up to `step`, and its counter ("Step 40", "Epoch 40")."""
+        epoch, label = step, self.step_label
         for path, trail, marker in zip(self.paths, self.trails, self.markers, strict=True):
             shown = path.points[: epoch + 1]
             trail.set_data(shown[:, 0], shown[:, 1])
@@ -274,24 +277,15 @@ class TrajectoryFigure:
 
     def frame(self, epoch: int, label: str = "Step") -> Image.Image:
         """The figure at `epoch`, as an RGB image."""
-        self._update(epoch, label)
-        canvas = self.figure.canvas
-        canvas.restore_region(self.background)
-        for artist in self.changing:
-            self.figure.draw_artist(artist)
-        return Image.frombuffer(
-            "RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1
-        ).convert("RGB")
+        self.step_label = label
+        return self.blitter.image(epoch)
 
     def save_whole(self, path: str | Path, label: str = "Step") -> None:
         """The full paths, drawn in full (for print)."""
-        self._update(max(len(p.points) for p in self.paths) - 1, label)
-        for artist in self.changing:
-            artist.set_animated(False)
+        self.step_label = label
+        self.show(max(len(p.points) for p in self.paths) - 1)
         self.counter.set_text("")
-        save_figure(self.figure, path)
-        for artist in self.changing:
-            artist.set_animated(True)
+        self.blitter.save_full(path)
 
     def close(self) -> None:
         plt.close(self.figure)
