@@ -178,8 +178,7 @@ for experiment, plan in PLAN.experiments.items():
             run_table=LAYOUT.run_table(experiment),
             caption=LAYOUT.caption(experiment),
             run_captions=[
-                LAYOUT.run_caption(experiment, label)
-                for label in plan.run_loss_plots
+                LAYOUT.run_caption(experiment, label) for label in plan.run_loss_plots
             ],
         log:
             f"{LOGS}/{experiment}/summarize.log",

@@ -9,7 +9,7 @@ import itertools
 import math
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from optimizer_animations.problems.problem import (
     build_problem,
     problem_spec,
 )
+from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import (
     CLIPPING,
     argument_type,
@@ -45,38 +46,6 @@ from optimizer_animations.training.keras_optimizers import (
 from optimizer_animations.tuning.protocol import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run of one experiment: one history.npz.
-
-    Without seeds or grid, an optimizer entry is one run named by its label.
-    A sweep expands an entry into the product of its grid and the experiment's
-    seeds, named like `adam-lr0.01-s3`.
-    """
-
-    experiment: str
-    label: str  # the run's folder name
-    optimizer: str  # Keras class name, e.g. "Adam"
-    arguments: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None  # draws this run's initial weights
-    setting: str = ""  # the run's name without its seed: runs to aggregate
-    family: str = ""  # the optimizer entry's label: one line in sensitivity.png
-    grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
-    tuned: dict[str, Any] | None = None  # the tuning that chose its learning rate
-
-    def to_params(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "optimizer": self.optimizer,
-            "arguments": self.arguments,
-            "seed": self.seed,
-            "setting": self.setting or self.label,
-            "family": self.family or self.label,
-            "grid": self.grid,
-            **({"tuned": self.tuned} if self.tuned else {}),
-        }
 
 
 def load_schema() -> dict[str, Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer_animations.config.check import (
-    Run,
     Tuning,
     animated_runs,
     check_config,
@@ -27,6 +26,7 @@ from optimizer_animations.config.check import (
 from optimizer_animations.export.writers import companion_paths
 from optimizer_animations.problems.problem import build_problem, problem_spec
 from optimizer_animations.records.layout import Figure, Layout
+from optimizer_animations.records.run import Run
 from optimizer_animations.tuning.protocol import time_target
 
 MODEL = "model"  # the page's model: a Dense layer trained by Keras

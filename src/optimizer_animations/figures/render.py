@@ -88,7 +88,7 @@ class BarFrames:
 
     def __init__(self, history: History, ylim: Sequence[float]) -> None:
         self.history, self.ylim = history, ylim
-        targets = np.asarray(history.meta["data"]["y"], dtype=float)
+        targets = np.asarray(history.run.targets, dtype=float)
         n_samples, units = targets.shape
         positions, width = bar_layout(n_samples, units)
         self.diverged_at = history.first_non_finite_epoch()

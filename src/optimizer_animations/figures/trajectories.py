@@ -326,14 +326,14 @@ class Scene:
 
 def path_label(history: History) -> str:
     """`Adam (lr 0.05)`: the legend names the learning rate, which the figure depends on."""
-    rate = history.meta["optimizer"]["config"].get("learning_rate")
-    if history.meta.get("tuned") or not isinstance(rate, float | int):
+    rate = history.run.learning_rate
+    if history.run.tuned or not isinstance(rate, float | int):
         return history.title  # a tuned run's title names its rate already
     return f"{history.title} (lr {rate:.3g})"
 
 
 def landscape_scene(histories: Sequence[History]) -> Scene:
-    problem = problem_from_meta(histories[0].meta)
+    problem = problem_from_meta(histories[0].run)
     assert isinstance(problem, FunctionProblem)
     landscape = problem.landscape
     surface = Surface.sample(problem.loss_numpy, landscape.domain)
@@ -370,7 +370,7 @@ def weight_scene(
     histories: Sequence[History], experiment: str, axes: Sequence[str] | None = None
 ) -> Scene:
     """The page's model: every run's weights, on the principal plane or two named weights."""
-    problem = problem_from_meta(histories[0].meta)
+    problem = problem_from_meta(histories[0].run)
     params = [h.params for h in histories]
     if axes:
         finals = [p[-1] for p in params if np.isfinite(p[-1]).all()]
@@ -401,7 +401,7 @@ def weight_scene(
 
 
 def scene_of(histories: Sequence[History], experiment: str, axes: Sequence[str] | None) -> Scene:
-    if "function" in histories[0].meta:
+    if histories[0].run.landscape:
         return landscape_scene(histories)
     return weight_scene(histories, experiment, axes)
 

@@ -32,6 +32,7 @@ from optimizer_animations.problems.functions import (
     evaluate,
     parse_formula,
 )
+from optimizer_animations.records.history import DENSE, FUNCTION, RunMeta
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Problem:
 class DenseProblem(Problem):
     """The page's model: `Dense(units)` on inputs `x`, mean squared error against `y`."""
 
-    kind: ClassVar[str] = "dense"
+    kind: ClassVar[str] = DENSE
     outputs_key: ClassVar[str | None] = "pred"
 
     x: np.ndarray  # (n_samples, 1)
@@ -229,7 +230,7 @@ class FunctionProblem(Problem):
     not apply). Its history keeps `position` (E+1, 2).
     """
 
-    kind: ClassVar[str] = "function"
+    kind: ClassVar[str] = FUNCTION
     outputs_key: ClassVar[str | None] = None
 
     landscape: Landscape
@@ -352,11 +353,9 @@ def build_problem(spec: dict[str, Any]) -> Problem:
     return PROBLEM_KINDS[spec["kind"]].from_spec(spec)  # type: ignore[attr-defined]
 
 
-def problem_from_meta(meta: dict[str, Any]) -> Problem:
-    """The problem a history was trained on, from its `meta` (for figures: no
-    TensorFlow, no config)."""
-    if "function" in meta:
-        return FunctionProblem.from_meta(meta["function"])
-    return DenseProblem.from_spec(
-        {"data": meta["data"], "init": meta["init"], "use_bias": meta["use_bias"]}
-    )
+def problem_from_meta(run: RunMeta) -> Problem:
+    """The problem a history was trained on, from its parsed `meta`
+    (`History.run`; for figures: no TensorFlow, no config)."""
+    if run.landscape:
+        return FunctionProblem.from_meta(run.function)
+    return DenseProblem.from_spec({"data": run.data, "init": run.init, "use_bias": run.use_bias})

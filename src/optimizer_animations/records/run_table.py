@@ -38,9 +38,9 @@ def landscape_fields(history: History) -> dict[str, Any]:
     where the run ended, its distance to the nearest known minimum, the first
     step within MINIMUM_TOLERANCE of a minimum's value, and the first step
     outside the plotted domain."""
-    if "function" not in history.meta:
+    if not history.run.landscape:
         return {}
-    problem = problem_from_meta(history.meta)
+    problem = problem_from_meta(history.run)
     assert isinstance(problem, FunctionProblem)
     landscape, final = problem.landscape, history.params[-1]
     distance = nearest_minimum_distance(final, landscape.minima)
@@ -94,26 +94,23 @@ class RunTable:
     def from_histories(cls, histories: Sequence[History]) -> "RunTable":
         rows = []
         for history in histories:
-            meta = history.meta
-            seed = meta.get("seed")
-            if seed is None:  # a global `init: {seed: N}` drew the weights, or none did
-                seed = meta.get("init", {}).get("seed")
+            run = history.run
             rows.append(
                 {
                     "run": history.label,
                     "title": history.title,
-                    "optimizer": meta["optimizer"]["class_name"],
-                    "family": meta.get("family") or history.label,
-                    "setting": meta.get("setting") or history.label,
-                    "seed": seed,
-                    "grid": meta.get("grid") or {},
-                    "arguments": meta.get("arguments", {}),
-                    "learning_rate": float(meta["optimizer"]["config"]["learning_rate"]),
+                    "optimizer": run.optimizer,
+                    "family": run.family,
+                    "setting": run.setting,
+                    "seed": run.seed,
+                    "grid": run.grid,
+                    "arguments": run.arguments,
+                    "learning_rate": float(run.learning_rate),
                     "final_loss": float(history.loss[-1]),
                     "epochs_to_1pct": epochs_to_fraction(history.loss),
                     "diverged_at": history.first_non_finite_epoch(),
                     **landscape_fields(history),
-                    **({"tuned": True} if history.meta.get("tuned") else {}),
+                    **({"tuned": True} if run.tuned else {}),
                 }
             )
         epoch = histories[0].epoch if histories else np.arange(1)

@@ -43,23 +43,24 @@ class RunSummary:
 
     @classmethod
     def of(cls, history: History) -> "RunSummary":
-        config = dict(history.meta["optimizer"]["config"])
+        run = history.run
+        config = dict(run.optimizer_config)
         config.pop("name", None)
-        function = history.meta.get("function")
+        function = run.function
         return cls(
-            experiment=history.meta["experiment"],
-            label=history.label,
-            title=history.title,
-            optimizer=history.meta["optimizer"]["class_name"],
+            experiment=run.experiment,
+            label=run.label,
+            title=run.title,
+            optimizer=run.optimizer,
             settings=config,
             epochs=history.epochs,
-            use_bias=history.meta.get("use_bias"),
+            use_bias=run.use_bias,
             final_loss=float(history.loss[-1]),
             final_outputs=None if history.pred is None else history.pred[-1].tolist(),
             diverged_at=history.first_non_finite_epoch(),
             function=function["name"] if function else None,
             final_position=history.params[-1].tolist() if function else None,
-            tuned=history.meta.get("tuned"),
+            tuned=run.tuned,
         )
 
     def training_text(self, bias: bool = True) -> str:

@@ -26,6 +26,7 @@ import tensorflow as tf
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.problem import Problem, VariableSpec, build_problem
 from optimizer_animations.records.history import History, save_history
+from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table
 
 
@@ -311,24 +312,24 @@ def train_stacked(
 
 def run_meta(
     experiment: str,
-    run: dict[str, Any],
+    run: Run,
     optimizer: dict[str, Any],
     epochs: int,
     problem: Problem,
     start: Sequence[np.ndarray],
 ) -> dict[str, Any]:
-    seed = run.get("seed") if run.get("seed") is not None else problem.seed
+    seed = run.seed if run.seed is not None else problem.seed
     return {
         "experiment": experiment,
-        "label": run["label"],
-        "setting": run.get("setting") or run["label"],
-        "family": run.get("family") or run["label"],
-        "grid": run.get("grid") or {},
-        "seed": run.get("seed"),
-        "arguments": run["arguments"],
+        "label": run.label,
+        "setting": run.setting or run.label,
+        "family": run.family or run.label,
+        "grid": run.grid,
+        "seed": run.seed,
+        "arguments": run.arguments,
         "optimizer": optimizer,
         "epochs": epochs,
-        **({"tuned": run["tuned"]} if run.get("tuned") else {}),
+        **({"tuned": run.tuned} if run.tuned else {}),
         **problem.meta(start, seed),
         "versions": {
             "tensorflow": tf.__version__,
@@ -340,7 +341,7 @@ def run_meta(
 
 def train_experiment(
     experiment: str,
-    runs: list[dict[str, Any]],
+    runs: Sequence[Run | dict[str, Any]],
     epochs: int,
     problem: Problem,
     stack: bool = True,
@@ -350,16 +351,18 @@ def train_experiment(
     A run starts from its own seed's draw or else the problem's start. Runs of
     one elementwise optimizer whose arguments differ at most in the learning
     rate train together in one stacked graph (`stack=False` trains each alone).
+    `runs`: Runs, or their params.
     """
+    runs = [Run.of(run, experiment) for run in runs]
 
-    def group_key(item: tuple[int, dict[str, Any]]) -> tuple[str, str, str, int]:
+    def group_key(item: tuple[int, Run]) -> tuple[str, str, str, int]:
         """Runs with equal keys train together: same strategy, optimizer and
         arguments but the learning rate (a run training alone is its own group)."""
         index, run = item
-        strategy = training_strategy(run["optimizer"], run["arguments"], problem, stack)
-        fixed = sorted(shared_arguments(run["arguments"]).items())
+        strategy = training_strategy(run.optimizer, run.arguments, problem, stack)
+        fixed = sorted(shared_arguments(run.arguments).items())
         alone = strategy is Strategy.ALONE
-        return strategy.value, run["optimizer"], repr(fixed), index if alone else -1
+        return strategy.value, run.optimizer, repr(fixed), index if alone else -1
 
     histories: dict[int, History] = {}
     ordered = sorted(enumerate(runs), key=group_key)
@@ -367,21 +370,21 @@ def train_experiment(
         group = list(group)
         start_time = time.perf_counter()
         first = group[0][1]
-        starts = [start_values(problem, run.get("seed")) for _, run in group]
-        default_rate = load_optimizer_table()[first["optimizer"]][SCHEDULED]
-        fixed = shared_arguments(first["arguments"])
-        rates = np.array([run["arguments"].get(SCHEDULED, default_rate) for _, run in group])
+        starts = [start_values(problem, run.seed) for _, run in group]
+        default_rate = load_optimizer_table()[first.optimizer][SCHEDULED]
+        fixed = shared_arguments(first.arguments)
+        rates = np.array([run.arguments.get(SCHEDULED, default_rate) for _, run in group])
         strategy = Strategy(key[0])
         if strategy is Strategy.ALONE:
-            optimizer = make_optimizer(first["optimizer"], first["arguments"], first["label"])
+            optimizer = make_optimizer(first.optimizer, first.arguments, first.label)
             per_run = [train_run(problem, optimizer, starts[0], epochs)]
         elif strategy is Strategy.STACKED:
-            per_run = train_stacked(problem, first["optimizer"], fixed, rates, starts, epochs)
+            per_run = train_stacked(problem, first.optimizer, fixed, rates, starts, epochs)
         else:
-            per_run = train_one_graph(problem, first["optimizer"], fixed, rates, starts, epochs)
+            per_run = train_one_graph(problem, first.optimizer, fixed, rates, starts, epochs)
         for (index, run), arrays, start in zip(group, per_run, starts, strict=True):
             optimizer = keras.optimizers.serialize(
-                make_optimizer(run["optimizer"], run["arguments"], run["label"])
+                make_optimizer(run.optimizer, run.arguments, run.label)
             )
             histories[index] = History(
                 epoch=np.arange(epochs + 1, dtype=np.int64),
@@ -392,8 +395,8 @@ def train_experiment(
         seconds = time.perf_counter() - start_time
         diverged = sum(histories[i].first_non_finite_epoch() is not None for i, _ in group)
         print(
-            f"{experiment}: {len(group)} run(s) of {first['optimizer']}"
-            f" ({', '.join(run['label'] for _, run in group[:3])}{', ...' if len(group) > 3 else ''}):"
+            f"{experiment}: {len(group)} run(s) of {first.optimizer}"
+            f" ({', '.join(run.label for _, run in group[:3])}{', ...' if len(group) > 3 else ''}):"
             f" {epochs} epochs in {seconds:.2f} s" + (f"; {diverged} diverged" if diverged else ""),
             flush=True,
         )
@@ -408,8 +411,10 @@ def train_experiment(
 def main(smk: Any) -> None:
     log_to(smk.log[0])
     configure_threads(smk.threads)
+    experiment = smk.params.experiment
+    runs = [Run.from_params(run, experiment) for run in smk.params.runs]
     histories = train_experiment(
-        smk.params.experiment, smk.params.runs, smk.params.epochs, build_problem(smk.params.problem)
+        experiment, runs, smk.params.epochs, build_problem(smk.params.problem)
     )
     for history, path in zip(histories, smk.output.histories, strict=True):
         save_history(path, history)

@@ -11,6 +11,7 @@ that fails counted as the worst. NumPy, YAML, records.history and problems.probl
 """
 
 import csv
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ import yaml
 
 from optimizer_animations.files import atomic_output
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, FunctionProblem, Problem
+from optimizer_animations.records.run import Run
 
 OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
 # Each objective (a landscape's too) as an axis title and inside a sentence.
@@ -206,12 +208,13 @@ def load_tuned(path: str | Path) -> dict[str, float]:
     return {entry["label"]: float(entry["learning_rate"]) for entry in document["optimizers"]}
 
 
-def tuned_run(run: dict[str, Any], rate: float, tuning: dict[str, Any]) -> dict[str, Any]:
+def tuned_run(run: Run | Mapping[str, Any], rate: float, tuning: dict[str, Any]) -> Run:
     """A run of a tuned experiment at one grid learning rate (a trial); the
     chosen one's is the run itself. Its `meta.tuned` records the rate and the
     protocol, as an entry pasted from tuned.yaml does."""
-    return {
-        **run,
-        "arguments": {**run["arguments"], "learning_rate": rate},
-        "tuned": {"learning_rate": rate, **tuning},
-    }
+    run = Run.of(run)
+    return dataclasses.replace(
+        run,
+        arguments={**run.arguments, "learning_rate": rate},
+        tuned={"learning_rate": rate, **tuning},
+    )

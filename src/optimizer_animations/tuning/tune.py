@@ -20,6 +20,7 @@ import yaml
 from optimizer_animations.files import atomic_output, log_to
 from optimizer_animations.problems.problem import FunctionProblem, problem_from_meta
 from optimizer_animations.records.history import History, save_history
+from optimizer_animations.records.run import Run
 from optimizer_animations.records.run_table import landscape_fields
 from optimizer_animations.tuning.protocol import (
     LearningRateGrid,
@@ -32,7 +33,7 @@ from optimizer_animations.tuning.protocol import (
 )
 
 
-def tuning_trials(runs: Sequence[dict[str, Any]], tuning: dict[str, Any]) -> list[dict[str, Any]]:
+def tuning_trials(runs: Sequence[Run | dict[str, Any]], tuning: dict[str, Any]) -> list[Run]:
     """Each run at each grid learning rate: the trials, run by run."""
     grid = tuning["learning_rate_grid"]
     rates = LearningRateGrid(grid["min"], grid["max"], grid["points"]).rates()
@@ -47,7 +48,7 @@ def trial_objectives(histories: Sequence[History], tuning: dict[str, Any]) -> np
             [landscape_objective(f["distance_to_minimum"], f["left_domain_at"]) for f in fields]
         )
     if tuning["objective"] == "final_gap":
-        problem = problem_from_meta(histories[0].meta)
+        problem = problem_from_meta(histories[0].run)
         assert isinstance(problem, FunctionProblem)
         lowest = problem.lowest_in_view
         return np.array(
@@ -63,13 +64,13 @@ def trial_objectives(histories: Sequence[History], tuning: dict[str, Any]) -> np
 
 
 def tuning_rows(
-    trials: Sequence[dict[str, Any]], histories: Sequence[History], values: np.ndarray
+    trials: Sequence[Run], histories: Sequence[History], values: np.ndarray
 ) -> list[dict[str, Any]]:
     rows = [
         {
-            "optimizer": trial["family"],
-            "learning_rate": trial["arguments"]["learning_rate"],
-            "seed": trial["seed"],
+            "optimizer": trial.family,
+            "learning_rate": trial.learning_rate,
+            "seed": trial.seed,
             "objective": float(value),
             "final_loss": float(history.loss[-1]),
             "diverged": history.first_non_finite_epoch() is not None,
@@ -80,29 +81,27 @@ def tuning_rows(
     return sorted(rows, key=lambda r: (order[r["optimizer"]], r["learning_rate"], r["seed"] or 0))
 
 
-def chosen_trials(
-    trials: Sequence[dict[str, Any]], chosen: dict[str, tuple[float, int]]
-) -> list[int]:
+def chosen_trials(trials: Sequence[Run], chosen: dict[str, tuple[float, int]]) -> list[int]:
     """The index of each run's chosen trial, in run order."""
     return [
         index
         for index, trial in enumerate(trials)
-        if trial["arguments"]["learning_rate"] == chosen[trial["family"]][0]
+        if trial.learning_rate == chosen[trial.family][0]
     ]
 
 
 def tuned_entries(
-    runs: Sequence[dict[str, Any]], chosen: dict[str, tuple[float, int]], record: dict[str, Any]
+    runs: Sequence[Run], chosen: dict[str, tuple[float, int]], record: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Each entry with its chosen learning rate, as a config's optimizer entry;
     `tuned:` records the tune section that chose it (legends say `best of 32`)."""
     entries: dict[str, dict[str, Any]] = {}
     for run in runs:
-        family = run["family"]
+        family = run.family
         if family not in entries:
-            fixed = {k: v for k, v in run["arguments"].items() if k != "learning_rate"}
+            fixed = {k: v for k, v in run.arguments.items() if k != "learning_rate"}
             entries[family] = {
-                "name": run["optimizer"],
+                "name": run.optimizer,
                 "label": family,
                 **fixed,
                 "learning_rate": chosen[family][0],
@@ -141,7 +140,8 @@ def main_trials(smk: Any) -> None:
 
     train.configure_threads(smk.threads)
     tuning = smk.params.tuning
-    trials = tuning_trials(smk.params.runs, tuning)
+    runs = [Run.from_params(run, smk.params.experiment) for run in smk.params.runs]
+    trials = tuning_trials(runs, tuning)
     histories = train.train_experiment(
         smk.params.experiment, trials, smk.params.epochs, build_problem(smk.params.problem)
     )
@@ -158,7 +158,8 @@ def main_table(smk: Any) -> None:
     log_to(smk.log[0])
     rows = [row for part in smk.input.rows for row in read_tuning_csv(part)]
     write_tuning_csv(rows, smk.output.tuning)
-    entries = tuned_entries(smk.params.runs, chosen_rates(rows), smk.params.record)
+    runs = [Run.from_params(run, smk.params.experiment) for run in smk.params.runs]
+    entries = tuned_entries(runs, chosen_rates(rows), smk.params.record)
     write_tuned_yaml(smk.params.experiment, entries, smk.params.tuning, smk.output.tuned)
 
 

@@ -1,0 +1,65 @@
+"""A run's spec, `Run`: what the plan gives a training or tuning job in its
+params (`to_params`) and what the job reads back (`from_params`), the same
+type on both sides. No NumPy, TensorFlow or config checks here, so that the
+jobs that read it do not rerun when the checks change."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run of one experiment: one history.npz.
+
+    Without seeds or grid, an optimizer entry is one run named by its label.
+    A sweep expands an entry into the product of its grid and the experiment's
+    seeds, named like `adam-lr0.01-s3`.
+    """
+
+    experiment: str
+    label: str  # the run's folder name
+    optimizer: str  # Keras class name, e.g. "Adam"
+    arguments: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # draws this run's initial weights
+    setting: str = ""  # the run's name without its seed: runs to aggregate
+    family: str = ""  # the optimizer entry's label: one line in sensitivity.png
+    grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
+    tuned: dict[str, Any] | None = None  # the tuning that chose its learning rate
+
+    def to_params(self) -> dict[str, Any]:
+        """Plain data for a rule's params (the experiment is a param of its own)."""
+        return {
+            "label": self.label,
+            "optimizer": self.optimizer,
+            "arguments": self.arguments,
+            "seed": self.seed,
+            "setting": self.setting or self.label,
+            "family": self.family or self.label,
+            "grid": self.grid,
+            **({"tuned": self.tuned} if self.tuned else {}),
+        }
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], experiment: str = "") -> "Run":
+        label = str(params["label"])
+        return cls(
+            experiment=experiment,
+            label=label,
+            optimizer=str(params["optimizer"]),
+            arguments=dict(params.get("arguments") or {}),
+            seed=params.get("seed"),
+            setting=params.get("setting") or label,
+            family=params.get("family") or label,
+            grid=dict(params.get("grid") or {}),
+            tuned=params.get("tuned") or None,
+        )
+
+    @classmethod
+    def of(cls, run: "Run | Mapping[str, Any]", experiment: str = "") -> "Run":
+        """`run` itself, or the run that `to_params` gave."""
+        return run if isinstance(run, Run) else cls.from_params(run, experiment)
+
+    @property
+    def learning_rate(self) -> Any:
+        return self.arguments.get("learning_rate")
