@@ -180,6 +180,20 @@ class DamagedResult(ValueError):
     """A result file that cannot be read: rebuilt, never trusted."""
 
 
+# What reading a file that is not a whole history raises: a cut or corrupt
+# zip or array, or a `meta` that is not a run's.
+UNREADABLE = (
+    OSError,
+    EOFError,
+    AttributeError,
+    KeyError,
+    TypeError,
+    ValueError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+)
+
+
 def load_history(path: str | Path) -> History:
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -191,15 +205,7 @@ def load_history(path: str | Path) -> History:
             )
         history.run  # noqa: B018 (parsed here, so that a bad `meta` is a damaged file)
         return history
-    except (
-        OSError,
-        EOFError,
-        AttributeError,
-        KeyError,
-        TypeError,
-        ValueError,
-        zipfile.BadZipFile,
-    ) as error:
+    except UNREADABLE as error:
         if isinstance(error, FileNotFoundError):
             raise
         raise DamagedResult(
@@ -226,16 +232,7 @@ def history_damage(path: str | Path) -> str | None:
                 return f"the checksum of {broken} does not match"
             with archive.open("meta.npy") as member:
                 RunMeta.parse(json.loads(str(np.lib.format.read_array(member))))
-    except (
-        OSError,
-        EOFError,
-        AttributeError,
-        KeyError,
-        TypeError,
-        ValueError,
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-    ) as error:
+    except UNREADABLE as error:
         return f"{type(error).__name__}: {error}"
     return None
 
