@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from optimizer_animations.testing import CHECKOUT as REPO
 from optimizer_animations.testing import (
@@ -24,6 +25,7 @@ __all__ = [
     "copy_workflow",
     "default_config",
     "digests",
+    "every_kind_config",
     "finished_small_run",
     "package_source",
     "play_every_video",
@@ -40,18 +42,10 @@ SLURM_STATE_DIR = Path(
 
 
 def small_config() -> dict:
-    """Two experiments, a few epochs: the default's shape at a fraction of its cost."""
-    config = default_config()
-    config["frames"]["every"] = 4
-    config["experiments"] = {
-        "outputs": {"epochs": 10, "use_bias": False, "optimizers": ["SGD", "Adam"]},
-        "losses": {
-            "epochs": 6,
-            "use_bias": True,
-            "optimizers": ["SGD", {"name": "RMSprop", "learning_rate": 0.01, "label": "rms-fast"}],
-        },
-    }
-    return config
+    """Two experiments, a few epochs: the default's shape at a fraction of its
+    cost. The repository's test config, .test/config/config.yaml, which the
+    catalog's checks run too."""
+    return yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
 
 
 def every_kind_config() -> dict:
