@@ -10,13 +10,12 @@ project = "optimizer-animations"
 # No year: the same sources build the same bytes in any year.
 copyright = "the optimizer-animations authors"
 
-# The package's Sphinx extension (the `animation` directive) loads
-# sphinxcontrib.video, which plays the videos.
+# The package's Sphinx extension: the `animation` directive.
 extensions = ["myst_parser", "optimizer_animations.site.sphinx"]
 myst_enable_extensions = ["colon_fence"]
-# Only the published figures count: published_figures warns (an error under
-# -W) about a figure outside these folders, or one that is missing.
-published_dirs = ["images"]
+# Only the published figures count: the extension warns (an error under -W)
+# about a figure outside these folders, or one that is missing.
+animation_published_dirs = ["images"]
 
 exclude_patterns = ["_build"]
 html_theme = "furo"

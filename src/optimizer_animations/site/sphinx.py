@@ -1,19 +1,34 @@
-"""Figures that `publish:` wrote, as a docs page shows them.
+"""The Sphinx extension: `extensions = ["optimizer_animations.site.sphinx"]`.
 
-The `animation` directive takes a published GIF:
+The `animation` directive shows a GIF that `publish:` wrote, in MyST
+Markdown or reStructuredText:
 
     ```{animation} images/landscapes/rosenbrock.gif
     :alt: Six optimizers descending Rosenbrock's function
+    :caption: Six optimizers from one start.
+    :name: fig-rosenbrock
+    :width: 80%
+    :align: center
     ```
 
-When `publish:` also wrote its videos (`animation.formats` lists mp4 or
-webm), the page gets a muted looping `<video>` (WebM first, the smaller, then
-MP4) with the poster, and the GIF inside it as the fallback; otherwise the
-GIF. The videos come through sphinxcontrib-video, which copies them.
+- Where `publish:` also wrote its videos (`animation.formats` lists webm or
+  mp4), an HTML page gets a muted looping `<video>` (the writers' order:
+  WebM first, the smaller) with the poster, and the GIF inside it as the
+  fallback; `:controls:` shows the player's controls instead of playing by
+  itself. Without videos, the GIF.
+- `:caption:` makes a numbered figure (`numfig`), `:name:` a target for
+  `{numref}` / `:numref:`.
+- Other builders (LaTeX, EPUB, text...) get the poster as an image, with the
+  caption. A GIF without a poster is kept where the builder shows GIFs, and
+  is a warning where it cannot (LaTeX): publish a video format for PDFs.
+- `animation_published_dirs = ["images"]` in conf.py: every image and
+  animation of a page must lie under those folders (a figure that no
+  `publish:` wrote is a warning, so `sphinx-build -W` fails on it). Default:
+  no check.
 
-Every image and video of a page must lie under `published_dirs`: a figure
-that no `publish:` wrote is a warning, so `sphinx-build -W` fails on it, as
-it does on a missing file ("image file not readable").
+A missing file and a bad option are warnings naming the page and the line.
+The video's HTML comes from the gallery's template (templates/figures.html),
+escaped.
 """
 
 import posixpath
@@ -27,101 +42,190 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-from sphinxcontrib.video import (
-    depart_video_node_html,
-    get_video,
-    video_node,
-    visit_video_node_html,
-)
 
-from optimizer_animations.export.writers import VIDEO_FORMATS, companion_paths, playback_order
+from optimizer_animations.export.writers import (
+    VIDEO_FORMATS,
+    companion_paths,
+    playback_order,
+    writer_of,
+)
+from optimizer_animations.site.pages import TEMPLATES
 
 logger = logging.getLogger(__name__)
 
 
-class animation_node(video_node):
-    """sphinxcontrib-video's node, whose poster is a copied file too."""
+class animation_node(nodes.General, nodes.Element):
+    """A published animation: its GIF (the child image), and the videos and
+    poster published beside it (`videos`, `poster`: source-relative paths)."""
+
+
+def align(argument: str) -> str:
+    return directives.choice(argument, ("left", "center", "right"))
 
 
 class Animation(SphinxDirective):
     required_arguments = 1
-    option_spec: ClassVar = {"alt": directives.unchanged}
+    option_spec: ClassVar = {
+        "alt": directives.unchanged,
+        "caption": directives.unchanged,
+        "name": directives.unchanged,
+        "width": directives.length_or_percentage_or_unitless,
+        "align": align,
+        "controls": directives.flag,
+    }
 
     def run(self) -> list[nodes.Node]:
         gif = self.arguments[0]
+        if not gif.endswith(".gif"):
+            raise self.warning(f"animation {gif!r}: give a published GIF (`name.gif`)")
+        if not Path(self.env.relfn2path(gif, self.env.docname)[1]).is_file():
+            raise self.warning(f"animation {gif!r}: no such file (is it published?)")
         alt = self.options.get("alt", "")
-        image = nodes.image(uri=gif, alt=alt)
+        width = self.options.get("width", "")
+        image = nodes.image(uri=gif, alt=alt, **({"width": width} if width else {}))
+        self._locate(image)
         *videos, poster = companion_paths(gif, VIDEO_FORMATS)
-        videos = [v for v in videos if Path(self.env.relfn2path(v, self.env.docname)[1]).is_file()]
-        if not videos:
-            return [nodes.container("", image, classes=["animation"])]
-        poster_src, poster_path = self.env.relfn2path(poster, self.env.docname)
-        self.env.note_dependency(poster_path)
-        self.env.images.add_file(self.env.docname, poster_src)
-        video = animation_node(
-            sources=[get_video(v, self.env) for v in playback_order(videos)],
-            alt="",
-            autoplay=True,
-            controls=False,
-            controlslist="",
-            height="",
-            loop=True,
-            muted=True,
-            poster=poster_src,
-            preload="auto",
-            width="",
-            klass="",
-            playsinline=True,
-            align="center",
-            caption="",
-            figwidth="",
+        videos = [video for video in videos if self._published(video)]
+        node = animation_node(
+            "",
+            image,
+            videos=[self._register(video) for video in playback_order(videos)],
+            poster=self._register(poster) if self._published(poster) else None,
+            alt=alt,
+            width=width,
+            controls="controls" in self.options,
         )
-        video += image
-        return [nodes.container("", video, classes=["animation"])]
+        self._locate(node)
+        caption = self.options.get("caption")
+        if caption is None:
+            wrapper = nodes.container("", node, classes=["animation"])
+            if "align" in self.options:
+                wrapper["classes"].append(f"align-{self.options['align']}")
+        else:
+            wrapper = nodes.figure("", node, classes=["animation"])
+            if "align" in self.options:
+                wrapper["align"] = self.options["align"]
+            text, messages = self.parse_inline(caption, lineno=self.lineno)
+            wrapper += nodes.caption(caption, "", *text)
+            wrapper += messages
+        self._locate(wrapper)
+        self.add_name(wrapper)
+        return [wrapper]
+
+    def _locate(self, node: nodes.Node) -> None:
+        """The page and the directive's line, for warnings about `node`."""
+        source, line = self.get_source_info()
+        # docutils maps a directive on a file's last line to line 0.
+        node.source, node.line = source, line or self.lineno
+
+    def _published(self, path: str) -> bool:
+        return Path(self.env.relfn2path(path, self.env.docname)[1]).is_file()
+
+    def _register(self, path: str) -> str:
+        """A file the builder copies with the images; its source-relative path."""
+        source, full_path = self.env.relfn2path(path, self.env.docname)
+        self.env.note_dependency(full_path)
+        self.env.images.add_file(self.env.docname, source)
+        return source
 
 
-class CopyPosters(SphinxPostTransform):
-    """Copy each poster with the images, as sphinxcontrib-video does the videos."""
+class AnimationFiles(SphinxPostTransform):
+    """HTML: copy each animation's videos and poster with the images. Other
+    builders: the poster as an image instead of the animation."""
 
     default_priority = 200
 
     def run(self, **kwargs: Any) -> None:
-        for node in self.document.findall(animation_node):
-            self.app.builder.images[node["poster"]] = self.env.images[node["poster"]][1]
+        builder = self.app.builder
+        for node in list(self.document.findall(animation_node)):
+            if builder.format == "html":
+                for source in [*node["videos"], *([node["poster"]] if node["poster"] else [])]:
+                    builder.images[source] = self.env.images[source][1]
+                continue
+            gif = node.children[0]
+            if node["poster"] is not None:
+                poster = nodes.image(
+                    uri=node["poster"],
+                    candidates={"*": node["poster"]},
+                    alt=node["alt"],
+                    **({"width": node["width"]} if node["width"] else {}),
+                )
+                node.replace_self(poster)
+                continue
+            if "image/gif" not in builder.supported_image_types:
+                logger.warning(
+                    "%s has no poster, and the %s builder cannot show a GIF: publish it"
+                    " with a video format (animation.formats: [gif, webm]), which"
+                    " brings its poster",
+                    gif["uri"],
+                    builder.name,
+                    location=node,
+                )
+            node.replace_self(gif)
+
+
+def shown(translator: Any, node: animation_node) -> dict[str, Any]:
+    """The animation as templates/figures.html's `video_open` takes it, with
+    the builder's URLs of the copied files."""
+
+    def url(source: str) -> str:
+        builder = translator.builder
+        return posixpath.join(builder.imgpath, urllib.parse.quote(builder.images[source]))
+
+    return {
+        "alt": node["alt"],
+        "poster": url(node["poster"]) if node["poster"] else "",
+        "videos": [{"src": url(video), "type": writer_of(video).mime} for video in node["videos"]],
+    }
 
 
 def visit_animation_html(translator: Any, node: animation_node) -> None:
-    builder = translator.builder
-    node["poster"] = posixpath.join(
-        builder.imgpath, urllib.parse.quote(builder.images[node["poster"]])
-    )
-    visit_video_node_html(translator, node)
+    if node["videos"]:
+        video_open = TEMPLATES.get_template("figures.html").module.video_open
+        translator.body.append(
+            str(video_open(shown(translator, node), node["controls"], node["width"]))
+        )
+
+
+def depart_animation_html(translator: Any, node: animation_node) -> None:
+    if node["videos"]:
+        translator.body.append("</video>")
 
 
 def check_published(app: Sphinx, doctree: nodes.document) -> None:
-    """Warn about every image or video of the page outside `published_dirs`."""
+    """Warn about every image or animation of the page outside
+    `animation_published_dirs` (no check when it is empty)."""
+    folders = app.config.animation_published_dirs
+    if not folders:
+        return
     docname = app.env.docname
-    allowed = [PurePosixPath(folder) for folder in app.config.published_dirs]
+    allowed = [PurePosixPath(folder) for folder in folders]
     sources = [
         (node, app.env.relfn2path(node["uri"], docname)[0]) for node in doctree.findall(nodes.image)
-    ] + [(node, src) for node in doctree.findall(video_node) for src, _, _ in node["sources"]]
-    for node, src in sources:
-        if not any(PurePosixPath(src).is_relative_to(folder) for folder in allowed):
+    ] + [
+        (node, source)
+        for node in doctree.findall(animation_node)
+        for source in [*node["videos"], *([node["poster"]] if node["poster"] else [])]
+    ]
+    for node, source in sources:
+        # Sphinx resets an image's line to 0 at times: an animation's is its node's.
+        if isinstance(node.parent, animation_node):
+            node = node.parent
+        if not any(PurePosixPath(source).is_relative_to(folder) for folder in allowed):
             logger.warning(
                 "%s is not a published figure: pages show only files that a config's"
                 " `publish:` wrote under %s",
-                src,
-                ", ".join(f"{folder}/" for folder in app.config.published_dirs),
+                source,
+                ", ".join(f"{folder}/" for folder in folders),
                 location=node,
             )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("sphinxcontrib.video")
-    app.add_config_value("published_dirs", ["images"], "env")
-    app.add_node(animation_node, html=(visit_animation_html, depart_video_node_html))
+    app.add_config_value("animation_published_dirs", [], "env", types=[list, tuple])
+    app.add_node(animation_node, html=(visit_animation_html, depart_animation_html))
     app.add_directive("animation", Animation)
-    app.add_post_transform(CopyPosters)
+    app.add_post_transform(AnimationFiles)
     # Before Sphinx's image collector rewrites the URIs relative to the source folder.
     app.connect("doctree-read", check_published, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,160 @@
+"""Issue 21: the `animation` directive in any Sphinx project.
+
+A throwaway project outside this repository, with pages in reStructuredText
+and MyST Markdown, builds with `-W` to HTML and to LaTeX (no TeX needed to
+write the .tex); bad input is a warning naming the page and the line.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from optimizer_animations.export.writers import write_animation
+
+CONF = """
+extensions = ["myst_parser", "optimizer_animations.site.sphinx"]
+numfig = True
+animation_published_dirs = ["images"]
+exclude_patterns = ["_build"]
+"""
+
+INDEX_RST = """
+Animations
+==========
+
+.. animation:: images/descent.gif
+   :alt: Two dots descending a bowl
+   :caption: Two optimizers descend the *same* bowl.
+   :name: fig-descent
+   :width: 80%
+   :align: center
+
+:numref:`fig-descent` shows both.
+
+.. animation:: images/still.gif
+   :alt: A GIF alone
+
+.. toctree::
+
+   markdown
+"""
+
+MARKDOWN_MD = """
+# In Markdown
+
+```{animation} images/descent.gif
+:alt: The same animation, with controls
+:controls:
+:caption: With the player's controls.
+:name: fig-controls
+```
+
+{numref}`fig-controls` can be paused.
+"""
+
+
+def frames(count: int = 4) -> list[Image.Image]:
+    return [Image.new("RGB", (40, 30), (40 * i, 100, 200)) for i in range(count)]
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    source = tmp_path / "docs"
+    (source / "images").mkdir(parents=True)
+    (source / "conf.py").write_text(CONF)
+    (source / "index.rst").write_text(INDEX_RST)
+    (source / "markdown.md").write_text(MARKDOWN_MD)
+    # As `publish:` writes them: a GIF with its WebM and poster, and a GIF alone.
+    write_animation(frames(), source / "images/descent.gif", 100, 300, ["gif", "webm"])
+    write_animation(frames(), source / "images/still.gif", 100, 300, ["gif"])
+    return source
+
+
+def build(source: Path, builder: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", builder, "-q"),
+            *(str(source), str(source / "_build" / builder)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_html_plays_the_videos_with_numbered_captions(project):
+    result = build(project, "html")
+    assert result.returncode == 0, result.stderr
+    index = (project / "_build/html/index.html").read_text()
+    video = index[index.index("<video") : index.index("</video>")]
+    assert "autoplay loop muted playsinline" in video
+    assert 'poster="_images/descent.poster.png"' in video and 'style="width: 80%"' in video
+    assert '<source src="_images/descent.webm" type="video/webm">' in video
+    assert 'src="_images/descent.gif"' in video  # the fallback inside the video
+    assert 'id="fig-descent"' in index and "Fig. 1" in index
+    assert "Two optimizers descend the <em>same</em> bowl." in index
+    assert 'href="#fig-descent"' in index  # :numref:
+    assert index.count("<video") == 1  # the GIF alone stays an image
+    assert 'src="_images/still.gif"' in index
+    markdown = (project / "_build/html/markdown.html").read_text()
+    assert "<video controls preload=" in markdown and "autoplay" not in markdown
+    assert "Fig. 2" in markdown and 'href="#fig-controls"' in markdown
+    for name in ("descent.webm", "descent.poster.png", "descent.gif", "still.gif"):
+        assert (project / "_build/html/_images" / name).is_file(), name
+
+
+def test_latex_shows_the_poster_with_its_caption(project):
+    # The GIF alone cannot go into a PDF: without it the build is clean.
+    (project / "index.rst").write_text(INDEX_RST.replace(".. animation:: images/still.gif", ""))
+    result = build(project, "latex")
+    assert result.returncode == 0, result.stderr
+    tex = next((project / "_build/latex").glob("*.tex")).read_text()
+    assert r"\sphinxincludegraphics" in tex and "{{descent.poster}.png}" in tex
+    assert r"\caption{Two optimizers descend the \sphinxstyleemphasis{same} bowl.}" in tex
+    assert r"\label{\detokenize{index:fig-descent}}" in tex
+    assert "With the player" in tex and ".gif" not in tex and ".webm" not in tex
+    assert (project / "_build/latex/descent.poster.png").is_file()
+
+
+def test_latex_refuses_a_gif_without_a_poster(project):
+    result = build(project, "latex")
+    assert result.returncode != 0
+    line = INDEX_RST.splitlines().index(".. animation:: images/still.gif") + 1
+    assert f"index.rst:{line}" in result.stderr
+    assert (
+        "images/still.gif has no poster, and the latex builder cannot show a GIF" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        (".. animation:: images/missing.gif", "animation 'images/missing.gif': no such file"),
+        (
+            ".. animation:: images/still.gif\n   :width: wide",
+            'invalid option value: (option: "width"',
+        ),
+        (
+            ".. animation:: images/still.gif\n   :align: middle",
+            'invalid option value: (option: "align"',
+        ),
+        (".. animation:: images/descent.gif\n   :name: fig-descent", "fig-descent"),
+        (".. animation:: outside.gif", "outside.gif is not a published figure"),
+    ],
+    ids=["missing", "width", "align", "name-twice", "unpublished"],
+)
+def test_bad_input_is_a_warning_naming_the_page_and_line(project, directive, message):
+    write_animation(frames(), project / "outside.gif", 100, 300, ["gif"])
+    text = INDEX_RST + "\n" + directive + "\n"
+    (project / "index.rst").write_text(text)
+    result = build(project, "html")
+    assert result.returncode != 0
+    lines = text.splitlines()
+    line = len(lines) - lines[::-1].index(directive.splitlines()[0])  # the directive's
+    assert message in result.stderr
+    # The warning starts with the page and the directive's line.
+    assert f"index.rst:{line}: " in result.stderr.split(message)[0].splitlines()[-1] or (
+        f"index.rst:{line}: " in result.stderr.split(message)[0].splitlines()[-2]
+    ), result.stderr
