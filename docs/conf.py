@@ -6,7 +6,11 @@ images/: the default config's at the top, config/landscapes.yaml's in
 images/landscapes/, config/tuned.yaml's in images/tuned/.
 """
 
+from optimizer_animations import __version__
+
 project = "optimizer-animations"
+# The package's version (pyproject.toml), the one place it is written.
+release = version = __version__
 # No year: the same sources build the same bytes in any year.
 copyright = "the optimizer-animations authors"
 
@@ -19,7 +23,7 @@ animation_published_dirs = ["images"]
 
 exclude_patterns = ["_build"]
 html_theme = "furo"
-html_title = "optimizer-animations"
+html_title = f"optimizer-animations {release}"
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
 html_copy_source = False

@@ -6,6 +6,7 @@ tests start from and that the workflow parses from its own folder, and the
 license.
 """
 
+import re
 import shutil
 import tomllib
 
@@ -69,3 +70,18 @@ def test_the_test_config_runs_from_its_own_folder(tmp_path):
     planned = run_snakemake(copy, "-n", "--cores", "2", "--directory", ".test").stdout
     assert "train_outputs" in planned and "train_losses" in planned
     assert "results/outputs/sgd/history.npz" in planned
+
+
+def test_the_version_is_written_once_and_the_release_notes_and_pin_follow_it():
+    import optimizer_animations
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert optimizer_animations.__version__ == version == "1.0.0"
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    first = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert first.startswith(f"## {version} ")
+    # The README's pin is the tag a release of this version carries.
+    readme = (REPO / "README.md").read_text()
+    assert f'tag="v{version}"' in readme
+    assert not {tag for tag in re.findall(r'tag="(v[^"]+)"', readme)} - {f"v{version}"}
+    assert "release = version = __version__" in (REPO / "docs" / "conf.py").read_text()

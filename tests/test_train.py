@@ -6,6 +6,7 @@ import pytest
 pytest.importorskip("tensorflow")  # the training tests need the training stack
 import keras
 
+import optimizer_animations
 from conftest import default_config
 from optimizer_animations.problems.problem import DenseProblem, build_problem
 from optimizer_animations.records.history import History, load_history, save_history
@@ -165,7 +166,8 @@ def test_history_file_layout_and_meta(tmp_path):
     assert meta["optimizer"]["config"]["learning_rate"] == pytest.approx(0.1)
     assert meta["epochs"] == 3 and meta["use_bias"] is True
     assert meta["init"]["kernel"] == [list(np.float32(PAGE_KERNEL[0]).astype(float))]
-    assert set(meta["versions"]) == {"tensorflow", "keras", "numpy"}
+    assert set(meta["versions"]) == {"optimizer_animations", "tensorflow", "keras", "numpy"}
+    assert meta["versions"]["optimizer_animations"] == optimizer_animations.__version__
     reloaded = load_history(path)
     np.testing.assert_array_equal(reloaded.loss, history.loss)
     assert reloaded.meta == meta

@@ -48,6 +48,7 @@ class RunMeta:
     data: dict[str, Any] | None  # the page's model's inputs `x` and targets `y`
     init: dict[str, Any] | None  # the page's model's start (and the seed that drew it)
     function: dict[str, Any] | None  # a landscape's function, domain, start, minima
+    versions: dict[str, str]  # what trained the run: this package, TensorFlow, Keras, NumPy
 
     @classmethod
     def parse(cls, meta: dict[str, Any]) -> "RunMeta":
@@ -78,6 +79,7 @@ class RunMeta:
             data=meta.get("data"),
             init=meta.get("init"),
             function=function,
+            versions=dict(meta.get("versions") or {}),
         )
 
     @property

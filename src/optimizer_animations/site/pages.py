@@ -40,6 +40,7 @@ class RunSummary:
     function: str | None = None  # a landscape's function name
     final_position: list[float] | None = None  # a landscape's final (x, y)
     tuned: dict[str, Any] | None = None  # a tuned run's choice and protocol (meta.tuned)
+    versions: dict[str, str] | None = None  # what trained it (meta.versions)
 
     @classmethod
     def of(cls, history: History) -> "RunSummary":
@@ -61,6 +62,7 @@ class RunSummary:
             function=function["name"] if function else None,
             final_position=history.params[-1].tolist() if function else None,
             tuned=run.tuned,
+            versions=run.versions,
         )
 
     def training_text(self, bias: bool = True) -> str:
@@ -163,7 +165,25 @@ def experiment_caption(experiment: str, runs: Sequence[RunSummary], total: int) 
         )
     if runs[0].tuned:
         lines += ["", rst_text(protocol_text(runs[0].tuned))]
+    made_with = trained_with(runs[0].versions or {})
+    if made_with:
+        lines += ["", rst_text(made_with)]
     return "\n".join(lines) + "\n"
+
+
+def trained_with(versions: dict[str, str]) -> str:
+    """`Trained with optimizer-animations 1.0.0 (TensorFlow 2.21.0, Keras
+    3.15.0).`, as the run's history records it (none for an older history)."""
+    if "optimizer_animations" not in versions:
+        return ""
+    libraries = ", ".join(
+        f"{name} {versions[key]}"
+        for key, name in (("tensorflow", "TensorFlow"), ("keras", "Keras"))
+        if key in versions
+    )
+    return f"Trained with optimizer-animations {versions['optimizer_animations']}" + (
+        f" ({libraries})." if libraries else "."
+    )
 
 
 # Every page from a template with autoescaping: text from a config or a

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from optimizer_animations import __version__
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.problem import Problem, VariableSpec, build_problem
 from optimizer_animations.records.history import History, save_history
@@ -332,6 +333,7 @@ def run_meta(
         **({"tuned": run.tuned} if run.tuned else {}),
         **problem.meta(start, seed),
         "versions": {
+            "optimizer_animations": __version__,
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "numpy": np.__version__,
