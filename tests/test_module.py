@@ -125,6 +125,16 @@ def test_the_example_docs_repository_publishes_its_figures(tmp_path):
         assert f"created  docs/images/{name}" in first.stdout
     again = run_snakemake(docs_repository, "--cores", "4", "oa_publish")
     assert again.stdout.count("unchanged") == 3
+    # Its own one-page site, from what it published (Sphinx with -W).
+    run_snakemake(docs_repository, "--cores", "4", "oa_docs")
+    site = docs_repository / "figures" / "results" / "site"
+    page = (site / "index.html").read_text()
+    for name in published:
+        assert f'src="_images/{name}"' in page, name
+        assert (site / "_images" / name).read_bytes() == (
+            docs_repository / "docs/images" / name
+        ).read_bytes()
+    assert "Fig. 1" in page and "Fig. 3" in page and 'href="#fig-rosenbrock"' in page
     assert sorted(p.name for p in docs_repository.iterdir() if not p.name.startswith(".")) == [
         "README.md",
         "Snakefile",
