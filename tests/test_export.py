@@ -9,6 +9,7 @@ from PIL import Image, ImageSequence
 
 from conftest import copy_workflow, default_config, run_snakemake
 from optimizer_animations.config.check import ConfigError, check_config, load_schema
+from optimizer_animations.export import writers
 from optimizer_animations.export.writers import (
     ANIMATION_FORMATS,
     PIXEL_SCALES,
@@ -188,13 +189,12 @@ def test_gifsicle_shrinks_a_gif_and_keeps_every_decoded_frame(tmp_path):
     assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
-def test_a_missing_gifsicle_is_named_before_any_job_runs(monkeypatch):
-    from optimizer_animations.config import check as workflow_config
-
-    config = default_config()
-    check_config(config)
-    monkeypatch.setattr(workflow_config.shutil, "which", lambda name: None)
-    with pytest.raises(ConfigError, match=r"'animation\.gifsicle' is true, but gifsicle is not"):
-        workflow_config.check_tools(config)
-    config["animation"]["gifsicle"] = False
-    workflow_config.check_tools(config)
+def test_a_missing_gifsicle_fails_the_job_that_needs_it_naming_the_fix(monkeypatch, tmp_path):
+    # The job checks, where it runs: parsing needs only Snakemake (issue 21).
+    frames = [Image.new("RGB", (8, 6), (i * 60, 0, 0)) for i in range(3)]
+    monkeypatch.setattr(writers.shutil, "which", lambda name: None)
+    with pytest.raises(writers.ToolMissing, match=r"'animation\.gifsicle' is true, but gifsicle"):
+        write_gif(frames, tmp_path / "a.gif", 200, 1000, gifsicle=True)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+    write_gif(frames, tmp_path / "b.gif", 200, 1000, gifsicle=False)
+    assert (tmp_path / "b.gif").is_file()

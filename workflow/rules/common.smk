@@ -3,7 +3,6 @@ from snakemake.utils import validate
 try:
     # The experiments, their runs and jobs, and the figures each gets.
     PLAN = build_plan(config)
-    check_tools(config)
 except ConfigError as error:
     # One readable sentence instead of a traceback; Snakemake exits non-zero.
     raise WorkflowError(str(error)) from None

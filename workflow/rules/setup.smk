@@ -9,7 +9,6 @@ from snakemake.exceptions import WorkflowError
 from optimizer_animations.config.check import (
     ConfigError,
     check_publish,
-    check_tools,
     check_yaml_syntax,
 )
 from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()

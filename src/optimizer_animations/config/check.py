@@ -7,7 +7,6 @@ TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
 import difflib
 import itertools
 import math
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -774,16 +773,6 @@ def training_chunks(config: dict[str, Any], experiment: str, runs: list[Run]) ->
         group = list(group)
         chunks += [group[i : i + size] for i in range(0, len(group), size)]
     return chunks
-
-
-def check_tools(config: dict[str, Any]) -> None:
-    """The programs the config needs on this machine, before any job runs."""
-    if config["animation"]["gifsicle"] and shutil.which("gifsicle") is None:
-        raise ConfigError(
-            "'animation.gifsicle' is true, but gifsicle is not installed: apt-get install"
-            " gifsicle (Debian, Ubuntu), brew install gifsicle (macOS), or set"
-            " animation: {gifsicle: false} for GIFs 3-4x larger"
-        )
 
 
 def check_yaml_syntax(path: str | Path) -> None:

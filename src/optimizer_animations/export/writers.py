@@ -16,6 +16,7 @@ all read the registry, so a new format is one entry here.
 Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
 
+import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,6 +104,17 @@ def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
     return indexed
 
 
+class ToolMissing(RuntimeError):
+    """A program the config asks for is not installed where the job runs."""
+
+
+GIFSICLE_MISSING = (
+    "'animation.gifsicle' is true, but gifsicle is not installed where this job runs:"
+    " apt-get install gifsicle (Debian, Ubuntu), brew install gifsicle (macOS), or set"
+    " animation: {gifsicle: false} for GIFs 3-4x larger"
+)
+
+
 def write_gif(
     frames: Sequence[Image.Image],
     path: str | Path,
@@ -121,6 +133,10 @@ def write_gif(
     """
     if not frames:
         raise ValueError("no frames to assemble")
+    # Checked by the job, in the environment that runs it (a cluster node's),
+    # not while Snakemake parses the workflow on a login node.
+    if gifsicle and shutil.which("gifsicle") is None:
+        raise ToolMissing(GIFSICLE_MISSING)
     indexed = index_frames(frames)
     with atomic_output(path) as tmp:
         pillow = tmp.with_name(f"{tmp.name}.pillow.gif") if gifsicle else tmp
