@@ -4,7 +4,7 @@
 
 Writes `--runs` histories shaped like config/sweep.yaml's (the page's model
 with a bias, 500 epochs) into a temporary folder, then times, as medians of
---repeats, the three steps of records.history.history_damage over all of
+--repeats, the three steps of records.meta.history_damage over all of
 them: the zip structure alone, plus every member's CRC, plus parsing `meta`
 into a RunMeta (the whole check).
 """
@@ -18,12 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer_animations.records.history import (
-    HISTORY_MEMBERS,
-    History,
-    history_damage,
-    save_history,
-)
+from optimizer_animations.records.history import History, save_history
+from optimizer_animations.records.meta import HISTORY_MEMBERS, history_damage
 
 
 def sweep_history(index: int, epochs: int = 500) -> History:

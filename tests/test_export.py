@@ -10,17 +10,20 @@ from PIL import Image, ImageSequence
 from conftest import copy_workflow, default_config, run_snakemake
 from optimizer_animations.config.check import ConfigError, check_config, load_schema
 from optimizer_animations.export import writers
-from optimizer_animations.export.writers import (
+from optimizer_animations.export.formats import (
     ANIMATION_FORMATS,
+    FORMATS,
     PIXEL_SCALES,
-    WRITERS,
     companion_paths,
+    format_of,
     playback_order,
+)
+from optimizer_animations.export.writers import (
+    WRITE,
     video_frames,
     write_animation,
     write_gif,
     write_video,
-    writer_of,
 )
 from optimizer_animations.site.gallery import animation
 
@@ -98,15 +101,17 @@ def test_an_unknown_format_is_a_config_error_naming_it():
         check_config(config)
 
 
-def test_the_schema_allows_the_formats_and_scales_that_the_writers_registry_writes():
+def test_the_schema_allows_the_formats_and_scales_of_the_registry_and_each_has_a_writer():
     schema = load_schema()
     animation = schema["properties"]["animation"]["properties"]
     assert animation["formats"]["items"]["enum"] == list(ANIMATION_FORMATS)
     assert schema["properties"]["frames"]["properties"]["scale"]["enum"] == list(PIXEL_SCALES)
-    # Every writer has its own suffix, and each file is traced back to its writer.
-    assert len({writer.suffix for writer in WRITERS.values()}) == len(WRITERS)
-    for name, writer in WRITERS.items():
-        assert writer_of(f"results/x/anim{writer.suffix}").name == name
+    # Every format has its own suffix, each file is traced back to its format,
+    # and every format has its writer.
+    assert len({fmt.suffix for fmt in FORMATS.values()}) == len(FORMATS)
+    for name, fmt in FORMATS.items():
+        assert format_of(f"results/x/anim{fmt.suffix}").name == name
+    assert set(WRITE) == set(FORMATS)
     assert companion_paths("a/b.gif", ["mp4", "gif"]) == ["a/b.mp4", "a/b.poster.png"]
     assert playback_order(["a.mp4", "a.webm"]) == ["a.webm", "a.mp4"]
 

@@ -5,6 +5,8 @@ history's `meta` is parsed once into a `RunMeta`, with its kind and format.
 """
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,14 +14,13 @@ import pytest
 from conftest import every_kind_config
 from optimizer_animations.config.plan import build_plan
 from optimizer_animations.problems.problem import DenseProblem, FunctionProblem
-from optimizer_animations.records.history import (
+from optimizer_animations.records.history import History, load_history, save_history
+from optimizer_animations.records.meta import (
     HISTORY_FORMAT,
     DamagedResult,
-    History,
     RunMeta,
     history_damage,
-    load_history,
-    save_history,
+    read_text_array,
 )
 from optimizer_animations.records.run import Run
 
@@ -97,3 +98,26 @@ def test_a_history_whose_meta_is_not_a_run_s_is_damaged(tmp_path, meta, why):
     assert str(path) in str(error.value) and why in str(error.value)
     # ... and so the next `snakemake` start removes it, as its message says.
     assert why in history_damage(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{}", json.dumps(LANDSCAPE_META), "ünïcödé ✓ " * 2000, json.dumps({"k": "x" * 70_000})],
+    ids=["empty", "meta", "unicode", "long"],
+)
+def test_meta_is_read_without_numpy_as_numpy_reads_it(tmp_path, text):
+    path = tmp_path / "a.npy"
+    np.save(path, np.array(text))
+    assert read_text_array(path.read_bytes()) == str(np.load(path)) == text
+
+
+def test_the_damage_check_and_the_meta_record_need_no_numpy():
+    # What Snakemake runs on every start: importable with the standard library only.
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"
+        "import optimizer_animations.records.meta, optimizer_animations.records.layout\n"
+        "import optimizer_animations.export.formats\n"
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr

@@ -17,7 +17,7 @@ from conftest import (
     run_snakemake,
     small_config,
 )
-from optimizer_animations.export.writers import companion_paths
+from optimizer_animations.export.formats import companion_paths
 
 PAGES = ["index", "tutorial", "landscapes", "tuned"]
 FORMATS = ["gif", "mp4", "webm"]

@@ -14,9 +14,9 @@ from optimizer_animations.config.check import (
 from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()
 from optimizer_animations.config.code import code_digests
 from optimizer_animations.config.plan import build_plan
-from optimizer_animations.export.writers import companion_paths
+from optimizer_animations.export.formats import companion_paths
 from optimizer_animations.files import remove_partial_outputs
-from optimizer_animations.records.history import remove_damaged_histories
+from optimizer_animations.records.meta import remove_damaged_histories
 
 DEFAULT_CONFIG = "config/config.yaml"
 # Imported by a host workflow (`module`): the host passes the config and owns

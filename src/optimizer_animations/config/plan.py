@@ -23,7 +23,7 @@ from optimizer_animations.config.check import (
     training_chunks,
     tuning_chunks,
 )
-from optimizer_animations.export.writers import companion_paths
+from optimizer_animations.export.formats import companion_paths
 from optimizer_animations.problems.problem import build_problem, problem_spec
 from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.records.run import Run

@@ -1,9 +1,6 @@
-"""Writing an animation's files: one registry of writers, `WRITERS`.
-
-Each writer turns an animation's frames into one file beside its GIF. The
-schema's allowed `animation.formats`, the companions of a published GIF,
-the gallery's and the report's `<video>` sources and the Sphinx directive
-all read the registry, so a new format is one entry here.
+"""Writing an animation's files: one function per format of the registry
+(export/formats.py, `WRITE`), each turning the frames into one file beside
+the GIF.
 
 - GIF: one palette shared by all frames (Pillow's encoder), then, with
   `animation.gifsicle`, Debian's `gifsicle -O3` (lossless).
@@ -19,16 +16,15 @@ Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from optimizer_animations.export.formats import companion_formats, companion_paths
 from optimizer_animations.files import atomic_output
 
-PIXEL_SCALES = (1, 2)  # frames.scale: 2 for HiDPI screens
 # Same frames, same bytes: one encoder thread, no version strings or dates.
 BITEXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
 ENCODERS = {
@@ -211,75 +207,13 @@ def write_poster(frames: Sequence[Image.Image], path: str | Path, *_: Any) -> No
         index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
 
 
-@dataclass(frozen=True)
-class Writer:
-    """One output format of an animation."""
-
-    name: str  # as `animation.formats` names it
-    suffix: str  # replaces the GIF's `.gif`
-    mime: str  # the type a page's <source> or <img> declares
-    role: str  # "animation" (the GIF), "video" (a <source>), "poster"
-    # (frames, path, duration_ms, hold_ms, gifsicle) -> None
-    write: Callable[..., None]
-
-
-# In the order a page lists them: a browser plays the first video it can,
-# and WebM is the smaller.
-WRITERS = {
-    writer.name: writer
-    for writer in (
-        Writer("gif", ".gif", "image/gif", "animation", write_gif),
-        Writer(
-            "webm",
-            ".webm",
-            "video/webm",
-            "video",
-            lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
-        ),
-        Writer(
-            "mp4",
-            ".mp4",
-            "video/mp4",
-            "video",
-            lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
-        ),
-        Writer("poster", ".poster.png", "image/png", "poster", write_poster),
-    )
+# The function that writes each registered format (export/formats.py).
+WRITE: dict[str, Callable[..., None]] = {
+    "gif": write_gif,
+    "webm": lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
+    "mp4": lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
+    "poster": write_poster,
 }
-# What `animation.formats` may name (the schema's enum): the poster comes
-# with any video.
-ANIMATION_FORMATS = tuple(name for name, w in WRITERS.items() if w.role != "poster")
-VIDEO_FORMATS = tuple(name for name, w in WRITERS.items() if w.role == "video")
-POSTER = WRITERS["poster"]
-
-
-def companion_writers(formats: Sequence[str]) -> list[Writer]:
-    """The writers of an animation's files beside its GIF for `formats`: each
-    video in `formats`' order, then the poster when there is a video."""
-    videos = [WRITERS[fmt] for fmt in formats if fmt in VIDEO_FORMATS]
-    return videos + ([POSTER] if videos else [])
-
-
-def companion_paths(gif: str | Path, formats: Sequence[str]) -> list[str]:
-    """The files written beside an animation's GIF for `formats`: each
-    video, then the poster (`name.poster.png`) when there is a video."""
-    gif = Path(gif)
-    return [str(gif.with_suffix(writer.suffix)) for writer in companion_writers(formats)]
-
-
-def writer_of(path: str | Path) -> Writer:
-    """The writer of a file, by its suffix."""
-    name = Path(path).name
-    for writer in WRITERS.values():
-        if name.endswith(writer.suffix) and (writer is POSTER or not name.endswith(POSTER.suffix)):
-            return writer
-    raise ValueError(f"{path}: no writer writes this suffix")
-
-
-def playback_order(videos: Sequence[str]) -> list[str]:
-    """The videos in the order a page lists them as `<source>`s (WRITERS' order)."""
-    order = list(WRITERS)
-    return sorted(videos, key=lambda video: order.index(writer_of(video).name))
 
 
 def write_animation(
@@ -292,8 +226,8 @@ def write_animation(
 ) -> list[str]:
     """The GIF of the frames (through gifsicle: `gifsicle`) and, for
     `formats`, its videos and poster; returns the companions' paths."""
-    WRITERS["gif"].write(frames, gif, duration_ms, hold_ms, gifsicle)
+    WRITE["gif"](frames, gif, duration_ms, hold_ms, gifsicle)
     companions = companion_paths(gif, formats)
-    for writer, path in zip(companion_writers(formats), companions, strict=True):
-        writer.write(frames, path, duration_ms, hold_ms, gifsicle)
+    for fmt, path in zip(companion_formats(formats), companions, strict=True):
+        WRITE[fmt.name](frames, path, duration_ms, hold_ms, gifsicle)
     return companions

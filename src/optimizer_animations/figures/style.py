@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from optimizer_animations.export.writers import PIXEL_SCALES
+from optimizer_animations.export.formats import PIXEL_SCALES
 from optimizer_animations.files import atomic_output
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page

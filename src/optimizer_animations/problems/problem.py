@@ -32,7 +32,7 @@ from optimizer_animations.problems.functions import (
     evaluate,
     parse_formula,
 )
-from optimizer_animations.records.history import DENSE, FUNCTION, RunMeta
+from optimizer_animations.records.meta import DENSE, FUNCTION, RunMeta
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ may be damaged. No TensorFlow or matplotlib here."""
 
 import functools
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from optimizer_animations.files import atomic_output
+from optimizer_animations.records.meta import UNREADABLE, DamagedResult, RunMeta
 
 # The per-epoch arrays of a history that hold parameters, in their flat order
 # (`History.params`): the page's model's weights, a landscape's position.
@@ -18,93 +18,6 @@ PARAMETER_KEYS = ("kernel", "bias", "position")
 # Written after `meta`, as files written before problems existed have them,
 # so that a history file's bytes do not change.
 KEYS_AFTER_META = ("bias",)
-
-
-# What a history's `meta` holds. Files without a "format" key are format 1,
-# so that a history's bytes stay those of the files written before it.
-HISTORY_FORMAT = 1
-DENSE = "dense"  # the page's model (problems.problem.DenseProblem.kind)
-FUNCTION = "function"  # a 2-D test function (FunctionProblem.kind)
-
-
-@dataclass(frozen=True)
-class RunMeta:
-    """A history's `meta`, parsed once: what every table, summary, page and
-    figure reads of a run (`History.run`)."""
-
-    kind: str  # DENSE or FUNCTION: which problem the run trained
-    format: int
-    experiment: str
-    label: str  # the run's folder name
-    setting: str  # the run's name without its seed
-    family: str  # its optimizer entry's label
-    optimizer: str  # the Keras class name
-    optimizer_config: dict[str, Any]  # the optimizer's full Keras config
-    arguments: dict[str, Any]  # the config's arguments of the optimizer
-    grid: dict[str, Any]
-    seed: int | None  # the run's seed, or the global `init: {seed}` (None: pinned)
-    tuned: dict[str, Any] | None  # a tuned run's choice and protocol
-    use_bias: bool | None  # the page's model only
-    data: dict[str, Any] | None  # the page's model's inputs `x` and targets `y`
-    init: dict[str, Any] | None  # the page's model's start (and the seed that drew it)
-    function: dict[str, Any] | None  # a landscape's function, domain, start, minima
-    versions: dict[str, str]  # what trained the run: this package, TensorFlow, Keras, NumPy
-
-    @classmethod
-    def parse(cls, meta: dict[str, Any]) -> "RunMeta":
-        """ValueError (or KeyError, TypeError) for a `meta` that is not a run's."""
-        version = meta.get("format", 1)
-        if version != HISTORY_FORMAT:
-            raise ValueError(f"history format {version!r}; this version reads {HISTORY_FORMAT}")
-        label = str(meta["label"])
-        function = meta.get("function")
-        kind = FUNCTION if function is not None else DENSE
-        seed = meta.get("seed")
-        if seed is None:  # a global `init: {seed: N}` drew the weights, or none did
-            seed = meta.get("init", {}).get("seed")
-        return cls(
-            kind=kind,
-            format=version,
-            experiment=str(meta.get("experiment", "")),
-            label=label,
-            setting=meta.get("setting") or label,
-            family=meta.get("family") or label,
-            optimizer=str(meta["optimizer"]["class_name"]),
-            optimizer_config=dict(meta["optimizer"].get("config", {})),
-            arguments=dict(meta.get("arguments", {})),
-            grid=dict(meta.get("grid") or {}),
-            seed=seed,
-            tuned=meta.get("tuned") or None,
-            use_bias=meta.get("use_bias"),
-            data=meta.get("data"),
-            init=meta.get("init"),
-            function=function,
-            versions=dict(meta.get("versions") or {}),
-        )
-
-    @property
-    def landscape(self) -> bool:
-        return self.kind == FUNCTION
-
-    @property
-    def targets(self) -> list[list[float]]:
-        """The page's model's targets `y` (n_samples, units)."""
-        assert self.data is not None, "a landscape run has no targets"
-        return self.data["y"]
-
-    @property
-    def learning_rate(self) -> Any:
-        return self.optimizer_config.get("learning_rate")
-
-    @property
-    def title(self) -> str:
-        """The optimizer's class name (as in the page's legend) unless a label was chosen."""
-        class_name = self.optimizer
-        if self.tuned:  # every seed's run of a tuned entry: `Adam (lr 0.126, best of 32)`
-            name = class_name if self.family == class_name.lower() else self.family
-            points = self.tuned["learning_rate_grid"]["points"]
-            return f"{name} (lr {self.tuned['learning_rate']:.3g}, best of {points})"
-        return class_name if self.label == class_name.lower() else self.label
 
 
 @dataclass(frozen=True)
@@ -178,24 +91,6 @@ def save_history(path: str | Path, history: History) -> None:
         np.savez(file, **arrays)
 
 
-class DamagedResult(ValueError):
-    """A result file that cannot be read: rebuilt, never trusted."""
-
-
-# What reading a file that is not a whole history raises: a cut or corrupt
-# zip or array, or a `meta` that is not a run's.
-UNREADABLE = (
-    OSError,
-    EOFError,
-    AttributeError,
-    KeyError,
-    TypeError,
-    ValueError,
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-)
-
-
 def load_history(path: str | Path) -> History:
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -214,41 +109,3 @@ def load_history(path: str | Path) -> History:
             f"{path} cannot be read ({type(error).__name__}: {error}); the next"
             " `snakemake` run removes it and retrains its run"
         ) from error
-
-
-# What every history.npz holds, whatever its problem.
-HISTORY_MEMBERS = ("epoch.npy", "loss.npy", "meta.npy")
-
-
-def history_damage(path: str | Path) -> str | None:
-    """Why the history file at `path` cannot be read (None: it can), from its
-    zip structure, every member's checksum and its `meta`, without loading
-    its arrays."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            missing = [name for name in HISTORY_MEMBERS if name not in archive.namelist()]
-            if missing:
-                return f"it has no {', '.join(missing)}"
-            broken = archive.testzip()
-            if broken:
-                return f"the checksum of {broken} does not match"
-            with archive.open("meta.npy") as member:
-                RunMeta.parse(json.loads(str(np.lib.format.read_array(member))))
-    except UNREADABLE as error:
-        return f"{type(error).__name__}: {error}"
-    return None
-
-
-def remove_damaged_histories(paths: list[str | Path]) -> list[tuple[Path, str]]:
-    """Remove every existing history of `paths` that cannot be read, so that
-    Snakemake sees it missing and retrains its run; return them and why.
-
-    A history is a result: it can always be rebuilt, and one that is not
-    whole would otherwise fail every job that reads it, on every run.
-    """
-    removed = []
-    for path in map(Path, paths):
-        if path.is_file() and (why := history_damage(path)) is not None:
-            path.unlink()
-            removed.append((path, why))
-    return removed

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optimizer_animations.export.writers import companion_paths, playback_order, writer_of
+from optimizer_animations.export.formats import companion_paths, format_of, playback_order
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
 from optimizer_animations.records.layout import Figure, Layout
@@ -45,7 +45,7 @@ class Shown:
         return cls(
             src,
             alt,
-            [{"src": video, "type": writer_of(video).mime} for video in playback_order(videos)],
+            [{"src": video, "type": format_of(video).mime} for video in playback_order(videos)],
             poster,
         )
 

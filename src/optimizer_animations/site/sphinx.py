@@ -43,11 +43,11 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from optimizer_animations.export.writers import (
+from optimizer_animations.export.formats import (
     VIDEO_FORMATS,
     companion_paths,
+    format_of,
     playback_order,
-    writer_of,
 )
 from optimizer_animations.site.pages import TEMPLATES
 
@@ -175,7 +175,7 @@ def shown(translator: Any, node: animation_node) -> dict[str, Any]:
     return {
         "alt": node["alt"],
         "poster": url(node["poster"]) if node["poster"] else "",
-        "videos": [{"src": url(video), "type": writer_of(video).mime} for video in node["videos"]],
+        "videos": [{"src": url(video), "type": format_of(video).mime} for video in node["videos"]],
     }
 
 
