@@ -13,11 +13,10 @@ from conftest import copy_workflow, run_snakemake
 from conftest import every_kind_config as all_rules_config
 from optimizer_animations.config.plan import (
     EXPERIMENT_FIGURES,
-    LANDSCAPE,
-    MODEL,
     RUN_FIGURES,
     build_plan,
 )
+from optimizer_animations.records.meta import DENSE, FUNCTION
 
 
 def every_kind_config() -> dict:
@@ -35,7 +34,7 @@ def test_an_experiment_s_kind_follows_from_its_function_key():
     config = every_kind_config()
     plan = build_plan(copy.deepcopy(config))
     for name, settings in config["experiments"].items():
-        assert plan[name].kind == (LANDSCAPE if "function" in settings else MODEL), name
+        assert plan[name].kind == (FUNCTION if "function" in settings else DENSE), name
     assert plan.tuned == ["tuned_bowl", "tuned_saddle"] and plan.profiled == tuple(plan.tuned)
     assert plan["sweep"].sensitivity == "learning_rate" and plan["outputs"].sensitivity is None
 

@@ -26,25 +26,31 @@ from optimizer_animations.config.check import (
 from optimizer_animations.export.formats import companion_paths
 from optimizer_animations.problems.problem import build_problem, problem_spec
 from optimizer_animations.records.layout import Figure, Layout
+from optimizer_animations.records.meta import DENSE, FUNCTION
 from optimizer_animations.records.run import Run
 from optimizer_animations.tuning.protocol import time_target
-
-MODEL = "model"  # the page's model: a Dense layer trained by Keras
-LANDSCAPE = "landscape"  # a 2-D test function descended directly
 
 # At most this many runs' frames per rendering job, so that a sweep's
 # animations spread over the cores; the default config's three fit in one.
 RUNS_PER_RENDER_JOB = 8
 
 
+# (layout, experiment, run label) -> a path, or the paths that go with the figure
+PathOf = Callable[[Layout, "ExperimentPlan", str], str]
+PathsOf = Callable[[Layout, "ExperimentPlan", str], list[str]]
+
+
 @dataclass(frozen=True)
 class FigureKind:
-    """An entry of the plan: which experiments get the figure, and where."""
+    """An entry of the plan: which experiments get the figure, where it goes,
+    and the files that come with it (its report page, its frames...). An
+    animation's (a GIF's) videos and poster follow from animation.formats."""
 
     kind: str
     description: str
     applies: Callable[["ExperimentPlan"], bool]
-    path: Callable[[Layout, "ExperimentPlan", str], str]  # (layout, experiment, run label)
+    path: PathOf
+    also: PathsOf = lambda layout, e, label: []
 
 
 # The experiment's figures, in the order the gallery shows them. The
@@ -55,12 +61,17 @@ EXPERIMENT_FIGURES = (
         "all optimizers",
         lambda e: not e.landscape,
         lambda layout, e, _: layout.comparison(e.name),
+        lambda layout, e, _: [layout.comparison_page(e.name)],
     ),
     FigureKind(
         "trajectory",
         "every optimizer's path",
         lambda e: e.trajectories,
         lambda layout, e, _: layout.trajectory(e.name, e.landscape),
+        lambda layout, e, _: [
+            layout.trajectory(e.name, e.landscape, "png"),
+            layout.trajectory(e.name, e.landscape, "html"),
+        ],
     ),
     FigureKind(
         "panels",
@@ -94,12 +105,17 @@ RUN_FIGURES = (
         "outputs per epoch",
         lambda e: not e.landscape,
         lambda layout, e, label: layout.animation(e.name, label),
+        lambda layout, e, label: [
+            layout.animation_page(e.name, label),
+            *(layout.frame(e.name, label, epoch) for epoch in e.frame_epochs),
+        ],
     ),
     FigureKind(
         "run_loss_plot",
         "loss",
         lambda e: not e.landscape,
         lambda layout, e, label: layout.run_loss_plot(e.name, label),
+        lambda layout, e, label: [layout.run_caption(e.name, label)],
     ),
 )
 PROFILE = FigureKind(
@@ -115,7 +131,7 @@ class ExperimentPlan:
     """One experiment of the config: what it trains and which files it makes."""
 
     name: str
-    kind: str  # MODEL or LANDSCAPE
+    kind: str  # DENSE (the page's model) or FUNCTION (a landscape), as problems name them
     epochs: int
     runs: tuple[Run, ...]
     animated: tuple[Run, ...]  # the runs with frames, GIFs and their own loss plot
@@ -132,7 +148,7 @@ class ExperimentPlan:
 
     @property
     def landscape(self) -> bool:
-        return self.kind == LANDSCAPE
+        return self.kind == FUNCTION
 
     @property
     def has_sensitivity(self) -> bool:
@@ -177,40 +193,22 @@ class ExperimentPlan:
         ]
 
     def outputs(self, layout: Layout, formats: Sequence[str]) -> list[str]:
-        """Every file of the experiment: histories, tables, figures with their
-        companions, frames, captions and report pages."""
+        """Every file of the experiment: its records and tables, then each
+        planned figure with the files that come with it."""
         name = self.name
-        outputs = [layout.loss_plot(name), layout.summary(name), layout.run_table(name)]
-        if self.has_sensitivity:
-            outputs.append(layout.sensitivity(name))
+        outputs = [layout.summary(name), layout.run_table(name), layout.caption(name)]
         outputs += [layout.history(name, label) for label in self.labels]
-        gifs = [layout.comparison(name)] if not self.landscape else []
-        if self.trajectories:
-            outputs += [
-                layout.trajectory(name, self.landscape, "png"),
-                layout.trajectory(name, self.landscape, "html"),
-            ]
-            gifs.append(layout.trajectory(name, self.landscape))
-            if self.landscape:
-                gifs.append(layout.panels(name))
         if self.tuning is not None:
             outputs += [layout.tuning(name), layout.tuned(name)]
-        if self.time_target is not None:
-            outputs.append(layout.time_to_target(name))
-        outputs.append(layout.caption(name))
-        if not self.landscape:
-            outputs.append(layout.comparison_page(name))
-        for label in self.animated_labels:
-            if self.landscape:
-                continue
-            gifs.append(layout.animation(name, label))
-            outputs += [
-                layout.run_loss_plot(name, label),
-                layout.animation_page(name, label),
-                layout.run_caption(name, label),
-                *(layout.frame(name, label, epoch) for epoch in self.frame_epochs),
-            ]
-        outputs += gifs + [path for gif in gifs for path in companion_paths(gif, formats)]
+        placed = [(kind, "") for kind in EXPERIMENT_FIGURES] + [
+            (kind, label) for label in self.animated_labels for kind in RUN_FIGURES
+        ]
+        for kind, label in placed:
+            if kind.applies(self):
+                path = kind.path(layout, self, label)
+                outputs += [path, *kind.also(layout, self, label)]
+                if path.endswith(".gif"):
+                    outputs += companion_paths(path, formats)
         return list(dict.fromkeys(outputs))
 
 
@@ -283,7 +281,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
     built = build_problem(problem)
     return ExperimentPlan(
         name=name,
-        kind=LANDSCAPE if is_landscape(settings) else MODEL,
+        kind=FUNCTION if is_landscape(settings) else DENSE,
         epochs=settings["epochs"],
         runs=tuple(runs),
         animated=tuple(animated_runs(config, name, runs)),
