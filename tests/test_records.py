@@ -7,6 +7,7 @@ history's `meta` is parsed once into a `RunMeta`, with its kind and format.
 import json
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -121,3 +122,17 @@ def test_the_damage_check_and_the_meta_record_need_no_numpy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_history_whose_meta_header_is_garbage_is_damaged_not_a_crash(tmp_path):
+    path = tmp_path / "history.npz"
+    save_history(path, history_with(LANDSCAPE_META))
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    npy = members["meta.npy"]
+    members["meta.npy"] = npy[:10] + b"{'descr': ((" + npy[22:]  # same length, not a literal
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert history_damage(path).startswith("SyntaxError")

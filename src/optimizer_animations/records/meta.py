@@ -110,6 +110,7 @@ UNREADABLE = (
     EOFError,
     AttributeError,
     KeyError,
+    SyntaxError,  # a .npy header that is not a literal
     TypeError,
     ValueError,
     zipfile.BadZipFile,
