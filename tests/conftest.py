@@ -1,6 +1,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,9 @@ __all__ = [
     "digests",
     "every_kind_config",
     "finished_small_run",
+    "fresh_venv",
     "package_source",
+    "pinned",
     "play_every_video",
     "run_snakemake",
     "small_config",
@@ -66,6 +69,53 @@ def every_kind_config() -> dict:
             "tune": {"learning_rate": {"min": 0.001, "max": 0.1, "points": 2}},
         }
     return config
+
+
+def pinned(*names: str) -> list[str]:
+    """`name==version` of each of `names`, as requirements.txt pins it."""
+    pins = dict(
+        line.split("==")
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    return [f"{name}=={pins[name]}" for name in names]
+
+
+@pytest.fixture(scope="session")
+def package_wheel(tmp_path_factory) -> Path:
+    """The package as a wheel, built from the checkout's working tree as a
+    release would be (without its egg-info, build folders or bytecode)."""
+    source = tmp_path_factory.mktemp("package-source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
+    shutil.copytree(
+        REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    dist = source / "dist"
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--wheel-dir", str(dist), str(source)),
+        ],
+        check=True,
+    )
+    (wheel,) = dist.glob("optimizer_animations-*.whl")
+    return wheel
+
+
+def fresh_venv(path: Path, wheel: Path, *requirements: str) -> Path:
+    """A new venv holding `requirements` (with what they depend on) and the
+    package without its dependencies: a machine that has only those. Its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    python = path / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *requirements],
+        check=True,
+    )
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True
+    )
+    return python
 
 
 def finished_small_run(tmp_path_factory, name: str) -> Path:

@@ -11,6 +11,7 @@ from optimizer_animations.problems.functions import (
     evaluate,
     parse_formula,
     quadratic,
+    value_at,
 )
 from optimizer_animations.problems.problem import FunctionProblem, build_problem
 
@@ -106,3 +107,60 @@ def test_whole_powers_are_products():
     tree = parse_formula("x**3 + y**2")
     x, y = np.float32(1.1), np.float32(-0.7)
     assert evaluate(tree, x, y, np) == x * x * x + y * y
+
+
+# Where Python's arithmetic raises and NumPy's gives inf or nan, and where an
+# infinity on the way becomes a finite value again.
+EDGE_FORMULAS = [
+    "log(x)",
+    "log(x - 3)",
+    "sqrt(x)",
+    "1 / x",
+    "-1 / x",
+    "x / y",
+    "(x - 1) ** -1",
+    "x ** -2",
+    "x ** 0.5",
+    "(-x) ** 1.5",
+    "x ** 400",
+    "(x - 10) ** 401",
+    "exp(1000 * x)",
+    "exp(-exp(1000 * x))",
+    "1 / (1 / x)",
+    "tanh(1 / x)",
+    "sin(exp(1000 * x))",
+    "tan(x) + cos(y) - abs(x - y)",
+    "log(0 * x) - log(0 * y)",
+    "exp(x) ** exp(y)",
+    "pi * x ** 2 + y ** 8",
+]
+POINTS = [
+    (0.0, 0.0),
+    (-0.0, 1.0),
+    (1.0, -1.0),
+    (-2.5, 3.0),
+    (3.0, 0.5),
+    (1e-300, -1e-300),
+    (5.0, 7.0),
+]
+
+
+@pytest.mark.parametrize("formula", EDGE_FORMULAS + [f.formula for f in BUILT_IN.values()])
+def test_the_standard_library_value_equals_numpys_with_its_infinities(formula):
+    tree = parse_formula(formula)
+    for x, y in POINTS:
+        with np.errstate(all="ignore"):
+            expected = float(evaluate(tree, np.float64(x), np.float64(y), np))
+        got = value_at(tree, x, y)
+        assert math.isfinite(got) == math.isfinite(expected), (formula, x, y, got, expected)
+        if math.isnan(expected):
+            assert math.isnan(got), (formula, x, y, got)
+        else:
+            assert got == pytest.approx(expected, rel=1e-12, abs=1e-300), (formula, x, y)
+
+
+@pytest.mark.parametrize("formula", ["10 ** 1000 + x", "(0 - 1) ** 0.5 + x", "1 / 0 + x"])
+def test_a_part_of_constants_alone_that_python_cannot_compute_is_not_finite(formula):
+    # NumPy's evaluation raises on these (Python computes the constants), so
+    # the config's check refuses them rather than a job failing on them.
+    assert math.isnan(value_at(parse_formula(formula), 0.5, 0.5))

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import default_config
-from optimizer_animations.problems.problem import DenseProblem, build_problem, problem_spec
+from optimizer_animations.problems.problem import DenseProblem, build_problem
+from optimizer_animations.problems.spec import problem_spec
 
 
 def page_problem(use_bias: bool) -> DenseProblem:

@@ -2,16 +2,19 @@
 
 A throwaway project outside this repository, with pages in reStructuredText
 and MyST Markdown, builds with `-W` to HTML and to LaTeX (no TeX needed to
-write the .tex); bad input is a warning naming the page and the line.
+write the .tex); bad input is a warning naming the page and the line. Sphinx
+runs in a fresh venv holding Sphinx, MyST and the package without its
+dependencies: the extension needs nothing of the workflow's stack.
 """
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from conftest import fresh_venv, pinned
 from optimizer_animations.export.writers import write_animation
 
 CONF = """
@@ -60,6 +63,18 @@ def frames(count: int = 4) -> list[Image.Image]:
     return [Image.new("RGB", (40, 30), (40 * i, 100, 200)) for i in range(count)]
 
 
+@pytest.fixture(scope="module")
+def sphinx_python(tmp_path_factory, package_wheel) -> Path:
+    python = fresh_venv(
+        tmp_path_factory.mktemp("venv") / "sphinx-only",
+        package_wheel,
+        *pinned("sphinx", "myst-parser"),
+    )
+    probe = subprocess.run([str(python), "-c", "import numpy"], capture_output=True)
+    assert probe.returncode != 0, "NumPy is installed in the Sphinx-only venv"
+    return python
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     source = tmp_path / "docs"
@@ -73,18 +88,24 @@ def project(tmp_path) -> Path:
     return source
 
 
-def build(source: Path, builder: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", builder, "-q"),
-            *(str(source), str(source / "_build" / builder)),
-        ],
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture
+def build(sphinx_python) -> Callable[[Path, str], subprocess.CompletedProcess]:
+    """`build(source, builder)`: Sphinx of the fresh venv, with `-W`."""
+
+    def run(source: Path, builder: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                *(str(sphinx_python), "-m", "sphinx", "-W", "--keep-going", "-b", builder),
+                *("-q", str(source), str(source / "_build" / builder)),
+            ],
+            capture_output=True,
+            text=True,
+        )
+
+    return run
 
 
-def test_html_plays_the_videos_with_numbered_captions(project):
+def test_html_plays_the_videos_with_numbered_captions(build, project):
     result = build(project, "html")
     assert result.returncode == 0, result.stderr
     index = (project / "_build/html/index.html").read_text()
@@ -105,7 +126,7 @@ def test_html_plays_the_videos_with_numbered_captions(project):
         assert (project / "_build/html/_images" / name).is_file(), name
 
 
-def test_latex_shows_the_poster_with_its_caption(project):
+def test_latex_shows_the_poster_with_its_caption(build, project):
     # The GIF alone cannot go into a PDF: without it the build is clean.
     (project / "index.rst").write_text(INDEX_RST.replace(".. animation:: images/still.gif", ""))
     result = build(project, "latex")
@@ -118,7 +139,7 @@ def test_latex_shows_the_poster_with_its_caption(project):
     assert (project / "_build/latex/descent.poster.png").is_file()
 
 
-def test_latex_refuses_a_gif_without_a_poster(project):
+def test_latex_refuses_a_gif_without_a_poster(build, project):
     result = build(project, "latex")
     assert result.returncode != 0
     line = INDEX_RST.splitlines().index(".. animation:: images/still.gif") + 1
@@ -145,7 +166,7 @@ def test_latex_refuses_a_gif_without_a_poster(project):
     ],
     ids=["missing", "width", "align", "name-twice", "unpublished"],
 )
-def test_bad_input_is_a_warning_naming_the_page_and_line(project, directive, message):
+def test_bad_input_is_a_warning_naming_the_page_and_line(build, project, directive, message):
     write_animation(frames(), project / "outside.gif", 100, 300, ["gif"])
     text = INDEX_RST + "\n" + directive + "\n"
     (project / "index.rst").write_text(text)

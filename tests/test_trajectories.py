@@ -12,8 +12,9 @@ from optimizer_animations.figures.trajectories import (
     TrajectoryFigure,
     contour_levels,
 )
-from optimizer_animations.problems.planes import named_plane, principal_plane, weight_index
-from optimizer_animations.problems.problem import FunctionProblem, VariableSpec
+from optimizer_animations.problems.planes import named_plane, principal_plane
+from optimizer_animations.problems.problem import FunctionProblem
+from optimizer_animations.problems.spec import VariableSpec, weight_index
 
 
 def landscape(name: str) -> tuple[FunctionProblem, Surface]:

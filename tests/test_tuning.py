@@ -13,8 +13,8 @@ from optimizer_animations.config.check import ConfigError, check_config, experim
 from optimizer_animations.problems.problem import build_problem
 from optimizer_animations.records.history import load_history
 from optimizer_animations.records.layout import Layout
+from optimizer_animations.tuning.grid import LearningRateGrid
 from optimizer_animations.tuning.protocol import (
-    LearningRateGrid,
     choose,
     landscape_objective,
     load_tuned,

@@ -2,7 +2,7 @@
 # tuned experiment's time to target, drawn from its chosen runs, and the
 # performance profile across the tuned experiments, from their trial tables.
 for experiment, plan in PLAN.experiments.items():
-    if plan.time_target is None:
+    if not plan.has_time_target:
         continue
 
     rule:
@@ -31,7 +31,8 @@ for experiment, plan in PLAN.experiments.items():
             code=code("comparison.py"),
             figure="time_to_target",
             scale=SCALE,
-            target=plan.time_target,
+            problem=plan.problem,
+            tuning=tuning_params(experiment),
         script:
             "../../scripts/comparison.py"
 

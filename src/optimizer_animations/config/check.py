@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import numpy as np
 import yaml
 
 from optimizer_animations.config.names import grid_name
@@ -28,13 +27,18 @@ from optimizer_animations.config.safety import (
     key_path,
     short_repr,
 )
-from optimizer_animations.problems.functions import BUILT_IN, BUILT_IN_ARGUMENTS, FormulaError
-from optimizer_animations.problems.planes import weight_index
-from optimizer_animations.problems.problem import (
-    DenseProblem,
-    FunctionProblem,
-    build_problem,
+from optimizer_animations.problems.functions import (
+    BUILT_IN,
+    BUILT_IN_ARGUMENTS,
+    FormulaError,
+    parse_formula,
+    value_at,
+)
+from optimizer_animations.problems.spec import (
     problem_spec,
+    spec_landscape,
+    spec_variables,
+    weight_index,
 )
 from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import (
@@ -42,7 +46,7 @@ from optimizer_animations.training.keras_optimizers import (
     argument_type,
     load_optimizer_table,
 )
-from optimizer_animations.tuning.protocol import OBJECTIVES, LearningRateGrid
+from optimizer_animations.tuning.grid import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 
@@ -320,13 +324,11 @@ def _check_landscape(where: str, config: dict[str, Any], experiment: str) -> Non
                 f"'{where}.function': {name} takes no arguments, got {sorted(arguments)}"
                 f" (only {', '.join(BUILT_IN_ARGUMENTS)} does)"
             )
+    landscape = spec_landscape(problem_spec(config, experiment))
     try:
-        problem = build_problem(problem_spec(config, experiment))
-        assert isinstance(problem, FunctionProblem)
-        problem.tree  # noqa: B018 (parses and checks the formula)
+        tree = parse_formula(landscape.formula)
     except FormulaError as error:
         raise ConfigError(f"'{where}.function.formula': {error}") from None
-    landscape = problem.landscape
     for axis, (low, high) in zip("xy", landscape.domain, strict=True):
         if not low < high:
             raise ConfigError(
@@ -340,11 +342,11 @@ def _check_landscape(where: str, config: dict[str, Any], experiment: str) -> Non
             f"'{where}.start' = {list(landscape.start)} lies outside the plotted domain"
             f" {[list(axis) for axis in landscape.domain]}; move it or widen 'domain'"
         )
-    value = problem.loss_numpy(np.asarray(landscape.start))
-    if not np.isfinite(value):
+    value = value_at(tree, x, y)
+    if not math.isfinite(value):
         raise ConfigError(
             f"'{where}.function': the function is not finite at the start"
-            f" {list(landscape.start)} (it is {float(value)}); choose another start"
+            f" {list(landscape.start)} (it is {value}); choose another start"
         )
 
 
@@ -387,9 +389,8 @@ def experiment_tuning(
     grid = LearningRateGrid(float(rates["min"]), float(rates["max"]), int(rates["points"]))
     per_job = tune.get("optimizers_per_job")
     if is_landscape(settings):
-        problem = build_problem({"kind": FunctionProblem.kind, "function": settings["function"]})
-        assert isinstance(problem, FunctionProblem)
-        objective = "final_distance" if problem.landscape.minima else "final_gap"
+        landscape = spec_landscape({"function": settings["function"]})
+        objective = "final_distance" if landscape.minima else "final_gap"
         return Tuning(grid, [None], objective, None, per_job)
     seeds = list(range(tune.get("seeds", DEFAULT_TUNE_SEEDS)))
     return Tuning(grid, seeds, tune.get("objective", "final_loss"), tune.get("target"), per_job)
@@ -477,11 +478,10 @@ def _check_trajectory_axes(config: dict[str, Any], experiment: str) -> None:
     axes = config["experiments"][experiment].get("trajectory", {}).get("axes")
     if axes is None:
         return
-    problem = build_problem(problem_spec(config, experiment))
-    assert isinstance(problem, DenseProblem)
+    variables = spec_variables(problem_spec(config, experiment))
     where = f"experiments.{experiment}.trajectory.axes"
     try:
-        indices = [weight_index(name, problem.variables) for name in axes]
+        indices = [weight_index(name, variables) for name in axes]
     except ValueError as error:
         raise ConfigError(f"'{where}': {error}") from None
     if indices[0] == indices[1]:

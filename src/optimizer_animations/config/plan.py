@@ -24,11 +24,10 @@ from optimizer_animations.config.check import (
     tuning_chunks,
 )
 from optimizer_animations.export.formats import companion_paths
-from optimizer_animations.problems.problem import build_problem, problem_spec
+from optimizer_animations.problems.spec import parameter_count, problem_spec, spec_landscape
 from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
 from optimizer_animations.records.run import Run
-from optimizer_animations.tuning.protocol import time_target
 
 # At most this many runs' frames per rendering job, so that a sweep's
 # animations spread over the cores; the default config's three fit in one.
@@ -94,7 +93,7 @@ EXPERIMENT_FIGURES = (
     FigureKind(
         "time_to_target",
         "time to the target, a box per optimizer",
-        lambda e: e.time_target is not None,
+        lambda e: e.has_time_target,
         lambda layout, e, _: layout.time_to_target(e.name),
     ),
 )
@@ -141,7 +140,7 @@ class ExperimentPlan:
     tune_record: dict[str, Any] | None  # the tune section that tuned.yaml records
     sensitivity: str | None  # the grid argument of plot_losses' sensitivity plot
     trajectories: bool  # two parameters at least: a paths figure
-    time_target: float | None  # what time_to_target.png counts the time to (None: none)
+    has_time_target: bool  # whether time_to_target.png has a target to count the time to
     training_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per training job
     tuning_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per tuning job
     trajectory_axes: Any = None
@@ -278,10 +277,10 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
     settings = config["experiments"][name]
     tuning = experiment_tuning(settings)
     problem = problem_spec(config, name)
-    built = build_problem(problem)
+    landscape = is_landscape(settings)
     return ExperimentPlan(
         name=name,
-        kind=FUNCTION if is_landscape(settings) else DENSE,
+        kind=FUNCTION if landscape else DENSE,
         epochs=settings["epochs"],
         runs=tuple(runs),
         animated=tuple(animated_runs(config, name, runs)),
@@ -293,8 +292,11 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         else {key: value for key, value in settings["tune"].items() if key != "optimizers_per_job"},
         sensitivity=sensitivity_argument(settings),
         # Two parameters at least: not the page's model with a single weight.
-        trajectories=built.parameter_count >= 2,
-        time_target=None if tuning is None else time_target(built, tuning.to_params()),
+        trajectories=parameter_count(problem) >= 2,
+        # A landscape counts the time to its lowest minimum (it needs one);
+        # the figure's job computes the value (tuning.protocol.time_target).
+        has_time_target=tuning is not None
+        and (bool(spec_landscape(problem).minima) if landscape else tuning.target is not None),
         training_chunks=()
         if tuning is not None
         else tuple(map(tuple, training_chunks(config, name, runs))),

@@ -19,7 +19,7 @@ import numpy as np
 
 from optimizer_animations.figures.style import save_figure, set_pixel_scale, use_page_style
 from optimizer_animations.files import log_to
-from optimizer_animations.problems.problem import MINIMUM_TOLERANCE
+from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, build_problem
 from optimizer_animations.records.run_table import RunTable
 from optimizer_animations.tuning.protocol import (
     chosen_rates,
@@ -27,6 +27,7 @@ from optimizer_animations.tuning.protocol import (
     objectives_by_rate,
     performance_profile,
     read_tuning_csv,
+    time_target,
 )
 
 # Objectives below this are float32 rounding, not a difference between
@@ -177,7 +178,8 @@ def plot_profile(costs: Mapping[str, Mapping[str, float]], path: str | Path) -> 
 def main_time_to_target(smk: Any) -> None:
     log = log_to(smk.log[0])
     table = RunTable.load(smk.input.run_table)
-    target = smk.params.target
+    target = time_target(build_problem(smk.params.problem), smk.params.tuning)
+    assert target is not None, "the plan gives this figure only to experiments with a target"
     if table.is_landscape():
         text, unit = f"f(minimum) + {MINIMUM_TOLERANCE:g}", "Steps"
     else:

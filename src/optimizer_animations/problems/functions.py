@@ -153,6 +153,106 @@ def evaluate(tree: ast.Expression, x: Any, y: Any, math_module: Any) -> Any:
     return value(tree)
 
 
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _power(a: float, b: float) -> float:
+    odd = float(b).is_integer() and b % 2 == 1
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -math.inf if a < 0 and odd else math.inf
+    except ValueError:  # 0 to a negative power, or a negative base to a fraction
+        if a == 0:
+            return math.copysign(math.inf, a) if odd else math.inf
+        return math.nan
+
+
+class _Float(float):
+    """A float whose arithmetic gives IEEE 754's inf and nan where Python's
+    raises, as NumPy's float64 does: a formula's value without NumPy."""
+
+    def __add__(self, other: Any) -> "_Float":
+        return _Float(float(self) + _real(other))
+
+    def __radd__(self, other: Any) -> "_Float":
+        return _Float(_real(other) + float(self))
+
+    def __sub__(self, other: Any) -> "_Float":
+        return _Float(float(self) - _real(other))
+
+    def __rsub__(self, other: Any) -> "_Float":
+        return _Float(_real(other) - float(self))
+
+    def __mul__(self, other: Any) -> "_Float":
+        return _Float(float(self) * _real(other))
+
+    def __rmul__(self, other: Any) -> "_Float":
+        return _Float(_real(other) * float(self))
+
+    def __truediv__(self, other: Any) -> "_Float":
+        return _Float(_divide(float(self), _real(other)))
+
+    def __rtruediv__(self, other: Any) -> "_Float":
+        return _Float(_divide(_real(other), float(self)))
+
+    def __pow__(self, other: Any) -> "_Float":  # type: ignore[override]
+        return _Float(_power(float(self), _real(other)))
+
+    def __rpow__(self, other: Any) -> "_Float":  # type: ignore[override]
+        return _Float(_power(_real(other), float(self)))
+
+    def __neg__(self) -> "_Float":
+        return _Float(-float(self))
+
+    def __pos__(self) -> "_Float":
+        return self
+
+
+def _real(value: Any) -> float:
+    # A constant-only part that Python computes as complex, e.g. (-1) ** 0.5.
+    return math.nan if isinstance(value, complex) else float(value)
+
+
+def _log(a: float) -> float:
+    if a == 0:
+        return -math.inf
+    return math.log(a) if a > 0 else math.nan
+
+
+class _IEEEMath:
+    """The formula functions on _Float, with IEEE 754's inf and nan where `math` raises."""
+
+    @staticmethod
+    def _apply(function: Callable[[float], float], a: Any) -> _Float:
+        a = _real(a)
+        try:
+            return _Float(function(a))
+        except OverflowError:
+            return _Float(math.inf)  # exp and its kin, the only ones that overflow
+        except ValueError:  # outside the domain: sin(inf), sqrt(-1)
+            return _Float(math.nan)
+
+    def __getattr__(self, name: str) -> Callable[[Any], _Float]:
+        function = {"log": _log, "abs": abs}.get(name) or getattr(math, name)
+        return lambda a: self._apply(function, a)
+
+
+def value_at(tree: ast.Expression, x: float, y: float) -> float:
+    """The checked formula's value at one point, in float64 with inf and nan as
+    NumPy would give them, from the standard library alone (the Snakefile's
+    check of a start, where NumPy may not be installed)."""
+    try:
+        return _real(evaluate(tree, _Float(x), _Float(y), _IEEEMath()))
+    except (ArithmeticError, ValueError):  # a part of constants only, e.g. 10 ** 1000
+        return math.nan
+
+
 @dataclass(frozen=True)
 class Landscape:
     """A named 2-D test function: its formula, plot domain, usual start and minima."""

@@ -6,47 +6,15 @@ and each run's path projected onto it. By default the plane is the one
 loss-landscape papers use: through the runs' common start, spanned by the two
 principal directions of all runs' movement (with the share of the movement it
 holds); or two named weights (`kernel[0,1]`, `bias[1]`), whose values are then
-the axes themselves. NumPy only: the Snakefile checks weight names with it.
+the axes themselves.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer_animations.problems.problem import VariableSpec
-
-# `kernel[0,1]`, `bias[1]`: a variable's name and one index per axis, nothing else.
-WEIGHT_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
-
-
-def weight_index(name: str, variables: Sequence[VariableSpec]) -> int:
-    """The flat parameter index of a weight named like `kernel[0,1]`.
-
-    ValueError, saying what the model has, for anything else.
-    """
-    names = ", ".join(
-        f"{spec.name}[{','.join(str(s - 1) for s in spec.shape)}]" for spec in variables
-    )
-    allowed = f"the model's weights run up to {names}"
-    match = WEIGHT_NAME.match(name)
-    if not match:
-        raise ValueError(
-            f"{name!r} is not a weight name like 'kernel[0,1]' or 'bias[1]'; {allowed}"
-        )
-    variable, *indices = match.groups()
-    index = tuple(int(i) for i in indices if i is not None)
-    offset = 0
-    for spec in variables:
-        if spec.name == variable:
-            if len(index) != len(spec.shape) or any(
-                i >= s for i, s in zip(index, spec.shape, strict=True)
-            ):
-                raise ValueError(f"{name!r} is not a weight of this model; {allowed}")
-            return offset + int(np.ravel_multi_index(index, spec.shape))
-        offset += spec.size
-    raise ValueError(f"{name!r}: the model has no variable {variable!r}; {allowed}")
+from optimizer_animations.problems.spec import VariableSpec, weight_index
 
 
 @dataclass(frozen=True)

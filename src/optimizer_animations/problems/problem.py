@@ -13,37 +13,32 @@ every kind of experiment trains through one code path. A problem says
 
 The page's Dense model is `DenseProblem`; a point descending a 2-D function
 (a loss landscape) is `FunctionProblem`. This module imports neither
-TensorFlow nor matplotlib at import time: the Snakefile and the figure scripts
-use it too. The TensorFlow passes import it when they are called, inside a job
-that trains.
+TensorFlow nor matplotlib at import time: the figure scripts use it too. The
+TensorFlow passes import it when they are called, inside a job that trains.
+What the Snakefile needs of a problem (its spec, its variables, its
+landscape) is spec.py's, without NumPy.
 """
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from optimizer_animations.problems.functions import (
     Landscape,
-    built_in,
     elementwise_exact,
     evaluate,
     parse_formula,
 )
+from optimizer_animations.problems.spec import (
+    FUNCTION_VARIABLES,
+    VariableSpec,
+    dense_variables,
+    spec_landscape,
+)
 from optimizer_animations.records.meta import DENSE, FUNCTION, RunMeta
-
-
-@dataclass(frozen=True)
-class VariableSpec:
-    name: str
-    shape: tuple[int, ...]
-    initializer: str  # the Keras initializer a seed draws, e.g. "glorot_uniform"
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
 
 
 class Problem:
@@ -153,10 +148,7 @@ class DenseProblem(Problem):
 
     @property
     def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
-        kernel = VariableSpec("kernel", (1, self.units), "glorot_uniform")
-        return (
-            (kernel, VariableSpec("bias", (self.units,), "zeros")) if self.use_bias else (kernel,)
-        )
+        return dense_variables(self.units, self.use_bias)
 
     def pinned_start(self) -> list[np.ndarray] | None:
         if self.kernel is None:
@@ -239,19 +231,7 @@ class FunctionProblem(Problem):
     def from_spec(cls, spec: dict[str, Any]) -> "FunctionProblem":
         """From `function` (a built-in's name, or {formula, domain, start, minima})
         and the optional overrides `start` and `domain`."""
-        function = spec["function"]
-        if isinstance(function, str):
-            landscape = built_in(function)
-        elif "name" in function:
-            landscape = built_in(**function)
-        else:
-            landscape = Landscape.from_mapping("formula", function)
-        overrides = {key: spec[key] for key in ("start", "domain") if spec.get(key) is not None}
-        if "start" in overrides:
-            overrides["start"] = tuple(overrides["start"])
-        if "domain" in overrides:
-            overrides["domain"] = tuple(map(tuple, overrides["domain"]))
-        return cls(replace(landscape, **overrides))
+        return cls(spec_landscape(spec))
 
     @classmethod
     def from_meta(cls, function: dict[str, Any]) -> "FunctionProblem":
@@ -260,7 +240,7 @@ class FunctionProblem(Problem):
 
     @property
     def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
-        return (VariableSpec("position", (2,), "zeros"),)
+        return FUNCTION_VARIABLES
 
     @property
     def minimum_value(self) -> float | None:
@@ -329,24 +309,6 @@ PROBLEM_KINDS: dict[str, type[Problem]] = {
     DenseProblem.kind: DenseProblem,
     FunctionProblem.kind: FunctionProblem,
 }
-
-
-def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
-    """The plain data (for a rule's params) that defines an experiment's problem."""
-    settings = config["experiments"][experiment]
-    if "function" in settings:
-        return {
-            "kind": FunctionProblem.kind,
-            "function": settings["function"],
-            "start": settings.get("start"),
-            "domain": settings.get("domain"),
-        }
-    return {
-        "kind": DenseProblem.kind,
-        "data": config["data"],
-        "init": config["init"],
-        "use_bias": settings["use_bias"],
-    }
 
 
 def build_problem(spec: dict[str, Any]) -> Problem:

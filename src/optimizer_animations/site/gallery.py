@@ -16,12 +16,11 @@ from optimizer_animations.export.formats import companion_paths, format_of, play
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
 from optimizer_animations.records.layout import Figure, Layout
+from optimizer_animations.site.html import TEMPLATES, render_page
 from optimizer_animations.site.pages import (
-    TEMPLATES,
     RunSummary,
     format_value,
     protocol_text,
-    render_page,
     write_text,
 )
 

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from optimizer_animations.files import atomic_output
 from optimizer_animations.records.history import History
+from optimizer_animations.site.html import render_page
 from optimizer_animations.tuning.protocol import OBJECTIVE_WORDS
 
 
@@ -184,22 +183,6 @@ def trained_with(versions: dict[str, str]) -> str:
     return f"Trained with optimizer-animations {versions['optimizer_animations']}" + (
         f" ({libraries})." if libraries else "."
     )
-
-
-# Every page from a template with autoescaping: text from a config or a
-# history lands as text in every element and attribute.
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
-
-def render_page(template: str, **context: Any) -> str:
-    return TEMPLATES.get_template(template).render(**context)
 
 
 def gif_page(gif: Path, title: str, description: str) -> str:

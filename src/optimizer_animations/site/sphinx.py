@@ -49,7 +49,7 @@ from optimizer_animations.export.formats import (
     format_of,
     playback_order,
 )
-from optimizer_animations.site.pages import TEMPLATES
+from optimizer_animations.site.html import TEMPLATES
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ import tensorflow as tf
 
 from optimizer_animations import __version__
 from optimizer_animations.files import log_to
-from optimizer_animations.problems.problem import Problem, VariableSpec, build_problem
+from optimizer_animations.problems.problem import Problem, build_problem
+from optimizer_animations.problems.spec import VariableSpec
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table

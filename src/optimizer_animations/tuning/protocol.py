@@ -6,8 +6,9 @@ the time-to-target threshold and the performance profile across experiments.
 The protocol follows the benchmark suites (DeepOBS, AlgoPerf): the same
 log-spaced grid and budget for every optimizer, the grid point with the best
 median objective over the seeds (ties: the smaller learning rate), and a run
-that fails counted as the worst. NumPy, YAML, records.history and problems.problem only
-(no TensorFlow): the Snakefile, the tuning jobs and the figure jobs import it.
+that fails counted as the worst. NumPy, YAML and problems.problem only (no
+TensorFlow): the tuning jobs and the figure jobs import it; what the
+Snakefile checks of a tune section is grid.py's.
 """
 
 import csv
@@ -15,7 +16,6 @@ import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ import yaml
 from optimizer_animations.files import atomic_output
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, FunctionProblem, Problem
 from optimizer_animations.records.run import Run
+from optimizer_animations.tuning.grid import OBJECTIVES
 
-OBJECTIVES = ("final_loss", "mean_loss", "epochs_to_target")
 # Each objective (a landscape's too) as an axis title and inside a sentence.
 OBJECTIVE_WORDS = {
     "final_loss": ("Final loss", "final loss"),
@@ -41,25 +41,6 @@ OBJECTIVE_WORDS = {
         "final value's gap to the lowest value in view (no minimum; leaving the plot: worst)",
     ),
 }
-
-
-@dataclass(frozen=True)
-class LearningRateGrid:
-    low: float
-    high: float
-    points: int
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low > 0):
-            raise ValueError(f"min = {self.low!r} and max = {self.high!r} must be positive numbers")
-        if not self.low < self.high:
-            raise ValueError(f"min = {self.low!r} must be less than max = {self.high!r}")
-        if self.points < 2:
-            raise ValueError(f"points = {self.points!r} must be at least 2")
-
-    def rates(self) -> np.ndarray:
-        """`points` learning rates from `low` to `high`, evenly spaced in log."""
-        return np.geomspace(self.low, self.high, self.points)
 
 
 def objective_values(losses: np.ndarray, objective: str, target: float | None = None) -> np.ndarray:

@@ -22,8 +22,8 @@ from optimizer_animations.problems.problem import FunctionProblem, problem_from_
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
 from optimizer_animations.records.run_table import landscape_fields
+from optimizer_animations.tuning.grid import LearningRateGrid
 from optimizer_animations.tuning.protocol import (
-    LearningRateGrid,
     chosen_rates,
     landscape_objective,
     objective_values,
