@@ -153,7 +153,7 @@ def test_scale_2_draws_every_figure_at_twice_the_pixels(tmp_path):
         layout.run_loss_plot("losses", "sgd"): (800, 600),
         layout.animation("losses", "sgd"): (800, 600),
         layout.comparison("losses"): (2400, 600),
-        layout.trajectory("losses", False, "png"): (1000, 800),
+        layout.trajectory("losses", False, "png"): (1360, 840),
     }
     for path, size in sizes.items():
         with Image.open(path) as image:

@@ -110,17 +110,17 @@ def test_the_saddle_run_finishes_and_says_where_it_left(finished):
     scene = scene_of([history], "saddle", None)
     figure = scene.figure()
     figure.frame(80)
-    assert figure.note.get_text() == f"SGD (lr 0.05) left the plot at step {left}"
+    assert figure.note.get_text() == f"SGD (lr 0.05): left at step {left}"
     figure.frame(left - 1)
     assert not figure.note.get_visible()
     figure.close()
     frames = iio.imread(finished / LAYOUT.trajectory("saddle", True), index=None)
-    assert frames.shape[:3] == (9, 400, 500)  # steps 0, 10, ..., 80
+    assert frames.shape[:3] == (9, 420, 680)  # steps 0, 10, ..., 80
 
 
 def test_panels_have_one_small_contour_per_optimizer(finished):
     frames = iio.imread(finished / LAYOUT.panels("quadratic"), index=None)
-    assert frames.shape[:3] == (7, 270, 520)  # steps 0, 10, ..., 60; two 260 x 240 panels, a title
+    assert frames.shape[:3] == (7, 300, 600)  # steps 0, 10, ..., 60; two 300 x 270 panels, a title
 
 
 def test_landscape_figures_are_byte_identical_across_runs_and_core_counts(finished, tmp_path):
@@ -216,7 +216,7 @@ def test_a_page_trajectory_draws_exactly_the_recorded_weights(page_run, tmp_path
     figure.close()
     # The workflow's own figure is the same drawing.
     made = iio.imread(page_run / LAYOUT.trajectory("losses", False), index=None)
-    assert made.shape[:3] == (5, 400, 500)  # epochs 0, 5, 10, 15, 20
+    assert made.shape[:3] == (5, 420, 680)  # epochs 0, 5, 10, 15, 20
 
 
 def test_the_default_plane_holds_the_movement_and_says_so(page_run):

@@ -56,7 +56,7 @@ def figure():
 
 def test_frames_have_the_documented_size_and_move(figure):
     first, last = figure.frame(0), figure.frame(10)
-    assert first.size == (500, 400) and first.mode == "RGB"
+    assert first.size == (680, 420) and first.mode == "RGB"
     assert np.asarray(first).tobytes() != np.asarray(last).tobytes()
 
 
@@ -90,17 +90,18 @@ def test_a_path_that_leaves_the_plot_is_named_on_the_frame(tmp_path):
     ]
     figure = TrajectoryFigure(surface, paths, "saddle")
     figure.frame(3)
-    assert figure.note.get_text() == "sgd left the plot at step 2\nadam left the plot at step 3"
+    assert figure.note.get_text() == "sgd: left at step 2\nadam: left at step 3"
     figure.frame(1)
     assert figure.note.get_text() == ""
-    panels = TrajectoryFigure(surface, paths, "saddle", panels=True)  # named in their titles
+    panels = TrajectoryFigure(surface, paths, "saddle", panels=True)  # said in their titles
     panels.frame(2)
-    assert [note.get_text() for note in panels.notes] == ["left the plot at step 2", ""]
+    assert [axes.get_title() for axes in panels.panels] == ["sgd, left at step 2", "adam"]
+    panels.frame(0)
     assert [axes.get_title() for axes in panels.panels] == ["sgd", "adam"]
     panels.close()
     figure.save_whole(tmp_path / "whole.png")
     figure.close()
-    assert Image.open(tmp_path / "whole.png").size == (500, 400)
+    assert Image.open(tmp_path / "whole.png").size == (680, 420)
 
 
 def test_the_principal_plane_of_paths_from_one_start_passes_through_it():

@@ -96,13 +96,6 @@ def companions(gifs):
     return [path for gif in gifs for path in companion_paths(gif, FORMATS)]
 
 
-def trajectory_animations(experiment):
-    """The experiment's trajectory GIFs: the paths, and a landscape's panels."""
-    plan = PLAN[experiment]
-    gifs = [LAYOUT.trajectory(experiment, plan.landscape, "gif")]
-    return gifs + ([LAYOUT.panels(experiment)] if plan.landscape else [])
-
-
 def caption_path(path):
     """A caption written as a result, for `report()`: absolute (a relative one
     would be read from this rules file's folder), where the job writes it."""

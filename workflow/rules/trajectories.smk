@@ -22,7 +22,7 @@ for experiment, plan in PLAN.experiments.items():
                 labels={"figure": "paths"},
             ),
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
-            videos=companions(trajectory_animations(experiment)),
+            videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
                 caption=experiment_caption(experiment),
@@ -47,6 +47,7 @@ for experiment, plan in PLAN.experiments.items():
             duration_ms=config["frames"]["duration_ms"],
             hold_ms=config["frames"]["hold_ms"],
             axes=plan.trajectory_axes,
+            families=plan.families,
             formats=FORMATS,
             gifsicle=GIFSICLE,
         script:

@@ -159,6 +159,12 @@ class ExperimentPlan:
         return [run.label for run in self.runs]
 
     @property
+    def families(self) -> list[str]:
+        """The optimizer entries' labels in config order: the order of the
+        series colours in every figure of the experiment (figures/style.py)."""
+        return list(dict.fromkeys(run.family or run.label for run in self.runs))
+
+    @property
     def animated_labels(self) -> list[str]:
         return [run.label for run in self.animated]
 
@@ -182,6 +188,14 @@ class ExperimentPlan:
             Figure(kind.kind, kind.path(layout, self, ""), self.name, kind.description)
             for kind in EXPERIMENT_FIGURES
             if kind.applies(self)
+        ]
+
+    def paths(self, layout: Layout, *kinds: str) -> list[str]:
+        """The planned paths of the experiment's figures of `kinds`, in plan order."""
+        return [
+            kind.path(layout, self, "")
+            for kind in EXPERIMENT_FIGURES
+            if kind.kind in kinds and kind.applies(self)
         ]
 
     def run_figures(self, layout: Layout, run: str, title: str) -> list[Figure]:

@@ -17,7 +17,17 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from optimizer_animations.figures.style import save_figure, set_pixel_scale, use_page_style
+from optimizer_animations.figures.facets import draw_facets
+from optimizer_animations.figures.style import (
+    CONTEXT_COLOUR,
+    SMALL_FONT_SIZE,
+    WARNING_COLOUR,
+    entry_colours,
+    save_figure,
+    series_colour,
+    set_pixel_scale,
+    use_page_style,
+)
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, build_problem
 from optimizer_animations.records.run_table import RunTable
@@ -91,23 +101,23 @@ def plot_time_to_target(
                 entry.reached,
                 "o",
                 markersize=3,
-                color="tab:blue",
+                color=series_colour(0),
                 alpha=0.5,
             )
         runs = len(entry.reached) + entry.never
         if entry.never:
-            axes.plot(position, never_at, "x", color="tab:red", markersize=8)
+            axes.plot(position, never_at, "x", color=WARNING_COLOUR, markersize=8)
             axes.annotate(
                 f"{entry.never}/{runs}",
                 (position, never_at),
                 textcoords="offset points",
                 xytext=(0, 7),
                 ha="center",
-                fontsize="x-small",
-                color="tab:red",
+                fontsize=SMALL_FONT_SIZE,
+                color=WARNING_COLOUR,
             )
-    axes.axhline(top * 1.06 + 0.5, color="0.7", linewidth=0.8, linestyle="--")
-    axes.set_ylim(-0.02 * never_at, never_at * 1.12)
+    axes.axhline(top * 1.06 + 0.5, color=CONTEXT_COLOUR, linewidth=0.8, linestyle="--")
+    axes.set_ylim(-0.02 * never_at, never_at * 1.22)  # room for the counts above the crosses
     ticks = [tick for tick in axes.get_yticks() if 0 <= tick <= top * 1.05]
     axes.set_yticks([*ticks, never_at], [f"{tick:g}" for tick in ticks] + ["never"])
     axes.set_xticks(positions, [entry.title for entry in entries], rotation=35, ha="right")
@@ -153,23 +163,50 @@ def plot_profile(costs: Mapping[str, Mapping[str, float]], path: str | Path) -> 
     high = max(10.0, 2 * max(finite or [10.0]))
     taus = np.geomspace(1.0, high, 400)
     profile = performance_profile(costs, taus)
-    figure, axes = plt.subplots(figsize=(7.5, 4.5))
-    axes.set_prop_cycle(color=plt.get_cmap("tab20")(np.linspace(0, 1, 20)))
-    for name, shares in profile.items():
-        count = sum(name in row for row in costs.values())
-        axes.step(taus, shares, where="post", label=f"{name} ({count})", linewidth=1.5)
-    axes.set_xscale("log")
-    axes.set_ylim(-0.03, 1.03)
-    axes.set_xlabel("tau: within this factor of the best optimizer's cost")
-    axes.set_ylabel("Share of experiments")
-    axes.set_title(f"Performance profile over {len(costs)} tuned experiments")
-    axes.legend(
-        title="optimizer (experiments)",
-        fontsize="x-small",
-        title_fontsize="x-small",
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
+    names = list(profile)
+    colours = entry_colours(names)
+
+    def title(name: str) -> str:
+        return f"{name} ({sum(name in row for row in costs.values())})"
+
+    def draw(axes: Any, name: str, colour: str, highlighted: bool) -> None:
+        axes.step(
+            taus,
+            profile[name],
+            where="post",
+            color=colour,
+            label=title(name) if highlighted else None,
+            linewidth=1.5 if highlighted else 1.0,
+        )
+
+    facets = draw_facets(names, [colours[n] for n in names], draw, title, (7.5, 4.5))
+    for axes in facets.axes:
+        axes.set_xscale("log")
+        axes.set_ylim(-0.03, 1.03)
+    bottom, left = facets.outer_axes()
+    for axes in bottom:
+        axes.set_xlabel(
+            "tau (times the best cost)"
+            if facets.faceted
+            else "tau: within this factor of the best cost"
+        )
+    for axes in left:
+        axes.set_ylabel("Share of experiments")
+    heading = f"Performance profile over {len(costs)} tuned experiments"
+    if facets.faceted:
+        facets.figure.suptitle(
+            f"{heading}; each panel: one optimizer (experiments), over the others in grey"
+        )
+    else:
+        facets.axes[0].set_title(heading)
+        facets.axes[0].legend(
+            title="optimizer (experiments)",
+            fontsize=SMALL_FONT_SIZE,
+            title_fontsize=SMALL_FONT_SIZE,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+        )
+    figure = facets.figure
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

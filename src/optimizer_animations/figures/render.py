@@ -15,9 +15,15 @@ import matplotlib.image
 import matplotlib.pyplot as plt
 import numpy as np
 
+from optimizer_animations.figures.facets import draw_facets, place_legend
 from optimizer_animations.figures.frames import Blitter
 from optimizer_animations.figures.style import (
+    MIN_FONT_SIZE,
+    SMALL_FONT_SIZE,
+    WARNING_COLOUR,
+    entry_colours,
     save_figure,
+    series_colour,
     set_pixel_scale,
     use_page_style,
 )
@@ -97,7 +103,11 @@ class BarFrames:
         self.figure, self.exact_axes = figure, axes
         self.bars = [
             axes.bar(
-                positions[s], np.zeros(units), width=width, color=f"C{s}", label=f"sample {s + 1}"
+                positions[s],
+                np.zeros(units),
+                width=width,
+                color=series_colour(s),
+                label=f"sample {s + 1}",
             )
             for s in range(n_samples)
         ]
@@ -120,9 +130,9 @@ class BarFrames:
         text_y = ylim[0] + (0.8 - -1.1) / 2.2 * (ylim[1] - ylim[0])
         self.caption = axes.text(-0.4, text_y, "")
         self.note = axes.text(
-            0.03, 0.04, "", transform=axes.transAxes, color="tab:red", fontsize=10
+            0.03, 0.04, "", transform=axes.transAxes, color=WARNING_COLOUR, fontsize=SMALL_FONT_SIZE
         )
-        legend = axes.legend(loc="lower right", fontsize=8) if n_samples > 1 else None
+        legend = axes.legend(loc="lower right") if n_samples > 1 else None
         figure.tight_layout()
         # In the order a full draw paints them (by zorder, then as added).
         self.moving = [
@@ -167,38 +177,62 @@ def plot_losses(
     path: str | Path,
     log_scale: bool | None = False,
     axis_labels: tuple[str, str] = ("Epoch", "Loss"),
+    families: Sequence[str] | None = None,
 ) -> None:
-    """The page's loss figures: loss against epoch, one line per run.
+    """The page's loss figures: loss against epoch, one line per run, in its
+    entry's colour (`families`: the experiment's entries, in order).
 
     `log_scale=None` chooses it: logarithmic when the losses span decades (a
     landscape's f). A single run gets a legend only to say that it diverged;
-    several runs get the page's legend in the lower left.
+    several runs get the page's legend in the lower left, or, on a chosen
+    scale, one beside the axes. More runs than an eye can follow: one panel
+    each (figures/facets.py).
     """
     use_page_style()
     chosen_scale = log_scale is None
     if log_scale is None:
         log_scale = spans_decades(curves)
-    figure, axes = plt.subplots()
-    for curve in curves:
-        axes.plot(curve.epoch, finite_or_nan(curve.loss), label=loss_label(curve))
-    axes.set_xlabel(axis_labels[0])
-    axes.set_ylabel(axis_labels[1])
-    diverged = any(curve.diverged_at is not None for curve in curves)
-    if log_scale:
-        axes.set_yscale("log")
-    elif diverged:
-        # The last finite losses of a diverging run reach ~1e38; keep the
-        # others readable by capping the axis at twice the largest start.
-        axes.set_ylim(0, 2 * max(float(curve.loss[0]) for curve in curves))
-    if len(curves) > 1 or diverged:
-        # The page's place for it, unless the scale was chosen for the values.
-        axes.legend(
-            loc="lower left" if not chosen_scale else "best",
-            fontsize="small" if diverged or chosen_scale else None,
+    colours = entry_colours(families or [c.family for c in curves])
+
+    def draw(axes: Any, curve: Curve, colour: str, highlighted: bool) -> None:
+        axes.plot(
+            curve.epoch,
+            finite_or_nan(curve.loss),
+            color=colour,
+            label=loss_label(curve) if highlighted else None,
+            linewidth=1.5 if highlighted else 1.0,
         )
-    figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+
+    facets = draw_facets(
+        curves,
+        [colours[c.family] for c in curves],
+        draw,
+        loss_label,
+        (6.4, 3.6) if chosen_scale and len(curves) > 1 else plt.rcParams["figure.figsize"],
+    )
+    diverged = any(curve.diverged_at is not None for curve in curves)
+    for axes in facets.axes:
+        if log_scale:
+            axes.set_yscale("log")
+        elif diverged:
+            # The last finite losses of a diverging run reach ~1e38; keep the
+            # others readable by capping the axis at twice the largest start.
+            axes.set_ylim(0, 2 * max(float(curve.loss[0]) for curve in curves))
+    bottom, left = facets.outer_axes()
+    for axes in bottom:
+        axes.set_xlabel(axis_labels[0])
+    for axes in left:
+        axes.set_ylabel(axis_labels[1])
+    axes = None if facets.faceted else facets.axes[0]
+    facets.figure.tight_layout()
+    if axes is not None and (len(curves) > 1 or diverged):
+        if chosen_scale:
+            axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            facets.figure.tight_layout()
+        else:
+            place_legend(axes, "lower left")  # the page's place, if it covers nothing
+    save_figure(facets.figure, path)
+    plt.close(facets.figure)
 
 
 def loss_axis(bands: Sequence[Band], log_scale: bool) -> tuple[bool, tuple[float, float] | None]:
@@ -219,7 +253,9 @@ def loss_axis(bands: Sequence[Band], log_scale: bool) -> tuple[bool, tuple[float
     return logarithmic, (bottom, top)
 
 
-def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
+def plot_loss_bands(
+    bands: Sequence[Band], path: str | Path, log_scale: bool, families: Sequence[str] | None = None
+) -> None:
     """Per setting, the median loss across seeds and its 10-90 % band.
 
     One panel per optimizer entry, its settings coloured in the order of
@@ -228,7 +264,7 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     use_page_style()
     families = list(dict.fromkeys(band.family for band in bands))
     if len(families) == len(bands):  # one setting per entry (seeds only, or tuned)
-        plot_bands_together(bands, path, log_scale)
+        plot_bands_together(bands, path, log_scale, families)
         return
     columns = min(3, len(families))
     rows = -(-len(families) // columns)
@@ -255,7 +291,6 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
                     band.epochs, band.low, band.high, color=colour, alpha=0.15, linewidth=0
                 )
         axes.set_title(family, fontsize=12)
-        axes.legend(fontsize=6, loc="lower left", ncol=2)
         if logarithmic:
             axes.set_yscale("log")
     for axes in panels.flat[len(families) :]:
@@ -267,34 +302,57 @@ def plot_loss_bands(bands: Sequence[Band], path: str | Path, log_scale: bool) ->
     for axes in panels[:, 0]:
         axes.set_ylabel("Loss (median, 10-90 %)")
     figure.tight_layout()
+    for axes in panels.flat[: len(families)]:
+        place_legend(axes, "lower left", fontsize=MIN_FONT_SIZE, ncol=2)
     save_figure(figure, path)
     plt.close(figure)
 
 
-def plot_bands_together(bands: Sequence[Band], path: str | Path, log_scale: bool) -> None:
-    """One setting per optimizer entry: every entry's median and band on one
-    axes, the standard comparison figure; the legend says each one's setting."""
-    figure, axes = plt.subplots(figsize=(7.5, 4.5))
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
-    for index, band in enumerate(bands):
-        colour = colours[(2 * index) % 20 if len(bands) <= 10 else index % 20]
+def plot_bands_together(
+    bands: Sequence[Band], path: str | Path, log_scale: bool, families: Sequence[str] | None = None
+) -> None:
+    """One setting per optimizer entry: every entry's median and band, on one
+    axes with a legend beside it, or one panel each over the others in grey
+    (figures/facets.py); the legend or the panel says each one's setting."""
+    colours = entry_colours(families or [band.family for band in bands])
+
+    def title(band: Band) -> str:
         suffix = f" ({band.diverged}/{band.runs} diverged)" if band.diverged else ""
+        return f"{band.title}{suffix}"
+
+    def draw(axes: Any, band: Band, colour: str, highlighted: bool) -> None:
         axes.plot(
-            band.epochs, band.median, color=colour, linewidth=1.4, label=f"{band.title}{suffix}"
+            band.epochs,
+            band.median,
+            color=colour,
+            linewidth=1.4 if highlighted else 0.9,
+            label=title(band) if highlighted else None,
         )
-        if band.runs > 1:
-            axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.12, lw=0)
+        if band.runs > 1 and highlighted:
+            axes.fill_between(band.epochs, band.low, band.high, color=colour, alpha=0.15, lw=0)
+
+    facets = draw_facets(bands, [colours[band.family] for band in bands], draw, title, (7.5, 4.5))
     logarithmic, limits = loss_axis(bands, log_scale)
-    if logarithmic:
-        axes.set_yscale("log")
-        if limits:
-            axes.set_ylim(*limits)
-    axes.set_xlabel("Epoch")
-    axes.set_ylabel(f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})")
-    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+    for axes in facets.axes:
+        if logarithmic:
+            axes.set_yscale("log")
+            if limits:
+                axes.set_ylim(*limits)
+    bottom, left = facets.outer_axes()
+    for axes in bottom:
+        axes.set_xlabel("Epoch")
+    ylabel = f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})"
+    for axes in left:
+        axes.set_ylabel(ylabel)
+    if facets.faceted:
+        facets.figure.suptitle("Each panel: one optimizer, over the others in grey")
+    else:
+        facets.axes[0].legend(
+            fontsize=SMALL_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
+    facets.figure.tight_layout()
+    save_figure(facets.figure, path)
+    plt.close(facets.figure)
 
 
 def plot_sensitivity(
@@ -304,24 +362,33 @@ def plot_sensitivity(
     quantity: str = "Final loss",
     chosen: dict[str, float] | None = None,
 ) -> None:
-    """`quantity` (median and band across seeds) against a grid argument;
-    `chosen` marks each line's chosen value.
+    """`quantity` (median and band across seeds) against a grid argument, a
+    line per optimizer entry (in the experiment's order: its colours);
+    `chosen` marks each line's chosen value. More lines than an eye can
+    follow: one panel each (figures/facets.py).
 
     Logarithmic axes where the values span a decade or more (learning rates).
     """
     use_page_style()
-    figure, axes = plt.subplots(figsize=(7.5, 4.5) if len(lines) > 6 else (6.0, 4.0))
-    axes.set_prop_cycle(color=plt.get_cmap("tab20")(np.linspace(0, 1, 20)))
-    for name, points in lines.items():
+    names = list(lines)
+    colours = entry_colours(names)
+
+    def title(name: str) -> str:
+        diverged = sum(p.diverged for p in lines[name])
+        runs = sum(p.runs for p in lines[name])
+        return f"{name} ({diverged}/{runs} diverged)" if diverged else name
+
+    def draw(axes: Any, name: str, colour: str, highlighted: bool) -> None:
+        points = lines[name]
         rates = np.array([p.value for p in points])
         median = np.array([p.median for p in points])
+        if not highlighted:
+            axes.plot(rates, median, color=colour, linewidth=0.9)
+            return
         low = np.array([p.low for p in points])
         high = np.array([p.high for p in points])
-        diverged = sum(p.diverged for p in points)
-        runs = sum(p.runs for p in points)
-        suffix = f" ({diverged}/{runs} diverged)" if diverged else ""
-        (line,) = axes.plot(rates, median, marker="o", markersize=3, label=f"{name}{suffix}")
-        axes.fill_between(rates, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        axes.plot(rates, median, marker="o", markersize=3, color=colour, label=title(name))
+        axes.fill_between(rates, low, high, color=colour, alpha=0.2, linewidth=0)
         if chosen and name in chosen:
             at = int(np.argmin(np.abs(rates - chosen[name])))
             axes.plot(
@@ -329,38 +396,60 @@ def plot_sensitivity(
                 median[at],
                 marker="*",
                 markersize=12,
-                color=line.get_color(),
+                color=colour,
                 markeredgecolor="black",
                 linestyle="none",
             )
+
+    facets = draw_facets(
+        names,
+        [colours[n] for n in names],
+        draw,
+        title,
+        (7.5, 4.5) if len(lines) > 4 else (6.4, 4.0),
+    )
     # From the values themselves: points without a finite loss set no limits.
     values = [p.value for points in lines.values() for p in points]
-    if min(values) > 0 and max(values) >= 10 * min(values):
-        axes.set_xscale("log")
-        axes.set_xlim(min(values) / 1.5, max(values) * 1.5)
     finals = np.array([p.median for points in lines.values() for p in points])
     positive = finals[np.isfinite(finals) & (finals > 0)]
-    if positive.size:
-        axes.set_yscale("log")
-        # A diverging line climbs to ~1e38: keep the axis on where lines meet,
-        # up to 100x the worst median at each line's smallest value.
-        smallest = [points[0].median for points in lines.values()]
-        top = 100 * max([v for v in smallest if np.isfinite(v) and v > 0] or [positive.max()])
-        axes.set_ylim(max(float(positive.min()) / 2, top * 1e-24), top)
-    else:
-        axes.text(
-            0.5, 0.5, "every run diverged", transform=axes.transAxes, ha="center", color="tab:red"
+    for axes in facets.axes:
+        if min(values) > 0 and max(values) >= 10 * min(values):
+            axes.set_xscale("log")
+            axes.set_xlim(min(values) / 1.5, max(values) * 1.5)
+        if positive.size:
+            axes.set_yscale("log")
+            # A diverging line climbs to ~1e38: keep the axis on where lines meet,
+            # up to 100x the worst median at each line's smallest value.
+            smallest = [points[0].median for points in lines.values()]
+            top = 100 * max([v for v in smallest if np.isfinite(v) and v > 0] or [positive.max()])
+            axes.set_ylim(max(float(positive.min()) / 2, top * 1e-24), top)
+    if not positive.size:
+        facets.axes[0].text(
+            0.5,
+            0.5,
+            "every run diverged",
+            transform=facets.axes[0].transAxes,
+            ha="center",
+            color=WARNING_COLOUR,
         )
-    axes.set_xlabel(argument.replace("_", " ").capitalize())
+    bottom, left = facets.outer_axes()
+    for axes in bottom:
+        axes.set_xlabel(argument.replace("_", " ").capitalize())
     # A landscape's quantity is a long phrase: wrapped, it stays inside the figure.
-    axes.set_ylabel(textwrap.fill(f"{quantity} (median, 10-90 %)", 32))
-    if len(lines) > 6:
-        axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    for axes in left:
+        axes.set_ylabel(textwrap.fill(f"{quantity} (median, 10-90 %)", 32))
+    if facets.faceted:
+        facets.figure.suptitle(
+            "Each panel: one optimizer, over the others in grey"
+            + ("; star: the chosen value" if chosen else "")
+        )
     else:
-        axes.legend(fontsize="small", loc="best")
-    figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+        facets.axes[0].legend(
+            fontsize=SMALL_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
+    facets.figure.tight_layout()
+    save_figure(facets.figure, path)
+    plt.close(facets.figure)
 
 
 def main_frames(smk: Any) -> None:
@@ -376,15 +465,22 @@ def main_frames(smk: Any) -> None:
 def main_losses(smk: Any) -> None:
     log = log_to(smk.log[0])
     table = RunTable.load(smk.input.run_table)
+    families = table.families()
     for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
-        plot_losses([curve], path, smk.params.log_scale)
+        plot_losses([curve], path, smk.params.log_scale, families=families)
     if table.is_landscape():
         curves = table.curves(with_rate=True)
-        plot_losses(curves, smk.output.experiment_plot, smk.params.log_scale, ("Step", "f(x, y)"))
+        plot_losses(
+            curves, smk.output.experiment_plot, smk.params.log_scale, ("Step", "f(x, y)"), families
+        )
     elif table.is_sweep():
-        plot_loss_bands(setting_bands(table), smk.output.experiment_plot, smk.params.log_scale)
+        plot_loss_bands(
+            setting_bands(table), smk.output.experiment_plot, smk.params.log_scale, families
+        )
     else:
-        plot_losses(table.curves(), smk.output.experiment_plot, smk.params.log_scale)
+        plot_losses(
+            table.curves(), smk.output.experiment_plot, smk.params.log_scale, families=families
+        )
     for path in smk.output.sensitivity:
         argument = smk.params.sensitivity
         plot_sensitivity(sensitivity(table, argument), path, argument)

@@ -1,10 +1,17 @@
-"""The figures' one style: the page's look, pixel scale and PNG bytes.
+"""The figures' one style: the page's look, the series colours, pixel scale and PNG bytes.
 
 The output depends only on the data and the arguments: matplotlib's defaults
 (not the user's matplotlibrc), its bundled DejaVu Sans font, the Agg backend,
 a fixed DPI and no timestamps in the PNGs.
+
+Series (an experiment's optimizer entries) take Okabe and Ito's colours, in
+the order of the experiment's entries in every figure of it, so that Adam is
+the same colour in its path, its loss and its sensitivity line. No axes
+holds more than MAX_SERIES of them: beyond that a figure draws small
+multiples, one panel per entry with the others in CONTEXT_COLOUR behind it.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +28,41 @@ DPI = 100  # so every frame is 400 x 300 pixels
 PNG_METADATA = {"Software": None}
 
 
+# Okabe and Ito's eight: under a simulated protan-, deuteran- or
+# tritanomaly at full severity every two keep a CIEDE2000 distance of 11 or
+# more (2.3 is about the least people see; tests/test_figure_style.py).
+# Blue, orange and green first, as matplotlib's default cycle starts, so the
+# page's figures keep their look; yellow and black last, the weakest on white.
+SERIES_COLOURS = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+MAX_SERIES = len(SERIES_COLOURS)
+# The other entries behind a panel's own, and marks that are not a series.
+CONTEXT_COLOUR = "#CCCCCC"
+WARNING_COLOUR = "#D55E00"  # a note that a run diverged or left the plot
+# The smallest text of any figure at scale 1 (tests/test_figure_style.py).
+MIN_FONT_SIZE = 9.0
+SMALL_FONT_SIZE = 10.0  # legends, panel titles, notes
+
+
+def series_colour(index: int) -> str:
+    """The colour of an experiment's `index`-th optimizer entry (0-based).
+    Past MAX_SERIES the colours repeat, which only small multiples allow."""
+    return SERIES_COLOURS[index % MAX_SERIES]
+
+
+def entry_colours(families: Sequence[str]) -> dict[str, str]:
+    """Entry label -> its colour, in the experiment's order of entries."""
+    return {family: series_colour(index) for index, family in enumerate(dict.fromkeys(families))}
+
+
 # `frames.scale`: 2 draws every figure at twice the pixels with the same
 # layout (HiDPI screens); set once per job, before any figure.
 PIXEL_SCALE = {"scale": 1}
@@ -34,7 +76,7 @@ def set_pixel_scale(scale: int) -> None:
 
 def use_page_style() -> None:
     """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12,
-    at DPI x `frames.scale`."""
+    at DPI x `frames.scale`, with the series colours."""
     matplotlib.rcdefaults()
     dpi = DPI * PIXEL_SCALE["scale"]
     plt.rcParams.update(
@@ -44,6 +86,7 @@ def use_page_style() -> None:
             "savefig.dpi": dpi,
             "font.size": 12,
             "font.family": ["DejaVu Sans"],
+            "axes.prop_cycle": matplotlib.cycler(color=SERIES_COLOURS),
             "svg.hashsalt": "optimizer-animations",
         }
     )

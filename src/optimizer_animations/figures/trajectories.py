@@ -23,7 +23,16 @@ from PIL import Image
 
 from optimizer_animations.export.writers import write_animation
 from optimizer_animations.figures.frames import Blitter
-from optimizer_animations.figures.style import set_pixel_scale, use_page_style
+from optimizer_animations.figures.style import (
+    CONTEXT_COLOUR,
+    MAX_SERIES,
+    MIN_FONT_SIZE,
+    SMALL_FONT_SIZE,
+    WARNING_COLOUR,
+    entry_colours,
+    set_pixel_scale,
+    use_page_style,
+)
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.functions import first_outside
 from optimizer_animations.problems.planes import named_plane, principal_plane
@@ -31,8 +40,8 @@ from optimizer_animations.problems.problem import FunctionProblem, problem_from_
 from optimizer_animations.records.history import History, load_history
 from optimizer_animations.site.pages import write_trajectory_page
 
-# Wider than the bar frames: a contour with a legend needs the room.
-FIGSIZE = (5.0, 4.0)  # inches: 500 x 400 pixels at 100 DPI
+# Wider than the bar frames: a contour with its legend beside it.
+FIGSIZE = (6.8, 4.2)  # inches: 680 x 420 pixels at 100 DPI
 GRID_POINTS = 200  # per axis of the contour
 
 
@@ -89,6 +98,7 @@ class Path2D:
 
     label: str
     points: np.ndarray  # (E+1, 2)
+    colour: str = "#0072B2"  # its optimizer entry's (figures/style.py)
 
     def left_at(self, domain: Sequence[Sequence[float]]) -> int | None:
         """The first epoch at which the path is outside `domain` (or not finite)."""
@@ -118,6 +128,8 @@ class TrajectoryFigure:
     ) -> None:
         use_page_style()
         self.paths = list(paths)
+        # More paths than an eye can follow: one panel each, the others behind.
+        panels = panels or len(self.paths) > MAX_SERIES
         self.small_multiples = panels
         self.domain = ((surface.x[0], surface.x[-1]), (surface.y[0], surface.y[-1]))
         if panels:
@@ -143,60 +155,72 @@ class TrajectoryFigure:
         self.notes = []
         for axes, members in zip(self.panels, groups, strict=True):
             self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
+            if panels:
+                # Every other path, whole and grey: where this one stands among them.
+                for other in self.paths:
+                    if other is not self.paths[members[0]]:
+                        axes.plot(*other.points.T, color=CONTEXT_COLOUR, linewidth=0.8)
             for index in members:
-                colour = f"C{index % 10}"
                 path = self.paths[index]
+                colour = path.colour
                 (self.trails[index],) = axes.plot(
                     [], [], color=colour, linewidth=1.5, label=path.label
                 )
                 (self.markers[index],) = axes.plot([], [], marker="o", markersize=6, color=colour)
             if panels:
-                axes.set_title(self.paths[members[0]].label, fontsize=9)
-            else:
-                axes.set_xlabel(axis_labels[0], fontsize=8)
-                axes.set_ylabel(axis_labels[1], fontsize=8)
-                axes.set_title(title, fontsize=11)
-                # Part of the drawn-once background: redrawing its text each
-                # frame would cost more than everything else in a frame.
-                axes.legend(loc="upper right", fontsize=7)
-            self.notes.append(
-                axes.text(
-                    0.02,
-                    0.02,
-                    "",
-                    transform=axes.transAxes,
-                    fontsize=7,
-                    color="tab:red",
-                    va="bottom",
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
+                # The panel's title names its path and, once it has, says
+                # when the path left the plot: a note that covers nothing.
+                self.notes.append(
+                    axes.set_title(self.paths[members[0]].label, fontsize=SMALL_FONT_SIZE)
                 )
-            )
+            else:
+                axes.set_xlabel(axis_labels[0], fontsize=SMALL_FONT_SIZE)
+                axes.set_ylabel(axis_labels[1], fontsize=SMALL_FONT_SIZE)
+                axes.set_title(title, fontsize=11)
+                # Beside the axes, never on a path. Part of the drawn-once
+                # background: redrawing its text each frame would cost more
+                # than everything else in a frame.
+                axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SMALL_FONT_SIZE)
+                # Under the legend, outside the axes.
+                self.notes.append(
+                    axes.text(
+                        1.02,
+                        0.0,
+                        "",
+                        transform=axes.transAxes,
+                        fontsize=MIN_FONT_SIZE,
+                        color=WARNING_COLOUR,
+                        va="bottom",
+                        ha="left",
+                    )
+                )
         self.members = groups
         self.axes = self.panels[0]
         if panels:
             self.figure.suptitle(title, fontsize=10, x=0.99, ha="right")
             self.counter = self.figure.text(0.01, 0.99, "", fontsize=10, va="top")
-        else:
+        else:  # above the legend, beside the title
             self.counter = self.axes.text(
-                0.02, 0.97, "", transform=self.axes.transAxes, fontsize=10, va="top"
+                1.02, 1.01, "", transform=self.axes.transAxes, fontsize=SMALL_FONT_SIZE, va="bottom"
             )
+        subtitle_inches = 0.0
         if subtitle:
             # Wrapped by hand: matplotlib's wrap=True lets centred text run off the left edge.
-            width = self.figure.get_figwidth()
-            self.figure.text(
-                0.5,
-                0.005,
-                textwrap.fill(subtitle, int(width * 18)),
-                ha="center",
-                va="bottom",
-                fontsize=6.5,
-            )
+            lines = textwrap.fill(subtitle, int(self.figure.get_figwidth() * 13))
+            self.figure.text(0.5, 0.01, lines, ha="center", va="bottom", fontsize=MIN_FONT_SIZE)
+            subtitle_inches = (lines.count("\n") + 1) * MIN_FONT_SIZE * 1.25 / 72 + 0.1
         if panels:  # fixed margins: tight_layout of six axes costs ~0.4 s
+            height = self.figure.get_figheight()
             self.figure.subplots_adjust(
-                left=0.06, right=0.99, bottom=0.06, top=0.86, wspace=0.25, hspace=0.35
+                left=0.07,
+                right=0.99,
+                bottom=(0.45 + subtitle_inches) / height,
+                top=1 - 0.75 / height,
+                wspace=0.28,
+                hspace=0.45,
             )
         else:
-            self.figure.tight_layout(rect=(0, 0.035 if subtitle else 0, 1, 1))
+            self.figure.tight_layout(rect=(0, subtitle_inches / self.figure.get_figheight(), 1, 1))
         # The frame protocol (figures/frames.py): these move, the rest is drawn once.
         self.moving = [*self.trails, *self.markers, *self.notes, self.counter]
         self.exact_axes = None
@@ -232,7 +256,7 @@ class TrajectoryFigure:
         )
         axes.set_xlim(*self.domain[0])
         axes.set_ylim(*self.domain[1])
-        axes.tick_params(labelsize=6 if small else 7)
+        axes.tick_params(labelsize=MIN_FONT_SIZE)
         if small:
             axes.locator_params(nbins=5)  # fewer ticks, so that their labels do not touch
         for index, minimum in enumerate(minima):
@@ -268,10 +292,12 @@ class TrajectoryFigure:
             for index in members:
                 at = self.paths[index].left_at(self.domain)
                 if at is not None and at <= epoch:
-                    # A panel has the path's name in its title.
-                    name = "" if self.small_multiples else f"{self.paths[index].label} "
-                    left.append(f"{name}left the plot at {label.lower()} {at}")
-            note.set_text("\n".join(left))
+                    left.append((self.paths[index].label, f"left at {label.lower()} {at}"))
+            if self.small_multiples:  # the note is the panel's title
+                (name,) = [self.paths[index].label for index in members]
+                note.set_text(f"{name}, {left[0][1]}" if left else name)
+                continue
+            note.set_text("\n".join(textwrap.fill(f"{n}: {what}", 30) for n, what in left))
             note.set_visible(bool(left))  # laying out an empty text costs as much as a line
         self.counter.set_text(f"{label} {epoch}")
 
@@ -291,8 +317,8 @@ class TrajectoryFigure:
         plt.close(self.figure)
 
 
-# Small multiples: three panels of 260 x 240 pixels to a row.
-PANEL_SIZE = (2.6, 2.4)
+# Small multiples: three panels of 300 x 270 pixels to a row.
+PANEL_SIZE = (3.0, 2.7)
 PANEL_COLUMNS = 3
 PANEL_GRID_POINTS = 100
 
@@ -332,7 +358,7 @@ def path_label(history: History) -> str:
     return f"{history.title} (lr {rate:.3g})"
 
 
-def landscape_scene(histories: Sequence[History]) -> Scene:
+def landscape_scene(histories: Sequence[History], colours: dict[str, str]) -> Scene:
     problem = problem_from_meta(histories[0].run)
     assert isinstance(problem, FunctionProblem)
     landscape = problem.landscape
@@ -342,7 +368,7 @@ def landscape_scene(histories: Sequence[History]) -> Scene:
     start = ", ".join(f"{value:.3g}" for value in landscape.start)
     return Scene(
         surface,
-        [Path2D(path_label(h), h.params) for h in histories],
+        [Path2D(path_label(h), h.params, colours[h.run.family]) for h in histories],
         f"{name}: {len(histories)} optimizers from ({start})",
         f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps;"
         f" {'log-spaced' if logarithmic else 'linear'} contour levels",
@@ -367,7 +393,10 @@ def plane_domain(
 
 
 def weight_scene(
-    histories: Sequence[History], experiment: str, axes: Sequence[str] | None = None
+    histories: Sequence[History],
+    experiment: str,
+    colours: dict[str, str],
+    axes: Sequence[str] | None = None,
 ) -> Scene:
     """The page's model: every run's weights, on the principal plane or two named weights."""
     problem = problem_from_meta(histories[0].run)
@@ -390,7 +419,10 @@ def weight_scene(
     lowest = np.unravel_index(np.nanargmin(surface.loss), surface.loss.shape)
     return Scene(
         surface,
-        [Path2D(path_label(h), xy) for h, xy in zip(histories, projected, strict=True)],
+        [
+            Path2D(path_label(h), xy, colours[h.run.family])
+            for h, xy in zip(histories, projected, strict=True)
+        ],
         f"{experiment}: every optimizer's path in weight space",
         plane.description,
         [(float(surface.x[lowest[1]]), float(surface.y[lowest[0]]))],
@@ -400,10 +432,17 @@ def weight_scene(
     )
 
 
-def scene_of(histories: Sequence[History], experiment: str, axes: Sequence[str] | None) -> Scene:
+def scene_of(
+    histories: Sequence[History],
+    experiment: str,
+    axes: Sequence[str] | None,
+    families: Sequence[str] | None = None,
+) -> Scene:
+    """`families`: the experiment's optimizer entries in order (their colours)."""
+    colours = entry_colours(families or [h.run.family for h in histories])
     if histories[0].run.landscape:
-        return landscape_scene(histories)
-    return weight_scene(histories, experiment, axes)
+        return landscape_scene(histories, colours)
+    return weight_scene(histories, experiment, colours, axes)
 
 
 def animate(
@@ -431,10 +470,11 @@ def draw_trajectories(
     axes: Sequence[str] | None = None,
     formats: Sequence[str] = ("gif",),
     gifsicle: bool = False,
+    families: Sequence[str] | None = None,
 ) -> Scene:
     """`outputs`: `gif` and `png` (and `panels`, one small figure per run);
     each animation also in `formats`."""
-    scene = scene_of(histories, experiment, axes)
+    scene = scene_of(histories, experiment, axes, families)
     figure = scene.figure()
     timing = (duration_ms, hold_ms, formats, gifsicle)
     animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
@@ -464,6 +504,7 @@ def main(smk: Any) -> None:
         smk.params.axes,
         smk.params.formats,
         smk.params.gifsicle,
+        smk.params.families,
     )
     write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
     log.info(

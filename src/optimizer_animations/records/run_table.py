@@ -67,10 +67,17 @@ class Curve:
     epoch: np.ndarray
     loss: np.ndarray
     diverged_at: int | None
+    family: str = ""  # its optimizer entry: its colour
 
     @classmethod
     def of(cls, history: History) -> "Curve":
-        return cls(history.title, history.epoch, history.loss, history.first_non_finite_epoch())
+        return cls(
+            history.title,
+            history.epoch,
+            history.loss,
+            history.first_non_finite_epoch(),
+            history.run.family,
+        )
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,10 @@ class RunTable:
         """Runs descending a 2-D function rather than training the page's model."""
         return bool(self.rows) and "function" in self.rows[0]
 
+    def families(self) -> list[str]:
+        """The optimizer entries in the experiment's order: its series' colours."""
+        return list(dict.fromkeys(row["family"] for row in self.rows))
+
     def curves(self, runs: Sequence[str] | None = None, with_rate: bool = False) -> list[Curve]:
         """The loss curves of `runs` (default: all), in that order; `with_rate`
         names each run's learning rate in its title."""
@@ -160,7 +171,9 @@ class RunTable:
             row = self.rows[i]
             named = with_rate and not row.get("tuned")  # a tuned title names its rate
             title = f"{row['title']} (lr {row['learning_rate']:.3g})" if named else row["title"]
-            curves.append(Curve(title, self.epoch, self.losses[i], row["diverged_at"]))
+            curves.append(
+                Curve(title, self.epoch, self.losses[i], row["diverged_at"], row["family"])
+            )
         return curves
 
 
