@@ -99,6 +99,7 @@ class Path2D:
     label: str
     points: np.ndarray  # (E+1, 2)
     colour: str = "#0072B2"  # its optimizer entry's (figures/style.py)
+    family: str = ""  # its optimizer entry: its panel among small multiples
 
     def left_at(self, domain: Sequence[Sequence[float]]) -> int | None:
         """The first epoch at which the path is outside `domain` (or not finite)."""
@@ -128,19 +129,23 @@ class TrajectoryFigure:
     ) -> None:
         use_page_style()
         self.paths = list(paths)
-        # More paths than an eye can follow: one panel each, the others behind.
-        panels = panels or len(self.paths) > MAX_SERIES
+        # One panel per optimizer entry: its paths, over every other path in grey.
+        by_family: dict[str, list[int]] = {}
+        for index, path in enumerate(self.paths):
+            by_family.setdefault(path.family or path.label, []).append(index)
+        # More entries than an eye can follow on one contour: panels.
+        panels = panels or len(by_family) > MAX_SERIES
         self.small_multiples = panels
         self.domain = ((surface.x[0], surface.x[-1]), (surface.y[0], surface.y[-1]))
         if panels:
-            columns = min(PANEL_COLUMNS, len(self.paths))
-            rows = -(-len(self.paths) // columns)
+            groups = list(by_family.values())
+            columns = min(PANEL_COLUMNS, len(groups))
+            rows = -(-len(groups) // columns)
             size = figsize or (PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows + 0.3)
             self.figure, grid = plt.subplots(rows, columns, figsize=size, squeeze=False)
-            self.panels = list(grid.flat[: len(self.paths)])
-            for unused in grid.flat[len(self.paths) :]:
+            self.panels = list(grid.flat[: len(groups)])
+            for unused in grid.flat[len(groups) :]:
                 unused.set_visible(False)
-            groups = [[index] for index in range(len(self.paths))]
         else:
             self.figure, axes = plt.subplots(figsize=figsize or FIGSIZE)
             self.panels = [axes]
@@ -157,8 +162,8 @@ class TrajectoryFigure:
             self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
             if panels:
                 # Every other path, whole and grey: where this one stands among them.
-                for other in self.paths:
-                    if other is not self.paths[members[0]]:
+                for index, other in enumerate(self.paths):
+                    if index not in members:
                         axes.plot(*other.points.T, color=CONTEXT_COLOUR, linewidth=0.8)
             for index in members:
                 path = self.paths[index]
@@ -171,7 +176,7 @@ class TrajectoryFigure:
                 # The panel's title names its path and, once it has, says
                 # when the path left the plot: a note that covers nothing.
                 self.notes.append(
-                    axes.set_title(self.paths[members[0]].label, fontsize=SMALL_FONT_SIZE)
+                    axes.set_title(self.panel_title(members), fontsize=SMALL_FONT_SIZE)
                 )
             else:
                 axes.set_xlabel(axis_labels[0], fontsize=SMALL_FONT_SIZE)
@@ -226,6 +231,11 @@ class TrajectoryFigure:
         self.exact_axes = None
         self.step_label = "Step"
         self.blitter = Blitter(self)
+
+    def panel_title(self, members: Sequence[int]) -> str:
+        """A panel's path, or its entry's name when it holds several (a grid)."""
+        first = self.paths[members[0]]
+        return first.label if len(members) == 1 else first.family
 
     @property
     def note(self) -> Any:
@@ -294,8 +304,12 @@ class TrajectoryFigure:
                 if at is not None and at <= epoch:
                     left.append((self.paths[index].label, f"left at {label.lower()} {at}"))
             if self.small_multiples:  # the note is the panel's title
-                (name,) = [self.paths[index].label for index in members]
-                note.set_text(f"{name}, {left[0][1]}" if left else name)
+                name = self.panel_title(members)
+                if len(members) == 1 and left:
+                    name = f"{name}, {left[0][1]}"
+                elif left:
+                    name = f"{name}, {len(left)} of {len(members)} left the plot"
+                note.set_text(name)
                 continue
             note.set_text("\n".join(textwrap.fill(f"{n}: {what}", 30) for n, what in left))
             note.set_visible(bool(left))  # laying out an empty text costs as much as a line
@@ -368,7 +382,7 @@ def landscape_scene(histories: Sequence[History], colours: dict[str, str]) -> Sc
     start = ", ".join(f"{value:.3g}" for value in landscape.start)
     return Scene(
         surface,
-        [Path2D(path_label(h), h.params, colours[h.run.family]) for h in histories],
+        [Path2D(path_label(h), h.params, colours[h.run.family], h.run.family) for h in histories],
         f"{name}: {len(histories)} optimizers from ({start})",
         f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps;"
         f" {'log-spaced' if logarithmic else 'linear'} contour levels",
@@ -420,7 +434,7 @@ def weight_scene(
     return Scene(
         surface,
         [
-            Path2D(path_label(h), xy, colours[h.run.family])
+            Path2D(path_label(h), xy, colours[h.run.family], h.run.family)
             for h, xy in zip(histories, projected, strict=True)
         ],
         f"{experiment}: every optimizer's path in weight space",
