@@ -24,7 +24,15 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from optimizer_animations.figures import comparison, frames, render
-from optimizer_animations.figures.style import CONTEXT_COLOUR, MAX_SERIES, SERIES_COLOURS
+from optimizer_animations.figures.style import (
+    DARK,
+    LIGHT,
+    MAX_SERIES,
+    SERIES_COLOURS,
+    THEMES,
+    series_colour,
+    use_theme,
+)
 from optimizer_animations.figures.trajectories import Path2D, Surface, TrajectoryFigure
 from optimizer_animations.problems.problem import FunctionProblem
 from optimizer_animations.records.history import History
@@ -49,10 +57,11 @@ def smallest_distance(colours: list[str], deficiency: str | None) -> float:
     return min(deltaE(a, b, input_space="sRGB1") for a, b in itertools.combinations(rgb, 2))
 
 
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
 @pytest.mark.parametrize("deficiency", [None, *CVD])
-def test_the_palette_stays_apart_under_every_colour_vision_deficiency(deficiency):
-    assert smallest_distance(list(SERIES_COLOURS), deficiency) >= 10
-    assert smallest_distance([*SERIES_COLOURS, CONTEXT_COLOUR], deficiency) >= 10
+def test_the_palette_stays_apart_under_every_colour_vision_deficiency(theme, deficiency):
+    assert smallest_distance(list(theme.series), deficiency) >= 10
+    assert smallest_distance([*theme.series, theme.context], deficiency) >= 10
 
 
 # --- every figure kind, drawn and read back ---------------------------------
@@ -137,7 +146,7 @@ def landscape_paths(name: str, labels: list[str]) -> tuple[FunctionProblem, list
     paths = []
     for index, (label, end) in enumerate(zip(labels, ends, strict=True)):
         swing = 0.3 * (index - len(labels) / 2) * np.sin(np.pi * t) * (end - start)[::-1]
-        paths.append(Path2D(label, start + t * (end - start) + swing, SERIES_COLOURS[index % 8]))
+        paths.append(Path2D(label, start + t * (end - start) + swing, series_colour(index)))
     return problem, paths
 
 
@@ -198,7 +207,7 @@ def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     return kinds
 
 
-def series_colours(axes) -> set[str]:
+def series_colours(axes, drawn_in) -> set[str]:
     """The colours of the axes' series: lines of two points or more (a single
     point is a marker: a start, a minimum), the context grey left out."""
     colours = set()
@@ -206,7 +215,7 @@ def series_colours(axes) -> set[str]:
         data = line.get_xydata()
         if line.get_visible() and len(data) >= 2 and np.isfinite(data).all(axis=1).sum() >= 2:
             colours.add(to_hex(line.get_color()))
-    return colours - {to_hex(CONTEXT_COLOUR)}
+    return colours - {to_hex(drawn_in.context)}
 
 
 def dense_points(axes) -> np.ndarray:
@@ -252,29 +261,37 @@ def notes_and_legends(figure) -> Iterator[tuple[object, object]]:
         yield text, None
 
 
-@pytest.fixture(scope="module")
-def every_kind(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return draw_every_kind(tmp_path_factory.mktemp("figures"), capture_saved(monkeypatch))
+@pytest.fixture(scope="module", params=["light", "dark"])
+def every_kind(request, tmp_path_factory):
+    """Every kind, in the light theme and in the dark one of published figures."""
+    drawn_in = THEMES[request.param]
+    use_theme(drawn_in)
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            kinds = draw_every_kind(tmp_path_factory.mktemp("figures"), capture_saved(monkeypatch))
+    finally:
+        use_theme(LIGHT)
+    return drawn_in, kinds
 
 
 def test_every_figure_kind_has_at_most_eight_series_per_axes_that_a_colour_blind_reader_tells_apart(
     every_kind,
 ):
-    for kind, figure in every_kind:
+    drawn_in, kinds = every_kind
+    for kind, figure in kinds:
         for axes in figure.axes:
             if not axes.get_visible():
                 continue
-            colours = sorted(series_colours(axes))
+            colours = sorted(series_colours(axes, drawn_in))
             assert len(colours) <= MAX_SERIES, (kind, len(colours))
-            assert set(colours) <= {to_hex(c) for c in SERIES_COLOURS}, (kind, colours)
+            assert set(colours) <= {to_hex(c) for c in drawn_in.series}, (kind, colours)
             if len(colours) >= 2:
                 for deficiency in CVD:
                     assert smallest_distance(colours, deficiency) >= 10, (kind, deficiency)
 
 
 def test_no_legend_or_note_covers_data(every_kind):
-    for kind, figure in every_kind:
+    for kind, figure in every_kind[1]:
         canvas = FigureCanvasAgg(figure)  # pyplot's close leaves a bare canvas
         canvas.draw()
         renderer = canvas.get_renderer()
@@ -305,7 +322,7 @@ def test_no_legend_or_note_covers_data(every_kind):
 
 
 def test_every_text_is_at_least_9_points(every_kind):
-    for kind, figure in every_kind:
+    for kind, figure in every_kind[1]:
         for text in figure.findobj(Text):
             if text.get_visible() and text.get_text().strip():
                 assert text.get_fontsize() >= 9, (kind, text.get_text()[:40], text.get_fontsize())
@@ -350,3 +367,20 @@ def test_the_overlap_check_sees_a_legend_on_a_line(tmp_path):
         & (points[:, 1] < box.y1)
     ).any()
     plt.close(figure)
+
+
+def luminance(colour) -> float:
+    r, g, b = to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_each_theme_draws_its_background_and_text_apart(every_kind):
+    # Drawn in its theme, not inverted: the background dark, every text light.
+    drawn_in, kinds = every_kind
+    for kind, figure in kinds:
+        background = luminance(figure.get_facecolor())
+        for text in figure.findobj(Text):
+            if text.get_visible() and text.get_text().strip() and text.get_color() != "#D55E00":
+                contrast = abs(luminance(text.get_color()) - background)
+                assert contrast > 0.5, (kind, text.get_text()[:30], text.get_color())
+        assert (background < 0.1) == (drawn_in is DARK), kind

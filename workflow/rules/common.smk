@@ -119,15 +119,29 @@ SITE_SOURCE = "docs"
 
 def published_files():
     """Published name -> result; an animation's GIF brings its videos and
-    poster (animation.formats) under the same name."""
+    poster (animation.formats) under the same name, and a figure its dark
+    variant (`name.dark.ext`, with its own videos and poster)."""
     files = {}
     for name, source in config.get("publish", {}).get("files", {}).items():
-        files[name] = source
-        if source.endswith(".gif"):
-            files.update(
-                zip(companion_paths(name, FORMATS), companion_paths(source, FORMATS))
-            )
+        variants = [(name, source)]
+        if PLAN.dark([f"{RESULTS}/{source}"]):
+            variants.append((dark_variant(name), dark_variant(source)))
+        for published, result in variants:
+            files[published] = result
+            if result.endswith(".gif"):
+                files.update(
+                    zip(
+                        companion_paths(published, FORMATS),
+                        companion_paths(result, FORMATS),
+                    )
+                )
     return files
+
+
+def dark(*paths):
+    """The dark variants a figure job also draws: of those of `paths` that are
+    published figures (see PLAN.dark)."""
+    return PLAN.dark([path for group in paths for path in group])
 
 
 PUBLISHED = published_files()

@@ -11,13 +11,14 @@ for experiment, plan in PLAN.experiments.items():
         input:
             run_table=LAYOUT.run_table(experiment),
         output:
-            report(
+            figure=report(
                 LAYOUT.time_to_target(experiment),
                 caption=experiment_caption(experiment),
                 category=experiment,
                 subcategory="all optimizers",
                 labels={"figure": "tuning: time to target"},
             ),
+            dark=dark([LAYOUT.time_to_target(experiment)]),
         log:
             f"{LOGS}/{experiment}/plot_time_to_target.log",
         localrule: True
@@ -43,12 +44,13 @@ if PLAN.profiled:
         input:
             tuning=[LAYOUT.tuning(experiment) for experiment in PLAN.profiled],
         output:
-            report(
+            figure=report(
                 LAYOUT.profile(),
                 caption="../report/profile.rst",
                 category="comparison",
                 labels={"figure": "performance profile"},
             ),
+            dark=dark([LAYOUT.profile()]),
         log:
             f"{LOGS}/profile.log",
         localrule: True

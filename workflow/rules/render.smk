@@ -145,6 +145,14 @@ for experiment, plan in PLAN.experiments.items():
                 if plan.sensitivity
                 else []
             ),
+            dark=dark(
+                [
+                    LAYOUT.run_loss_plot(experiment, label)
+                    for label in plan.run_loss_plots
+                ],
+                [LAYOUT.loss_plot(experiment)],
+                [LAYOUT.sensitivity(experiment)] if plan.sensitivity else [],
+            ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
         # ~0.5 s of work: cheaper on the submitting node than through the queue.

@@ -14,7 +14,7 @@ from optimizer_animations.config.check import (
 from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()
 from optimizer_animations.config.code import code_digests
 from optimizer_animations.config.plan import build_plan
-from optimizer_animations.export.formats import companion_paths
+from optimizer_animations.export.formats import companion_paths, dark_variant
 from optimizer_animations.files import remove_partial_outputs
 from optimizer_animations.records.meta import remove_damaged_histories
 

@@ -109,6 +109,7 @@ for experiment in PLAN.tuned:
                 subcategory="all optimizers",
                 labels={"figure": "tuning: objective against learning rate"},
             ),
+            dark=dark([LAYOUT.sensitivity(experiment)]),
         log:
             f"{LOGS}/{experiment}/plot_tuning.log",
         localrule: True

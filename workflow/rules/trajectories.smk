@@ -23,6 +23,7 @@ for experiment, plan in PLAN.experiments.items():
             ),
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
             videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
+            dark=dark(plan.paths(LAYOUT, "trajectory", "panels")),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
                 caption=experiment_caption(experiment),

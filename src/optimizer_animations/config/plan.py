@@ -23,7 +23,7 @@ from optimizer_animations.config.check import (
     training_chunks,
     tuning_chunks,
 )
-from optimizer_animations.export.formats import companion_paths
+from optimizer_animations.export.formats import companion_paths, dark_variant
 from optimizer_animations.problems.spec import parameter_count, problem_spec, spec_landscape
 from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
@@ -50,6 +50,8 @@ class FigureKind:
     applies: Callable[["ExperimentPlan"], bool]
     path: PathOf
     also: PathsOf = lambda layout, e, label: []
+    # Whether its job draws a published one's dark variant too.
+    themed: bool = True
 
 
 # The experiment's figures, in the order the gallery shows them. The
@@ -61,6 +63,7 @@ EXPERIMENT_FIGURES = (
         lambda e: not e.landscape,
         lambda layout, e, _: layout.comparison(e.name),
         lambda layout, e, _: [layout.comparison_page(e.name)],
+        themed=False,  # tiled from the bar frames, which have no dark variant yet
     ),
     FigureKind(
         "trajectory",
@@ -108,6 +111,7 @@ RUN_FIGURES = (
             layout.animation_page(e.name, label),
             *(layout.frame(e.name, label, epoch) for epoch in e.frame_epochs),
         ],
+        themed=False,  # the bar frames have no dark variant yet
     ),
     FigureKind(
         "run_loss_plot",
@@ -234,6 +238,9 @@ class Plan:
     layout: Layout
     formats: tuple[str, ...]
     profiled: tuple[str, ...]  # the experiments of the performance profile
+    # The results that `publish:` names (with results_dir): each figure among
+    # them is also drawn in the dark theme (`name.dark.ext`, figures/style.py).
+    published: frozenset[str] = frozenset()
 
     def __getitem__(self, experiment: str) -> ExperimentPlan:
         return self.experiments[experiment]
@@ -275,6 +282,33 @@ class Plan:
             },
         }
 
+    def themed_paths(self) -> list[str]:
+        """The path of every planned figure that has a dark variant when
+        published (a GIF without its companions)."""
+        paths = []
+        for experiment in self.experiments.values():
+            placed = [(kind, "") for kind in EXPERIMENT_FIGURES] + [
+                (kind, label) for label in experiment.animated_labels for kind in RUN_FIGURES
+            ]
+            paths += [
+                kind.path(self.layout, experiment, label)
+                for kind, label in placed
+                if kind.themed and kind.applies(experiment)
+            ]
+        return paths + ([self.layout.profile()] if self.profiled else [])
+
+    def dark(self, paths: Sequence[str]) -> list[str]:
+        """The dark variants of those of `paths` that are published figures,
+        with a GIF's videos and poster: what a figure job also draws."""
+        figures = set(self.themed_paths())
+        variants = []
+        for path in paths:
+            if path in self.published and path in figures:
+                variants.append(dark_variant(path))
+                if path.endswith(".gif"):
+                    variants += companion_paths(dark_variant(path), self.formats)
+        return variants
+
     def outputs(self) -> list[str]:
         """Every result of the config (what `rule all` asks for)."""
         outputs = [
@@ -284,7 +318,7 @@ class Plan:
         ]
         if self.profiled:
             outputs.append(self.layout.profile())
-        return [*outputs, self.layout.index()]
+        return [*outputs, *self.dark(self.themed_paths()), self.layout.index()]
 
 
 def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> ExperimentPlan:
@@ -333,4 +367,8 @@ def build_plan(config: dict[str, Any]) -> Plan:
         layout=Layout(config["results_dir"]),
         formats=tuple(config["animation"]["formats"]),
         profiled=tuple(tuned) if len(tuned) >= 2 else (),
+        published=frozenset(
+            f"{config['results_dir']}/{source}"
+            for source in config.get("publish", {}).get("files", {}).values()
+        ),
     )

@@ -70,3 +70,22 @@ def playback_order(videos: Sequence[str]) -> list[str]:
     """The videos in the order a page lists them as `<source>`s (FORMATS' order)."""
     order = list(FORMATS)
     return sorted(videos, key=lambda video: order.index(format_of(video).name))
+
+
+# A published figure's dark variant: `name.dark.ext` beside `name.ext`
+# (`animation.dark.gif`, its `animation.dark.webm`, `animation.dark.poster.png`).
+DARK = ".dark"
+
+
+def dark_variant(path: str | Path) -> str:
+    """`path`'s dark variant: `.dark` before its suffix (a poster's `.poster.png` whole)."""
+    path = str(path)
+    for suffix in (POSTER.suffix, Path(path).suffix):
+        if path.endswith(suffix):
+            return path[: -len(suffix)] + DARK + suffix
+    raise ValueError(f"{path}: no suffix")
+
+
+def is_dark_variant(path: str | Path) -> bool:
+    name = Path(path).name
+    return any(name.endswith(DARK + suffix) for suffix in (POSTER.suffix, Path(name).suffix))

@@ -19,13 +19,14 @@ import numpy as np
 
 from optimizer_animations.figures.facets import draw_facets
 from optimizer_animations.figures.style import (
-    CONTEXT_COLOUR,
     SMALL_FONT_SIZE,
     WARNING_COLOUR,
     entry_colours,
     save_figure,
     series_colour,
     set_pixel_scale,
+    theme,
+    themes_to_draw,
     use_page_style,
 )
 from optimizer_animations.files import log_to
@@ -94,7 +95,7 @@ def plot_time_to_target(
                 positions=[position],
                 widths=0.6,
                 showfliers=False,  # every run is drawn as a dot
-                medianprops={"color": "black"},
+                medianprops={"color": theme().foreground},
             )
             axes.plot(
                 np.full(len(entry.reached), position),
@@ -116,7 +117,7 @@ def plot_time_to_target(
                 fontsize=SMALL_FONT_SIZE,
                 color=WARNING_COLOUR,
             )
-    axes.axhline(top * 1.06 + 0.5, color=CONTEXT_COLOUR, linewidth=0.8, linestyle="--")
+    axes.axhline(top * 1.06 + 0.5, color=theme().context, linewidth=0.8, linestyle="--")
     axes.set_ylim(-0.02 * never_at, never_at * 1.22)  # room for the counts above the crosses
     ticks = [tick for tick in axes.get_yticks() if 0 <= tick <= top * 1.05]
     axes.set_yticks([*ticks, never_at], [f"{tick:g}" for tick in ticks] + ["never"])
@@ -222,7 +223,9 @@ def main_time_to_target(smk: Any) -> None:
     else:
         text, unit = f"a loss of {target:g}", "Epochs"
     entries = times_to_target(table, target)
-    plot_time_to_target(entries, smk.output[0], text, unit)
+    for target in themes_to_draw(smk.output.dark):
+        if to := target(smk.output.figure):
+            plot_time_to_target(entries, to, text, unit)
     log.info(
         "%d entries; %d runs never reached %g", len(entries), sum(e.never for e in entries), target
     )
@@ -234,7 +237,9 @@ def main_profile(smk: Any) -> None:
         experiment: read_tuning_csv(path)
         for experiment, path in zip(smk.params.experiments, smk.input.tuning, strict=True)
     }
-    plot_profile(profile_costs(tables), smk.output[0])
+    for target in themes_to_draw(smk.output.dark):
+        if to := target(smk.output.figure):
+            plot_profile(profile_costs(tables), to)
     log.info("profile over %d experiments", len(tables))
 
 

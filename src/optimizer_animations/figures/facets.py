@@ -2,7 +2,7 @@
 
 Up to MAX_SERIES series share one axes, each in its entry's colour. Beyond
 that every series gets a panel of its own, drawn in its colour over the
-others in CONTEXT_COLOUR, so that a reader follows one line at a time and
+others in the theme's context grey, so that a reader follows one line at a time and
 still sees where it stands (as xarray's facet grids, one piece for every
 figure kind that has series).
 """
@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PolyCollection
 
-from optimizer_animations.figures.style import CONTEXT_COLOUR, MAX_SERIES, SMALL_FONT_SIZE
+from optimizer_animations.figures.style import MAX_SERIES, SMALL_FONT_SIZE, theme
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ def draw_facets(
 ) -> Facets[T]:
     """`draw(axes, item, colour, highlighted)` for every series: on one axes of
     `figsize` if there are MAX_SERIES or fewer, else one panel per series
-    (`title(item)` above it) with the others drawn first in CONTEXT_COLOUR."""
+    (`title(item)` above it) with the others drawn first in the context grey."""
     if len(series) <= MAX_SERIES:
         figure, axes = plt.subplots(figsize=figsize)
         for item, colour in zip(series, colours, strict=True):
@@ -77,7 +77,7 @@ def draw_facets(
     for axes, item, colour in zip(panels, series, colours, strict=True):
         for other in series:
             if other is not item:
-                draw(axes, other, CONTEXT_COLOUR, False)
+                draw(axes, other, theme().context, False)
         draw(axes, item, colour, True)
         axes.set_title(title(item), fontsize=SMALL_FONT_SIZE)
     # Shared axes hide the inner tick labels; keep them on every panel.

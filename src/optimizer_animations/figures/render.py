@@ -25,6 +25,8 @@ from optimizer_animations.figures.style import (
     save_figure,
     series_colour,
     set_pixel_scale,
+    theme,
+    themes_to_draw,
     use_page_style,
 )
 from optimizer_animations.files import log_to
@@ -118,7 +120,7 @@ class BarFrames:
             marker="_",
             markersize=24 / n_samples,
             markeredgewidth=2,
-            color="black",
+            color=theme().foreground,
             label="target",
         )
         axes.set_ylim(*ylim)
@@ -397,7 +399,7 @@ def plot_sensitivity(
                 marker="*",
                 markersize=12,
                 color=colour,
-                markeredgecolor="black",
+                markeredgecolor=theme().foreground,
                 linestyle="none",
             )
 
@@ -466,24 +468,23 @@ def main_losses(smk: Any) -> None:
     log = log_to(smk.log[0])
     table = RunTable.load(smk.input.run_table)
     families = table.families()
-    for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
-        plot_losses([curve], path, smk.params.log_scale, families=families)
-    if table.is_landscape():
-        curves = table.curves(with_rate=True)
-        plot_losses(
-            curves, smk.output.experiment_plot, smk.params.log_scale, ("Step", "f(x, y)"), families
-        )
-    elif table.is_sweep():
-        plot_loss_bands(
-            setting_bands(table), smk.output.experiment_plot, smk.params.log_scale, families
-        )
-    else:
-        plot_losses(
-            table.curves(), smk.output.experiment_plot, smk.params.log_scale, families=families
-        )
-    for path in smk.output.sensitivity:
-        argument = smk.params.sensitivity
-        plot_sensitivity(sensitivity(table, argument), path, argument)
+    log_scale = smk.params.log_scale
+    for target in themes_to_draw(smk.output.dark):
+        for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
+            if to := target(path):
+                plot_losses([curve], to, log_scale, families=families)
+        if to := target(smk.output.experiment_plot):
+            if table.is_landscape():
+                curves = table.curves(with_rate=True)
+                plot_losses(curves, to, log_scale, ("Step", "f(x, y)"), families)
+            elif table.is_sweep():
+                plot_loss_bands(setting_bands(table), to, log_scale, families)
+            else:
+                plot_losses(table.curves(), to, log_scale, families=families)
+        for path in smk.output.sensitivity:
+            if to := target(path):
+                argument = smk.params.sensitivity
+                plot_sensitivity(sensitivity(table, argument), to, argument)
     log.info("plotted the losses of %d runs", len(table.rows))
 
 
@@ -497,7 +498,9 @@ def main_tuning(smk: Any) -> None:
     rows = read_tuning_csv(smk.input.tuning)
     chosen = load_tuned(smk.input.tuned)
     objective = OBJECTIVE_WORDS[smk.params.tuning["objective"]][0]
-    plot_sensitivity(tuning_lines(rows), smk.output.sensitivity, "learning_rate", objective, chosen)
+    for target in themes_to_draw(smk.output.dark):
+        if to := target(smk.output.sensitivity):
+            plot_sensitivity(tuning_lines(rows), to, "learning_rate", objective, chosen)
     log.info("plotted %d tuning trials", len(rows))
 
 

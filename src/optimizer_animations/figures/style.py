@@ -11,7 +11,8 @@ holds more than MAX_SERIES of them: beyond that a figure draws small
 multiples, one panel per entry with the others in CONTEXT_COLOUR behind it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -19,7 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from optimizer_animations.export.formats import PIXEL_SCALES
+from optimizer_animations.export.formats import PIXEL_SCALES, dark_variant
 from optimizer_animations.files import atomic_output
 
 FIGSIZE = (4.0, 3.0)  # inches, as on the page
@@ -52,10 +53,52 @@ MIN_FONT_SIZE = 9.0
 SMALL_FONT_SIZE = 10.0  # legends, panel titles, notes
 
 
+@dataclass(frozen=True)
+class Theme:
+    """The colours a figure is drawn in: the page's light one, or the dark
+    variant of a published figure (`<name>.dark.<ext>`, beside it)."""
+
+    name: str
+    suffix: str  # before the extension of a variant's file: "" or ".dark"
+    series: tuple[str, ...]
+    context: str  # the other entries behind a panel's own
+    foreground: str  # text, axes, markers that are not a series
+    background: str | None  # None: matplotlib's own white
+    surface: str  # the colour map of a loss surface
+    contour: str  # its level lines
+
+
+LIGHT = Theme("light", "", SERIES_COLOURS, CONTEXT_COLOUR, "black", None, "Greys_r", "grey")
+# Furo's dark background, light text; black's place in the palette goes to
+# white (the distances stay as above, tests/test_figure_style.py).
+DARK = Theme(
+    "dark",
+    ".dark",
+    (*SERIES_COLOURS[:-1], "#FFFFFF"),
+    "#555555",
+    "#FFFFFF",
+    "#131416",
+    "Greys",
+    "#777777",
+)
+THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
+# The theme of the figures a job draws now (use_theme).
+CURRENT = {"theme": LIGHT}
+
+
+def theme() -> Theme:
+    return CURRENT["theme"]
+
+
+def use_theme(chosen: Theme) -> None:
+    """Draw the next figures in `chosen` (call use_page_style after it)."""
+    CURRENT["theme"] = chosen
+
+
 def series_colour(index: int) -> str:
     """The colour of an experiment's `index`-th optimizer entry (0-based).
     Past MAX_SERIES the colours repeat, which only small multiples allow."""
-    return SERIES_COLOURS[index % MAX_SERIES]
+    return theme().series[index % MAX_SERIES]
 
 
 def entry_colours(families: Sequence[str]) -> dict[str, str]:
@@ -74,6 +117,20 @@ def set_pixel_scale(scale: int) -> None:
     PIXEL_SCALE["scale"] = scale
 
 
+# What a dark theme draws in its light foreground colour.
+DARK_FOREGROUND_KEYS = (
+    "text.color",
+    "axes.labelcolor",
+    "axes.edgecolor",
+    "xtick.color",
+    "ytick.color",
+    "legend.edgecolor",
+    "boxplot.boxprops.color",
+    "boxplot.whiskerprops.color",
+    "boxplot.capprops.color",
+)
+
+
 def use_page_style() -> None:
     """The page's `plt.style.use('default')`, figsize (4, 3) and font size 12,
     at DPI x `frames.scale`, with the series colours."""
@@ -86,12 +143,44 @@ def use_page_style() -> None:
             "savefig.dpi": dpi,
             "font.size": 12,
             "font.family": ["DejaVu Sans"],
-            "axes.prop_cycle": matplotlib.cycler(color=SERIES_COLOURS),
+            "axes.prop_cycle": matplotlib.cycler(color=theme().series),
             "svg.hashsalt": "optimizer-animations",
         }
     )
+    dark = theme().background
+    if dark is not None:
+        light = theme().foreground
+        plt.rcParams.update(
+            {
+                **dict.fromkeys(
+                    ("figure.facecolor", "axes.facecolor", "savefig.facecolor", "legend.facecolor"),
+                    dark,
+                ),
+                **dict.fromkeys(DARK_FOREGROUND_KEYS, light),
+                "boxplot.medianprops.color": light,
+            }
+        )
 
 
 def save_figure(figure: plt.Figure, path: str | Path) -> None:
     with atomic_output(path) as tmp:
         figure.savefig(tmp, format="png", metadata=PNG_METADATA)
+
+
+def themes_to_draw(dark_outputs: Collection[str]) -> Iterator[Callable[[str], str | None]]:
+    """The themes a figure job draws in, one after the other: for each, where
+    a figure (named by its light path) goes in it, or None (not drawn in it).
+
+    The light theme always; then the dark one, for the figures whose dark
+    variant is among `dark_outputs` (the published ones: a run that
+    publishes nothing draws nothing twice).
+    """
+    use_theme(LIGHT)
+    yield lambda path: path
+    wanted = set(map(str, dark_outputs))
+    if wanted:
+        use_theme(DARK)
+        try:
+            yield lambda path: variant if (variant := dark_variant(path)) in wanted else None
+        finally:
+            use_theme(LIGHT)

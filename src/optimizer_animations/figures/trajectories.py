@@ -24,13 +24,14 @@ from PIL import Image
 from optimizer_animations.export.writers import write_animation
 from optimizer_animations.figures.frames import Blitter
 from optimizer_animations.figures.style import (
-    CONTEXT_COLOUR,
     MAX_SERIES,
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
     WARNING_COLOUR,
     entry_colours,
     set_pixel_scale,
+    theme,
+    themes_to_draw,
     use_page_style,
 )
 from optimizer_animations.files import log_to
@@ -164,7 +165,7 @@ class TrajectoryFigure:
                 # Every other path, whole and grey: where this one stands among them.
                 for index, other in enumerate(self.paths):
                     if index not in members:
-                        axes.plot(*other.points.T, color=CONTEXT_COLOUR, linewidth=0.8)
+                        axes.plot(*other.points.T, color=theme().context, linewidth=0.8)
             for index in members:
                 path = self.paths[index]
                 colour = path.colour
@@ -257,12 +258,17 @@ class TrajectoryFigure:
             surface.y,
             np.clip(surface.loss, levels[0], levels[-1]),
             levels=levels,
-            cmap="Greys_r",
+            cmap=theme().surface,
             norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
             alpha=0.6,
         )
         axes.contour(
-            surface.x, surface.y, surface.loss, levels=levels[::3], colors="grey", linewidths=0.4
+            surface.x,
+            surface.y,
+            surface.loss,
+            levels=levels[::3],
+            colors=theme().contour,
+            linewidths=0.4,
         )
         axes.set_xlim(*self.domain[0])
         axes.set_ylim(*self.domain[1])
@@ -275,7 +281,7 @@ class TrajectoryFigure:
                 marker="*",
                 markersize=9 if small else 12,
                 color="gold",
-                markeredgecolor="black",
+                markeredgecolor=theme().foreground,
                 linestyle="none",
                 label=minima_label if index == 0 and minima_label else None,
             )
@@ -285,7 +291,7 @@ class TrajectoryFigure:
                 *start,
                 marker="o",
                 markersize=5,
-                color="black",
+                color=theme().foreground,
                 linestyle="none",
                 label=("start" if len(starts) == 1 else "starts") if index == 0 else None,
             )
@@ -486,14 +492,17 @@ def draw_trajectories(
     gifsicle: bool = False,
     families: Sequence[str] | None = None,
 ) -> Scene:
-    """`outputs`: `gif` and `png` (and `panels`, one small figure per run);
-    each animation also in `formats`."""
+    """`outputs`: any of `gif`, `png` and `panels` (one small figure per
+    optimizer entry); each animation also in `formats`."""
     scene = scene_of(histories, experiment, axes, families)
-    figure = scene.figure()
     timing = (duration_ms, hold_ms, formats, gifsicle)
-    animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
-    figure.save_whole(outputs["png"], scene.step_label)
-    figure.close()
+    if "gif" in outputs or "png" in outputs:
+        figure = scene.figure()
+        if "gif" in outputs:
+            animate(figure, frame_epochs, outputs["gif"], scene.step_label, *timing)
+        if "png" in outputs:
+            figure.save_whole(outputs["png"], scene.step_label)
+        figure.close()
     if "panels" in outputs:
         panels = scene.figure(panels=True)
         animate(panels, frame_epochs, outputs["panels"], scene.step_label, *timing)
@@ -508,18 +517,19 @@ def main(smk: Any) -> None:
     outputs = {"gif": smk.output.gif, "png": smk.output.png}
     if smk.output.panels:
         outputs["panels"] = smk.output.panels[0]
-    scene = draw_trajectories(
-        histories,
-        smk.params.experiment,
-        smk.params.frame_epochs,
-        outputs,
-        smk.params.duration_ms,
-        smk.params.hold_ms,
-        smk.params.axes,
-        smk.params.formats,
-        smk.params.gifsicle,
-        smk.params.families,
-    )
+    for target in themes_to_draw(smk.output.dark):
+        scene = draw_trajectories(
+            histories,
+            smk.params.experiment,
+            smk.params.frame_epochs,
+            {name: to for name, path in outputs.items() if (to := target(path))},
+            smk.params.duration_ms,
+            smk.params.hold_ms,
+            smk.params.axes,
+            smk.params.formats,
+            smk.params.gifsicle,
+            smk.params.families,
+        )
     write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
     log.info(
         "drew %d paths in %d frames: %s", len(scene.paths), len(smk.params.frame_epochs), outputs
