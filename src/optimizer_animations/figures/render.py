@@ -470,7 +470,9 @@ def main_losses(smk: Any) -> None:
     families = table.families()
     log_scale = smk.params.log_scale
     for target in themes_to_draw(smk.output.dark):
-        for curve, path in zip(table.curves(smk.params.animated), smk.output.run_plots, strict=True):
+        for curve, path in zip(
+            table.curves(smk.params.animated), smk.output.run_plots, strict=True
+        ):
             if to := target(path):
                 plot_losses([curve], to, log_scale, families=families)
         if to := target(smk.output.experiment_plot):
