@@ -154,11 +154,12 @@ def chromium_browser():
 
 
 def play_every_video(page) -> list[dict]:
-    """Each `<video>` of a Playwright page, scrolled into view (Chromium pauses
-    muted video out of sight) and given 600 ms: its chosen source, time
-    played, error code, width and poster."""
+    """Each shown `<video>` of a Playwright page (not one that the reader's
+    colour scheme hides), scrolled into view (Chromium pauses muted video out
+    of sight) and given 600 ms: its chosen source, time played, error code,
+    width and poster."""
     states = []
-    videos = page.locator("video")
+    videos = page.locator("video:visible")
     for number in range(videos.count()):
         video = videos.nth(number)
         video.scroll_into_view_if_needed()

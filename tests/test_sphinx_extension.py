@@ -179,3 +179,27 @@ def test_bad_input_is_a_warning_naming_the_page_and_line(build, project, directi
     assert f"index.rst:{line}: " in result.stderr.split(message)[0].splitlines()[-1] or (
         f"index.rst:{line}: " in result.stderr.split(message)[0].splitlines()[-2]
     ), result.stderr
+
+
+def test_a_published_dark_variant_pairs_with_the_light_one_in_html_only(build, project):
+    # As publish: writes a figure's dark variant: name.dark.gif with its videos and poster.
+    dark_frames = [Image.new("RGB", (40, 30), (20, 20, 20 + 40 * i)) for i in range(4)]
+    write_animation(dark_frames, project / "images/descent.dark.gif", 100, 300, ["gif", "webm"])
+    result = build(project, "html")
+    assert result.returncode == 0, result.stderr
+    index = (project / "_build/html/index.html").read_text()
+    light = index[index.index('<div class="only-light') : index.index('<div class="only-dark')]
+    dark = index[index.index('<div class="only-dark') :]
+    dark = dark[: dark.index("</video>")]
+    assert 'src="_images/descent.webm"' in light and ".dark." not in light
+    assert 'src="_images/descent.dark.webm"' in dark
+    assert 'poster="_images/descent.dark.poster.png"' in dark
+    assert index.count('id="fig-descent"') == 1  # the target stays single
+    assert (project / "_build/html/_images/descent.dark.webm").is_file()
+    # The still GIF has no dark variant: alone, in no container.
+    assert index.count("only-dark") == 1
+    (project / "index.rst").write_text(INDEX_RST.replace(".. animation:: images/still.gif", ""))
+    latex = build(project, "latex")
+    assert latex.returncode == 0, latex.stderr
+    tex = next((project / "_build/latex").glob("*.tex")).read_text()
+    assert "descent.poster" in tex and ".dark" not in tex

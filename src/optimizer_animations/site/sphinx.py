@@ -46,6 +46,7 @@ from sphinx.util.docutils import SphinxDirective
 from optimizer_animations.export.formats import (
     VIDEO_FORMATS,
     companion_paths,
+    dark_variant,
     format_of,
     playback_order,
 )
@@ -221,6 +222,55 @@ def check_published(app: Sphinx, doctree: nodes.document) -> None:
             )
 
 
+def dark_variants(app: Sphinx, doctree: nodes.document) -> None:
+    """HTML: a figure published with a dark variant beside it
+    (`name.dark.ext`, which `publish:` writes) shows as a pair: the light one
+    in a container of class `only-light`, the dark one in `only-dark`, the
+    classes by which Furo (and other themes) follow the reader's colour
+    scheme. Other builders keep the light one alone."""
+    if app.builder.format != "html":
+        return
+    env, docname = app.env, app.env.docname
+
+    def published(path: str) -> bool:
+        return Path(env.relfn2path(path, docname)[1]).is_file()
+
+    shown = [
+        node
+        for node in doctree.findall(nodes.image)
+        if not isinstance(node.parent, animation_node)
+    ] + list(doctree.findall(animation_node))
+    for node in shown:
+        light = node.children[0] if isinstance(node, animation_node) else node
+        if not published(dark := dark_variant(light["uri"])):
+            continue
+        variant = node.deepcopy()
+        variant["ids"], variant["names"] = [], []
+        (variant.children[0] if isinstance(node, animation_node) else variant)["uri"] = dark
+        if isinstance(node, animation_node):
+            variant["videos"] = [dark_variant(video) for video in node["videos"]]
+            variant["poster"] = dark_variant(node["poster"]) if node["poster"] else None
+            for source in [*variant["videos"], *filter(None, [variant["poster"]])]:
+                if not published(source):  # a light video without its dark one
+                    break
+                env.note_dependency(env.relfn2path(source, docname)[1])
+                env.images.add_file(docname, env.relfn2path(source, docname)[0])
+            else:
+                node.replace_self(pair(node, variant))
+            continue
+        node.replace_self(pair(node, variant))
+
+
+def pair(light: nodes.Element, dark: nodes.Element) -> list[nodes.Element]:
+    containers = [
+        nodes.container("", light.deepcopy(), classes=["only-light"]),
+        nodes.container("", dark, classes=["only-dark"]),
+    ]
+    for container in containers:
+        container.source, container.line = light.source, light.line
+    return containers
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("animation_published_dirs", [], "env", types=[list, tuple])
     app.add_node(animation_node, html=(visit_animation_html, depart_animation_html))
@@ -228,4 +278,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(AnimationFiles)
     # Before Sphinx's image collector rewrites the URIs relative to the source folder.
     app.connect("doctree-read", check_published, priority=400)
+    # After the check, before the collector: the dark files are collected too.
+    app.connect("doctree-read", dark_variants, priority=450)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
