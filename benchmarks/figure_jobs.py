@@ -7,9 +7,10 @@ working tree) runs the config once; then, --repeats times and alternating
 between the two, Snakemake reruns every figure job (`render_frames_*`,
 `animate_*`, `plot_losses_*`, `draw_trajectories_*`) one at a time
 (`--cores 1 --forcerun`), and the script reports the median wall time of
-each and their ratio. Dark variants of published figures are not in the
-default run (it publishes nothing), so they are not counted. Issue 22's
-target: after / before at most 1.2.
+each and their ratio. The default config publishes five figures, which
+(issue 22) the figure jobs also draw in the dark theme; `--without-publish`
+drops its `publish:` in both trees, so that the dark variants are counted
+apart. Issue 22's target: after / before at most 1.2 without them.
 
 Once SLURM's client is installed, start the test cluster first
 (`bash tests/cluster/start-slurm.sh`), or every Snakemake start waits ~10 s.
@@ -24,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURE_RULES = ("render_frames_", "animate_", "plot_losses_", "draw_trajectories_")
@@ -80,6 +83,9 @@ def main() -> None:
     parser.add_argument("--after", help="a git revision (default: the working tree)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--configfile", help="instead of config/config.yaml")
+    parser.add_argument(
+        "--without-publish", action="store_true", help="drop the config's publish: section"
+    )
     options = parser.parse_args()
     config = (
         ["--configfile", options.configfile, "--replace-workflow-config"]
@@ -91,6 +97,12 @@ def main() -> None:
             "before": checkout(options.before, Path(folder) / "before"),
             "after": checkout(options.after, Path(folder) / "after"),
         }
+        if options.without_publish:
+            for tree in trees.values():
+                path = tree / (options.configfile or "config/config.yaml")
+                config = yaml.safe_load(path.read_text())
+                config.pop("publish", None)
+                path.write_text(yaml.safe_dump(config))
         rules = {}
         for name, tree in trees.items():
             snakemake(tree, "--cores", "2", *config)

@@ -17,7 +17,7 @@ from conftest import (
     run_snakemake,
     small_config,
 )
-from optimizer_animations.export.formats import companion_paths
+from optimizer_animations.export.formats import companion_paths, dark_variant
 
 PAGES = ["index", "tutorial", "landscapes", "tuned"]
 FORMATS = ["gif", "mp4", "webm"]
@@ -126,7 +126,13 @@ def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browse
 def test_a_dark_colour_scheme_sees_the_dark_variants_and_a_light_one_the_light(site):
     """Issue 22: the published figures' dark variants, picked by Furo's
     only-light / only-dark classes from the reader's colour scheme."""
-    paired = {"basics_of_optimizer_02", "basics_of_optimizer_03", "optimizer_paths"}
+    paired = {
+        "basics_of_optimizer_02",
+        "basics_of_optimizer_03",
+        "optimizer_outputs",
+        "optimizer_comparison",
+        "optimizer_paths",
+    }
     tutorial = (site / "results/site/tutorial.html").as_uri()
     with chromium_browser() as chromium:
         for scheme in ("light", "dark"):
@@ -144,8 +150,6 @@ def test_a_dark_colour_scheme_sees_the_dark_variants_and_a_light_one_the_light(s
                 assert dark == paired and not paired & light, names
             else:
                 assert not dark and paired <= light, names
-    # The bar animations have no dark variant yet: the same in both schemes.
-    assert "optimizer_outputs" in light
 
 
 def test_the_committed_site_figures_are_what_their_configs_publish():
@@ -157,7 +161,11 @@ def test_the_committed_site_figures_are_what_their_configs_publish():
         formats = config.get("animation", {}).get("formats", ["gif"])
         expected = set()
         for name in config["publish"]["files"]:
-            expected |= {name, *(companion_paths(name, formats) if name.endswith(".gif") else [])}
+            # A figure comes with its dark variant (issue 22), an animation with its videos.
+            variants = [name, dark_variant(name)] if name.endswith((".png", ".gif")) else [name]
+            for variant in variants:
+                gif = variant.endswith(".gif")
+                expected |= {variant, *(companion_paths(variant, formats) if gif else [])}
         assert {path.name for path in folder.iterdir()} == expected
 
 
@@ -171,7 +179,11 @@ def test_the_committed_landscape_figures_are_current(tmp_path):
     shutil.rmtree(workdir / "docs/images/landscapes")
     run_snakemake(workdir, "--cores", "2", "publish")
     published = workdir / "docs/images/landscapes"
-    names = ["saddle.gif", *companion_paths("saddle.gif", config["animation"]["formats"])]
+    names = [
+        gif_name
+        for gif in ("saddle.gif", "saddle.dark.gif")
+        for gif_name in [gif, *companion_paths(gif, config["animation"]["formats"])]
+    ]
     assert sorted(path.name for path in published.iterdir()) == sorted(names)
     for name in names:
         assert (published / name).read_bytes() == (

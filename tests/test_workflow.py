@@ -12,6 +12,7 @@ import yaml
 
 from conftest import REPO, copy_workflow, digests, finished_small_run, run_snakemake, small_config
 from optimizer_animations.config.check import frame_epochs
+from optimizer_animations.export.formats import dark_variant
 from optimizer_animations.records.layout import Layout
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +21,9 @@ pytestmark = pytest.mark.e2e
 def expected_outputs(config: dict) -> list[str]:
     layout = Layout("results")
     paths = [layout.index()]
+    published = {
+        f"results/{source}" for source in config.get("publish", {}).get("files", {}).values()
+    }
     for experiment, settings in config["experiments"].items():
         paths += [
             layout.loss_plot(experiment),
@@ -40,11 +44,18 @@ def expected_outputs(config: dict) -> list[str]:
                 layout.animation_page(experiment, label),
                 layout.run_caption(experiment, label),
             ]
-            paths += [
+            frames = [
                 layout.frame(experiment, label, e)
                 for e in frame_epochs(settings["epochs"], config["frames"]["every"])
             ]
-    return paths
+            paths += frames
+            # Issue 22: a published animation's dark variant needs dark frames;
+            # the comparison needs every run's.
+            animations = {layout.animation(experiment, label), layout.comparison(experiment)}
+            if animations & published:
+                paths += [dark_variant(frame) for frame in frames]
+    # Every published figure is also drawn dark, beside it.
+    return paths + [dark_variant(path) for path in published]
 
 
 def planned_jobs(workdir: Path, changes: dict | None = None) -> dict[str, int]:

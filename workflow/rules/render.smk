@@ -19,6 +19,11 @@ for experiment, plan in PLAN.experiments.items():
                 frames=[
                     path for label in chunk for path in frame_paths(experiment, label)
                 ],
+                dark=[
+                    path
+                    for label in chunk
+                    for path in PLAN.dark_frames(experiment, label)
+                ],
             log:
                 f"{LOGS}/{experiment}/{job_name('render_frames', index, len(chunks))}.log",
             # Frames and their GIFs are the longest chain after training:
@@ -57,6 +62,11 @@ for experiment, plan in PLAN.experiments.items():
                     for path in frame_paths(experiment, label)
                 ],
                 histories=histories(experiment, gif_labels),
+                dark_frames=[
+                    path
+                    for label in gif_labels
+                    for path in PLAN.dark_frames(experiment, label)
+                ],
             output:
                 gifs=[LAYOUT.animation(experiment, label) for label in chunk],
                 pages=[
@@ -86,6 +96,10 @@ for experiment, plan in PLAN.experiments.items():
                     ]
                     if with_comparison
                     else []
+                ),
+                dark=dark(
+                    [LAYOUT.animation(experiment, label) for label in chunk],
+                    [LAYOUT.comparison(experiment)] if with_comparison else [],
                 ),
             log:
                 f"{LOGS}/{experiment}/{job_name('animate', index, len(chunks))}.log",

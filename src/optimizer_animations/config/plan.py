@@ -50,8 +50,6 @@ class FigureKind:
     applies: Callable[["ExperimentPlan"], bool]
     path: PathOf
     also: PathsOf = lambda layout, e, label: []
-    # Whether its job draws a published one's dark variant too.
-    themed: bool = True
 
 
 # The experiment's figures, in the order the gallery shows them. The
@@ -63,7 +61,6 @@ EXPERIMENT_FIGURES = (
         lambda e: not e.landscape,
         lambda layout, e, _: layout.comparison(e.name),
         lambda layout, e, _: [layout.comparison_page(e.name)],
-        themed=False,  # tiled from the bar frames, which have no dark variant yet
     ),
     FigureKind(
         "trajectory",
@@ -111,7 +108,6 @@ RUN_FIGURES = (
             layout.animation_page(e.name, label),
             *(layout.frame(e.name, label, epoch) for epoch in e.frame_epochs),
         ],
-        themed=False,  # the bar frames have no dark variant yet
     ),
     FigureKind(
         "run_loss_plot",
@@ -282,9 +278,9 @@ class Plan:
             },
         }
 
-    def themed_paths(self) -> list[str]:
-        """The path of every planned figure that has a dark variant when
-        published (a GIF without its companions)."""
+    def figure_paths(self) -> list[str]:
+        """The path of every planned figure (a GIF without its companions):
+        each has a dark variant when it is published."""
         paths = []
         for experiment in self.experiments.values():
             placed = [(kind, "") for kind in EXPERIMENT_FIGURES] + [
@@ -293,14 +289,14 @@ class Plan:
             paths += [
                 kind.path(self.layout, experiment, label)
                 for kind, label in placed
-                if kind.themed and kind.applies(experiment)
+                if kind.applies(experiment)
             ]
         return paths + ([self.layout.profile()] if self.profiled else [])
 
     def dark(self, paths: Sequence[str]) -> list[str]:
         """The dark variants of those of `paths` that are published figures,
         with a GIF's videos and poster: what a figure job also draws."""
-        figures = set(self.themed_paths())
+        figures = set(self.figure_paths())
         variants = []
         for path in paths:
             if path in self.published and path in figures:
@@ -308,6 +304,18 @@ class Plan:
                 if path.endswith(".gif"):
                     variants += companion_paths(dark_variant(path), self.formats)
         return variants
+
+    def dark_frames(self, experiment: str, label: str) -> list[str]:
+        """The dark variants of a run's bar frames: drawn when its animation
+        or its experiment's comparison (tiled from every run's frames) is a
+        published figure."""
+        plan = self.experiments[experiment]
+        gifs = [self.layout.animation(experiment, label), self.layout.comparison(experiment)]
+        if plan.landscape or not self.dark(gifs):
+            return []
+        return [
+            dark_variant(self.layout.frame(experiment, label, epoch)) for epoch in plan.frame_epochs
+        ]
 
     def outputs(self) -> list[str]:
         """Every result of the config (what `rule all` asks for)."""
@@ -318,7 +326,13 @@ class Plan:
         ]
         if self.profiled:
             outputs.append(self.layout.profile())
-        return [*outputs, *self.dark(self.themed_paths()), self.layout.index()]
+        frames = [
+            path
+            for name, experiment in self.experiments.items()
+            for label in experiment.animated_labels
+            for path in self.dark_frames(name, label)
+        ]
+        return [*outputs, *self.dark(self.figure_paths()), *frames, self.layout.index()]
 
 
 def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> ExperimentPlan:

@@ -12,6 +12,7 @@ from typing import Any
 
 from PIL import Image
 
+from optimizer_animations.export.formats import dark_variant
 from optimizer_animations.export.writers import write_animation
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
@@ -19,12 +20,14 @@ from optimizer_animations.site.pages import RunSummary, write_animation_page, wr
 
 
 def tile(panels: Sequence[Image.Image], columns: int = 4) -> Image.Image:
-    """The panels side by side, at most `columns` per row, on a white background."""
+    """The panels side by side, at most `columns` per row, on the figures' own
+    background (their corner's colour: white, or a dark variant's dark)."""
     columns = min(columns, len(panels))
     rows = -(-len(panels) // columns)
     width = max(panel.width for panel in panels)
     height = max(panel.height for panel in panels)
-    canvas = Image.new("RGB", (width * columns, height * rows), "white")
+    background = panels[0].convert("RGB").getpixel((0, 0))
+    canvas = Image.new("RGB", (width * columns, height * rows), background)
     for index, panel in enumerate(panels):
         canvas.paste(panel.convert("RGB"), ((index % columns) * width, (index // columns) * height))
     return canvas
@@ -95,3 +98,20 @@ def main(smk: Any) -> None:
         count = assemble(smk.input.frames, len(labels), gif, *gif_settings)
         write_comparison_page(gif, page, list(runs.values()))
         log.info("wrote %s: %d frames of %d panels", gif, count, len(labels))
+    # A published GIF's dark variant, from the dark frames (figures/style.py).
+    dark = set(smk.output.dark)
+    dark_frames = {str(path) for path in smk.input.dark_frames}
+
+    def dark_of(paths: Sequence[str]) -> list[str]:
+        return [variant for path in paths if (variant := dark_variant(path)) in dark_frames]
+
+    for label, gif in zip(smk.params.animations, smk.output.gifs, strict=True):
+        if dark_variant(gif) in dark:
+            assemble(dark_of(frames[label]), 1, dark_variant(gif), *gif_settings)
+    if smk.params.comparison and dark_variant(smk.output.comparison[0]) in dark:
+        assemble(
+            dark_of(smk.input.frames),
+            len(labels),
+            dark_variant(smk.output.comparison[0]),
+            *gif_settings,
+        )

@@ -458,10 +458,14 @@ def main_frames(smk: Any) -> None:
     log = log_to(smk.log[0])
     frame_epochs = smk.params.frame_epochs
     per_run = len(frame_epochs)
-    for index, path in enumerate(smk.input.histories):
-        paths = smk.output.frames[index * per_run : (index + 1) * per_run]
-        render_frames(load_history(path), frame_epochs, paths, smk.params.ylim)
-        log.info("rendered %d frames of %s", per_run, path)
+    histories = [load_history(path) for path in smk.input.histories]
+    for target in themes_to_draw(smk.output.dark):
+        for index, history in enumerate(histories):
+            paths = smk.output.frames[index * per_run : (index + 1) * per_run]
+            wanted = [to for path in paths if (to := target(path))]
+            if wanted:  # a run whose animation and comparison are unpublished has no dark frames
+                render_frames(history, frame_epochs, wanted, smk.params.ylim)
+                log.info("rendered %d frames of %s", len(wanted), smk.input.histories[index])
 
 
 def main_losses(smk: Any) -> None:

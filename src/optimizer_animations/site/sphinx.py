@@ -236,9 +236,7 @@ def dark_variants(app: Sphinx, doctree: nodes.document) -> None:
         return Path(env.relfn2path(path, docname)[1]).is_file()
 
     shown = [
-        node
-        for node in doctree.findall(nodes.image)
-        if not isinstance(node.parent, animation_node)
+        node for node in doctree.findall(nodes.image) if not isinstance(node.parent, animation_node)
     ] + list(doctree.findall(animation_node))
     for node in shown:
         light = node.children[0] if isinstance(node, animation_node) else node
