@@ -100,9 +100,9 @@ def main() -> None:
         if options.without_publish:
             for tree in trees.values():
                 path = tree / (options.configfile or "config/config.yaml")
-                config = yaml.safe_load(path.read_text())
-                config.pop("publish", None)
-                path.write_text(yaml.safe_dump(config))
+                settings = yaml.safe_load(path.read_text())
+                settings.pop("publish", None)
+                path.write_text(yaml.safe_dump(settings))
         rules = {}
         for name, tree in trees.items():
             snakemake(tree, "--cores", "2", *config)
