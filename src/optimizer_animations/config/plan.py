@@ -296,6 +296,8 @@ class Plan:
     def dark(self, paths: Sequence[str]) -> list[str]:
         """The dark variants of those of `paths` that are published figures,
         with a GIF's videos and poster: what a figure job also draws."""
+        if not self.published:
+            return []
         figures = set(self.figure_paths())
         variants = []
         for path in paths:

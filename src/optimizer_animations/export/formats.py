@@ -81,9 +81,9 @@ def dark_variant(path: str | Path) -> str:
     """`path`'s dark variant: `.dark` before its suffix (a poster's `.poster.png` whole)."""
     path = str(path)
     for suffix in (POSTER.suffix, Path(path).suffix):
-        if path.endswith(suffix):
+        if suffix and path.endswith(suffix):
             return path[: -len(suffix)] + DARK + suffix
-    raise ValueError(f"{path}: no suffix")
+    raise ValueError(f"{path}: a file name without a suffix has no dark variant")
 
 
 def is_dark_variant(path: str | Path) -> bool:

@@ -2,14 +2,14 @@
 
 Up to MAX_SERIES series share one axes, each in its entry's colour. Beyond
 that every series gets a panel of its own, drawn in its colour over the
-others in the theme's context grey, so that a reader follows one line at a time and
-still sees where it stands (as xarray's facet grids, one piece for every
-figure kind that has series).
+others in the theme's context grey, so that a reader follows one line at a
+time and still sees where it stands (as xarray's facet grids, one piece for
+every figure kind that has series). A legend goes where it covers no data.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,12 +25,11 @@ PANEL_COLUMNS = 4
 
 
 @dataclass(frozen=True)
-class Facets(Generic[T]):
-    """The figure, its axes, and which series each axes highlights (None: all)."""
+class Facets:
+    """The figure and its axes: one, or a panel per series."""
 
     figure: Any
     axes: list[Any]
-    highlighted: list[T | None]
 
     @property
     def faceted(self) -> bool:
@@ -52,7 +51,7 @@ def draw_facets(
     title: Callable[[T], str],
     figsize: tuple[float, float],
     sharey: bool = True,
-) -> Facets[T]:
+) -> Facets:
     """`draw(axes, item, colour, highlighted)` for every series: on one axes of
     `figsize` if there are MAX_SERIES or fewer, else one panel per series
     (`title(item)` above it) with the others drawn first in the context grey."""
@@ -60,7 +59,7 @@ def draw_facets(
         figure, axes = plt.subplots(figsize=figsize)
         for item, colour in zip(series, colours, strict=True):
             draw(axes, item, colour, True)
-        return Facets(figure, [axes], [None])
+        return Facets(figure, [axes])
     columns = PANEL_COLUMNS
     rows = -(-len(series) // columns)
     figure, grid = plt.subplots(
@@ -83,7 +82,7 @@ def draw_facets(
     # Shared axes hide the inner tick labels; keep them on every panel.
     for axes in panels:
         axes.tick_params(labelbottom=True, labelleft=True, labelsize=SMALL_FONT_SIZE - 1)
-    return Facets(figure, panels, list(series))
+    return Facets(figure, panels)
 
 
 # Where a legend may go inside the axes, in the order tried after the preferred one.

@@ -8,7 +8,8 @@ Series (an experiment's optimizer entries) take Okabe and Ito's colours, in
 the order of the experiment's entries in every figure of it, so that Adam is
 the same colour in its path, its loss and its sensitivity line. No axes
 holds more than MAX_SERIES of them: beyond that a figure draws small
-multiples, one panel per entry with the others in CONTEXT_COLOUR behind it.
+multiples, one panel per entry with the others in the context grey behind
+it. A published figure is also drawn in the DARK theme (themes_to_draw).
 """
 
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -56,10 +57,10 @@ SMALL_FONT_SIZE = 10.0  # legends, panel titles, notes
 @dataclass(frozen=True)
 class Theme:
     """The colours a figure is drawn in: the page's light one, or the dark
-    variant of a published figure (`<name>.dark.<ext>`, beside it)."""
+    variant of a published figure (`<name>.dark.<ext>` beside it,
+    export/formats.py's dark_variant)."""
 
     name: str
-    suffix: str  # before the extension of a variant's file: "" or ".dark"
     series: tuple[str, ...]
     context: str  # the other entries behind a panel's own
     foreground: str  # text, axes, markers that are not a series
@@ -68,12 +69,11 @@ class Theme:
     contour: str  # its level lines
 
 
-LIGHT = Theme("light", "", SERIES_COLOURS, CONTEXT_COLOUR, "black", None, "Greys_r", "grey")
+LIGHT = Theme("light", SERIES_COLOURS, CONTEXT_COLOUR, "black", None, "Greys_r", "grey")
 # Furo's dark background, light text; black's place in the palette goes to
 # white (the distances stay as above, tests/test_figure_style.py).
 DARK = Theme(
     "dark",
-    ".dark",
     (*SERIES_COLOURS[:-1], "#FFFFFF"),
     "#555555",
     "#FFFFFF",
@@ -128,6 +128,7 @@ DARK_FOREGROUND_KEYS = (
     "boxplot.boxprops.color",
     "boxplot.whiskerprops.color",
     "boxplot.capprops.color",
+    "boxplot.medianprops.color",
 )
 
 
@@ -157,7 +158,6 @@ def use_page_style() -> None:
                     dark,
                 ),
                 **dict.fromkeys(DARK_FOREGROUND_KEYS, light),
-                "boxplot.medianprops.color": light,
             }
         )
 

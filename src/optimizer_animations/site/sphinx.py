@@ -240,7 +240,9 @@ def dark_variants(app: Sphinx, doctree: nodes.document) -> None:
     ] + list(doctree.findall(animation_node))
     for node in shown:
         light = node.children[0] if isinstance(node, animation_node) else node
-        if not published(dark := dark_variant(light["uri"])):
+        if not PurePosixPath(light["uri"]).suffix or not published(
+            dark := dark_variant(light["uri"])
+        ):
             continue
         variant = node.deepcopy()
         variant["ids"], variant["names"] = [], []
