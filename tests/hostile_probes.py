@@ -146,6 +146,13 @@ PROBES = [
         ["publish.files.conf.py", "keeps its result's suffix (.csv)"],
     ),
     (
+        "publishing under a dark variant's name",
+        with_(
+            one_experiment(), publish={"dir": "docs/images", "files": {"a.dark.png": "e1/loss.png"}}
+        ),
+        ["'publish.files.a.dark.png'", "the dark variant that the workflow publishes"],
+    ),
+    (
         "publishing into the results",
         with_(
             one_experiment(), publish={"dir": "results/e1", "files": {"x.csv": "e1/summary.csv"}}

@@ -27,6 +27,7 @@ from optimizer_animations.config.safety import (
     key_path,
     short_repr,
 )
+from optimizer_animations.export.formats import is_dark_variant
 from optimizer_animations.problems.functions import (
     BUILT_IN,
     BUILT_IN_ARGUMENTS,
@@ -581,6 +582,11 @@ def check_paths(config: dict[str, Any]) -> None:
             raise ConfigError(
                 f"'{where}': a published file keeps its result's suffix"
                 f" ({Path(source).suffix or 'none'}), got {short_repr(name)}"
+            )
+        if is_dark_variant(name):
+            raise ConfigError(
+                f"'{where}': a name like {short_repr(name)} is the dark variant that the"
+                " workflow publishes beside each figure (name.dark.ext); choose another name"
             )
 
 
