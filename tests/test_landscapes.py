@@ -12,6 +12,7 @@ import yaml
 
 from conftest import copy_workflow, default_config, digests, run_snakemake
 from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.export.formats import dark_variant
 from optimizer_animations.figures.trajectories import draw_trajectories, scene_of
 from optimizer_animations.problems.functions import first_outside
 from optimizer_animations.records.history import load_history
@@ -73,6 +74,11 @@ def test_a_config_of_landscapes_makes_their_figures_and_no_bar_charts(finished):
             *(LAYOUT.trajectory(experiment, True, suffix) for suffix in ("gif", "png", "html")),
             *(LAYOUT.history(experiment, label) for label in labels),
         }
+    # The published figures' dark variants (issue 22).
+    expected |= {
+        dark_variant(LAYOUT.trajectory("saddle", True)),
+        dark_variant(LAYOUT.panels("quadratic")),
+    }
     assert set(digests(finished)) == expected
 
 
