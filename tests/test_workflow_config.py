@@ -148,7 +148,16 @@ BAD_CONFIGS = [
         ["init.kernel", "1 x 3", "1 x 2"],
     ),
     ("bias shape", lambda c: c["init"].update(bias=[0.0]), ["init.bias", "3 values"]),
-    ("x shape", lambda c: c["data"].update(x=[[1.0, 2.0]]), ["data.x", "n_samples x 1"]),
+    (
+        "x shape",
+        lambda c: c["data"].update(x=[[1.0, 2.0], [3.0]], y=[[0.0] * 3] * 2),
+        ["data.x", "same length (the number of inputs)", "[1, 2]"],
+    ),
+    (
+        "kernel of two inputs",
+        lambda c: c["data"].update(x=[[1.0, 2.0]]),
+        ["init.kernel", "must be 2 x 3", "got 1 x 3"],
+    ),
     (
         "x/y samples",
         lambda c: c["data"].update(x=[[1.0], [2.0]]),

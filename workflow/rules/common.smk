@@ -80,6 +80,16 @@ def tuning_params(experiment):
     return tuning.to_params() if tuning else None
 
 
+def training_data(experiment):
+    """The CSV file of samples that an experiment's training reads: a user's
+    file as the config names it (`local`: a host's module `prefix:` does not
+    move it), or the experiment's generated data.csv; none for inline samples."""
+    path = data_file(PLAN[experiment].problem)
+    if path is None:
+        return {}
+    return {"data": path if PLAN[experiment].generates_data else local(path)}
+
+
 def tuning_rows(experiment):
     """Every tuning job's rows of the experiment's tuning.csv."""
     count = len(PLAN[experiment].tuning_chunks)

@@ -16,6 +16,7 @@ from optimizer_animations.config.code import code_digests
 from optimizer_animations.config.plan import build_plan
 from optimizer_animations.export.formats import companion_paths, dark_variant
 from optimizer_animations.files import remove_partial_outputs
+from optimizer_animations.problems.spec import data_file
 from optimizer_animations.records.meta import remove_damaged_histories
 
 DEFAULT_CONFIG = "config/config.yaml"

@@ -1,3 +1,28 @@
+# A `generate:` spec's samples, written once per experiment that trains on
+# them, so that they can be inspected and published; no TensorFlow.
+for experiment in PLAN.generating_data:
+
+    rule:
+        name:
+            f"generate_data_{experiment}"
+        output:
+            data=data_file(PLAN[experiment].problem),
+        log:
+            f"{LOGS}/{experiment}/generate_data.log",
+        localrule: True
+        conda:
+            "../envs/figures.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        params:
+            code=code("generate_data.py"),
+            generate=config["data"],
+        script:
+            "../../scripts/generate_data.py"
+
+
 # One training job per experiment: importing TensorFlow costs ~3 s of CPU, far
 # more than training all of an experiment's runs (~0.1 s per graph), and
 # retraining one experiment must leave the others' outputs untouched. A sweep
@@ -10,6 +35,8 @@ for experiment in PLAN.trained:
         rule:
             name:
                 job_name(f"train_{experiment}", index, len(chunks))
+            input:
+                **training_data(experiment),
             output:
                 histories=histories(experiment, [run.label for run in chunk]),
             log:
@@ -43,6 +70,8 @@ for experiment in PLAN.tuned:
         rule:
             name:
                 job_name(f"tune_{experiment}", index, len(chunks))
+            input:
+                **training_data(experiment),
             output:
                 rows=LAYOUT.tuning_rows(experiment, index, len(chunks)),
                 histories=histories(experiment, [run.label for run in chunk]),

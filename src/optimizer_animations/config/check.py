@@ -28,6 +28,7 @@ from optimizer_animations.config.safety import (
     short_repr,
 )
 from optimizer_animations.export.formats import is_dark_variant
+from optimizer_animations.problems.data import DataError, generator_settings, read_samples
 from optimizer_animations.problems.functions import (
     BUILT_IN,
     BUILT_IN_ARGUMENTS,
@@ -182,38 +183,65 @@ def frame_count(epochs: int, every: int) -> int:
 # the page's model evaluates every sample and unit at 200 x 200 points.
 MAX_RECORDED_VALUES = 250_000_000  # 1 GB of histories in all
 MAX_RUN_VALUES = 25_000_000  # 100 MB for one run
-MAX_SAMPLE_OUTPUTS = 1_000  # samples x units
+MAX_SAMPLE_OUTPUTS = 100_000  # samples x units
 
 
-def recorded_values(config: dict[str, Any], experiment: str) -> int:
+@dataclass(frozen=True)
+class DataShape:
+    """What the page's model's samples are: how many, and their widths."""
+
+    samples: int
+    inputs: int
+    units: int
+
+
+def recorded_values(config: dict[str, Any], experiment: str, data: DataShape | None) -> int:
     """How many numbers one run of `experiment` records: per epoch its loss,
-    its parameters and (the page's model) every sample's outputs."""
+    its parameters and (the page's model) every sample's outputs; per update
+    of a minibatch run its parameters and loss, per epoch its sample order."""
     settings = config["experiments"][experiment]
+    epochs = settings["epochs"]
     if is_landscape(settings):
-        per_epoch = 1 + 2
-    else:
-        samples, units = len(config["data"]["y"]), len(config["data"]["y"][0])
-        per_epoch = 1 + samples * units + units * (2 if settings["use_bias"] else 1)
-    return (settings["epochs"] + 1) * per_epoch
+        return (epochs + 1) * (1 + 2) + (epochs * 2 if "noise" in settings else 0)
+    assert data is not None
+    parameters = data.units * (data.inputs + (1 if settings["use_bias"] else 0))
+    per_epoch = 1 + data.samples * data.units + parameters
+    batch = _smallest_batch(settings, data.samples)
+    if batch >= data.samples:
+        return (epochs + 1) * per_epoch
+    steps = epochs * math.ceil(data.samples / batch)
+    return (epochs + 1) * per_epoch + steps * (parameters + 1) + epochs * data.samples
 
 
-def _check_sizes(config: dict[str, Any], runs: dict[str, list["Run"]]) -> None:
+def _smallest_batch(settings: dict[str, Any], samples: int) -> int:
+    """The fewest samples per update any run of the experiment may take."""
+    sizes = [settings.get("batch_size", samples)]
+    for entry in settings["optimizers"]:
+        if isinstance(entry, dict):
+            sizes += [
+                entry.get("batch_size", samples),
+                *entry.get("grid", {}).get("batch_size", []),
+            ]
+    return max(1, min((size for size in sizes if isinstance(size, int)), default=samples))
+
+
+def _check_sizes(
+    config: dict[str, Any], runs: dict[str, list["Run"]], data: DataShape | None
+) -> None:
     """Refuse what would take more memory or disk than MAX_*, before any job."""
-    if "data" in config:
-        samples, units = len(config["data"]["y"]), len(config["data"]["y"][0])
-        if samples * units > MAX_SAMPLE_OUTPUTS:
-            raise ConfigError(
-                f"'data.y' has {samples} samples x {units} units = {samples * units:,}"
-                f" outputs, more than {MAX_SAMPLE_OUTPUTS:,}"
-            )
+    if data is not None and data.samples * data.units > MAX_SAMPLE_OUTPUTS:
+        raise ConfigError(
+            f"'data' has {data.samples:,} samples x {data.units} units ="
+            f" {data.samples * data.units:,} outputs, more than {MAX_SAMPLE_OUTPUTS:,}"
+        )
     total = 0
     for experiment, experiment_runs in runs.items():
-        per_run = recorded_values(config, experiment)
+        per_run = recorded_values(config, experiment, data)
         if per_run > MAX_RUN_VALUES:
             raise ConfigError(
                 f"'experiments.{experiment}' would record {per_run:,} numbers per run"
                 f" ({config['experiments'][experiment]['epochs']:,} epochs), more than"
-                f" {MAX_RUN_VALUES:,}; train fewer epochs"
+                f" {MAX_RUN_VALUES:,}; train fewer epochs, or larger batches"
             )
         total += per_run * len(experiment_runs)
     if total > MAX_RECORDED_VALUES:
@@ -223,43 +251,78 @@ def _check_sizes(config: dict[str, Any], runs: dict[str, list["Run"]]) -> None:
         )
 
 
-def _check_shapes(config: dict[str, Any]) -> int:
-    """Check that x, y, kernel and bias agree; return the number of output units."""
-    x, y = config["data"]["x"], config["data"]["y"]
-    if any(len(row) != 1 for row in x):
+def _data_samples(config: dict[str, Any]) -> tuple[list[list[float]], list[list[float]]] | None:
+    """The inline or CSV samples (x, y) as the config gives them; None for a
+    `generate:` spec, whose shape is its settings'."""
+    data = config["data"]
+    if "generate" in data:
+        return None
+    if "csv" not in data:
+        return data["x"], data["y"]
+    path = check_relative_path("data.csv", data["csv"], "file")
+    check_inside("data.csv", path)
+    try:
+        samples = read_samples(path, data["x"], data["y"])
+    except DataError as error:
+        raise ConfigError(f"'data.csv' = {short_repr(path)}: {error}") from None
+    overlap = sorted(set(data["x"]) & set(data["y"]))
+    if overlap:
         raise ConfigError(
-            f"'data.x' must be n_samples x 1 (one input per sample), got rows of lengths"
-            f" {sorted({len(r) for r in x})}; write x: [[1.0]] for one sample"
+            f"'data.x' and 'data.y' both name the column(s) {overlap}: a column is an input"
+            " or a target, not both"
         )
-    units = len(y[0])
-    if any(len(row) != units for row in y):
-        raise ConfigError(
-            f"'data.y' rows must all have the same length (the number of output units),"
-            f" got lengths {[len(r) for r in y]}"
-        )
-    if len(x) != len(y):
-        raise ConfigError(
-            f"'data.x' has {len(x)} samples but 'data.y' has {len(y)}: they must agree"
-        )
-    init = config["init"]
+    return samples.x, samples.y
+
+
+def _check_data(config: dict[str, Any]) -> DataShape:
+    """Check that x, y, kernel and bias agree; return the samples' shape."""
+    data = config["data"]
+    samples = _data_samples(config)
+    if samples is None:
+        settings = generator_settings(data)
+        shape = DataShape(settings["samples"], settings["inputs"], settings["outputs"])
+    else:
+        x, y = samples
+        inputs, units = len(x[0]), len(y[0])
+        if any(len(row) != inputs for row in x):
+            raise ConfigError(
+                f"'data.x' rows must all have the same length (the number of inputs),"
+                f" got lengths {sorted({len(r) for r in x})}; write x: [[1.0]] for one sample"
+            )
+        if any(len(row) != units for row in y):
+            raise ConfigError(
+                f"'data.y' rows must all have the same length (the number of output units),"
+                f" got lengths {sorted({len(r) for r in y})}"
+            )
+        if len(x) != len(y):
+            raise ConfigError(
+                f"'data.x' has {len(x)} samples but 'data.y' has {len(y)}: they must agree"
+            )
+        shape = DataShape(len(x), inputs, units)
+    init = config.get("init", {})
     if "kernel" in init:
         kernel = init["kernel"]
-        if len(kernel) != 1 or len(kernel[0]) != units:
+        if len(kernel) != shape.inputs or any(len(row) != shape.units for row in kernel):
             raise ConfigError(
-                f"'init.kernel' must be 1 x {units} (1 input, {units} units as in 'data.y'),"
-                f" got {len(kernel)} x {len(kernel[0])}"
+                f"'init.kernel' must be {shape.inputs} x {shape.units} ({shape.inputs}"
+                f" input(s) as in 'data.x', {shape.units} unit(s) as in 'data.y'), got"
+                f" {len(kernel)} x {'/'.join(str(n) for n in sorted({len(r) for r in kernel}))}"
             )
-        bias = init.get("bias", [0.0] * units)
-        if len(bias) != units:
+        bias = init.get("bias", [0.0] * shape.units)
+        if len(bias) != shape.units:
             raise ConfigError(
-                f"'init.bias' must have {units} values (the units of 'data.y'), got {len(bias)}"
+                f"'init.bias' must have {shape.units} values (the units of 'data.y'),"
+                f" got {len(bias)}"
             )
-    return units
+    return shape
 
 
 # Keys that only one kind of experiment takes.
-DENSE_ONLY_KEYS = ("use_bias", "trajectory")
-LANDSCAPE_ONLY_KEYS = ("start", "domain")
+DENSE_ONLY_KEYS = ("use_bias", "trajectory", "batch_size", "shuffle")
+LANDSCAPE_ONLY_KEYS = ("start", "domain", "noise")
+# What an optimizer entry, its grid or the experiment may set of how a run
+# trains, rather than of its Keras optimizer.
+TRAINING_SETTINGS = ("batch_size", "shuffle")
 
 
 def is_landscape(settings: dict[str, Any]) -> bool:
@@ -281,11 +344,17 @@ def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
                         f"'{where}.{key}' applies only to the page's model, but '{name}' is a"
                         " landscape experiment (it has 'function:'); remove the key"
                     )
-            if "seeds" in settings:
+            if "seeds" in settings and "noise" not in settings:
                 raise ConfigError(
                     f"'{where}.seeds': a landscape experiment starts every run from its one"
-                    " start ('start:' or the function's own), so seeds do not apply; compare"
-                    " settings with a 'grid' instead"
+                    " start ('start:' or the function's own), so seeds apply only to its"
+                    " gradient noise ('noise: {sigma: 1.0}'); compare settings with a 'grid'"
+                    " instead"
+                )
+            if "noise" in settings and "tune" in settings:
+                raise ConfigError(
+                    f"'{where}.noise': tuning a landscape under gradient noise is not built"
+                    " yet (its trials have one start and no seeds); remove 'noise' or 'tune'"
                 )
             _check_landscape(where, config, name)
         else:
@@ -609,18 +678,18 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     dense = _check_experiment_kinds(config)
     for experiment in config["experiments"]:
         _check_tune(config, experiment)
+    data = _check_data(config) if dense else None
     if dense:
-        _check_shapes(config)
         for experiment in dense:
             _check_trajectory_axes(config, experiment)
     frames = config["frames"]
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
-    runs_by_experiment = experiment_runs(config)  # checks names, arguments, labels
+    runs_by_experiment = experiment_runs(config, data)  # checks names, arguments, labels
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
-    _check_sizes(config, runs_by_experiment)
+    _check_sizes(config, runs_by_experiment, data)
     for experiment, settings in config["experiments"].items():
         count = frame_count(settings["epochs"], frames["every"])
         if count > frames["max_frames"]:
@@ -664,50 +733,139 @@ def expand_entry(
     entry: str | dict[str, Any],
     seeds: list[int | None],
     table: dict[str, dict[str, Any]],
+    samples: int | None = None,
 ) -> list[Run]:
-    """The runs of one optimizer entry: its grid times the experiment's seeds."""
+    """The runs of one optimizer entry: its grid times the experiment's seeds.
+
+    `samples`: how many samples the page's model trains on (its runs'
+    `batch_size` must not exceed it); None for a landscape.
+    """
     grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
+    # How runs train (TRAINING_SETTINGS): key -> (value, where the config sets it).
+    training = {
+        key: (settings[key], f"experiments.{experiment}.{key}")
+        for key in TRAINING_SETTINGS
+        if key in settings
+    }
     tuned = None
     if isinstance(entry, dict):
         record = experiment_tuning(settings, entry["tuned"]) if "tuned" in entry else None
         if record is not None:  # pasted from a tuned.yaml: as the tuning's own runs record it
             tuned = {"learning_rate": entry["learning_rate"], **record.to_params()}
-        entry = {key: value for key, value in entry.items() if key not in ("grid", "tuned")}
+        for key in TRAINING_SETTINGS:
+            if key in entry:
+                training[key] = (entry[key], f"{where}.{key}")
+        entry = {
+            key: value
+            for key, value in entry.items()
+            if key not in ("grid", "tuned", *TRAINING_SETTINGS)
+        }
     class_name, label, arguments = parse_optimizer(where, entry, table)
     for argument, values in grid.items():
-        if argument in arguments:
+        if argument in arguments or (
+            argument in training and training[argument][1] == f"{where}.{argument}"
+        ):
             raise ConfigError(
                 f"'{where}': {argument!r} is both fixed and in 'grid'; keep one of them"
             )
         for value in values:  # checked like fixed arguments
-            parse_optimizer(f"{where}.grid", {"name": class_name, argument: value}, table)
+            if argument in TRAINING_SETTINGS:
+                run_batch(
+                    f"{where}.grid",
+                    settings,
+                    {argument: (value, f"{where}.grid.{argument}")},
+                    samples,
+                )
+            else:
+                parse_optimizer(f"{where}.grid", {"name": class_name, argument: value}, table)
     runs = []
     for combination in itertools.product(*grid.values()):
         values = dict(zip(grid, combination, strict=True))
         setting = "-".join([label] + [grid_name(a, v) for a, v in values.items()])
+        batch_size, shuffle = run_batch(
+            where,
+            settings,
+            training
+            | {
+                key: (value, f"{where}.grid.{key}")
+                for key, value in values.items()
+                if key in TRAINING_SETTINGS
+            },
+            samples,
+        )
+        optimizer_values = {k: v for k, v in values.items() if k not in TRAINING_SETTINGS}
         for seed in seeds:
             runs.append(
                 Run(
                     experiment,
                     setting if seed is None else f"{setting}-s{seed}",
                     class_name,
-                    {**arguments, **values},
+                    {**arguments, **optimizer_values},
                     seed,
                     setting,
                     label,
                     values,
                     tuned,
+                    batch_size,
+                    shuffle,
                 )
             )
     return runs
+
+
+def run_batch(
+    where: str,
+    settings: dict[str, Any],
+    training: dict[str, tuple[Any, str]],
+    samples: int | None,
+) -> tuple[int | None, bool]:
+    """A run's (batch_size, shuffle) from the TRAINING_SETTINGS that apply to
+    it: (None, False) for full-batch training (every sample, in their order)."""
+    if not training:
+        return None, False
+    if samples is None:
+        _, at = next(iter(training.values()))
+        raise ConfigError(
+            f"'{at}' applies only to the page's model, but a landscape experiment has no"
+            " samples to batch (it has 'function:'); remove the key"
+        )
+    size, size_at = training.get("batch_size", (None, ""))
+    if size is not None:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ConfigError(
+                f"'{size_at}' = {short_repr(size)} must be a positive whole number of samples"
+            )
+        if size > samples:
+            raise ConfigError(
+                f"'{size_at}' = {size} is larger than the data's {samples} sample(s); at most"
+                f" {samples} (every sample: one full-batch update per epoch)"
+            )
+    shuffle, shuffle_at = training.get("shuffle", (None, ""))
+    if shuffle is not None and not isinstance(shuffle, bool):
+        raise ConfigError(f"'{shuffle_at}' = {short_repr(shuffle)} must be true or false")
+    minibatch = size is not None and size < samples
+    if shuffle and not minibatch:
+        raise ConfigError(
+            f"'{shuffle_at}' = true, but the runs train full-batch (one update per epoch on"
+            f" all {samples} sample(s)); shuffling applies to minibatches: set 'batch_size'"
+            f" below {samples}, or remove 'shuffle'"
+        )
+    if not minibatch:
+        return None, False
+    return size, True if shuffle is None else shuffle
 
 
 # Folders under results/ that are not experiments.
 RESERVED_NAMES = {"site": "the documentation site (`snakemake --cores 4 docs`)"}
 
 
-def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
-    """Experiment name -> its runs, in config order (grid, then seeds, innermost)."""
+def experiment_runs(config: dict[str, Any], data: DataShape | None = None) -> dict[str, list[Run]]:
+    """Experiment name -> its runs, in config order (grid, then seeds, innermost).
+
+    `data`: the page's model's samples (`_check_data`; read again if None).
+    """
+    if data is None and "data" in config:
+        data = _check_data(config)
     table = load_optimizer_table()
     runs: dict[str, list[Run]] = {}
     total = 0
@@ -724,7 +882,8 @@ def experiment_runs(config: dict[str, Any]) -> dict[str, list[Run]]:
         runs[experiment] = []
         for index, entry in enumerate(settings["optimizers"]):
             where = f"experiments.{experiment}.optimizers[{index}]"
-            for run in expand_entry(where, experiment, settings, entry, seeds, table):
+            samples = None if is_landscape(settings) or data is None else data.samples
+            for run in expand_entry(where, experiment, settings, entry, seeds, table, samples):
                 check_name(where, run.label, "folder name for a run (its label and grid values)")
                 if run.label in names:
                     raise ConfigError(

@@ -3,7 +3,7 @@
 from typing import Any
 
 # Grid arguments' short names in run names and legends (`adam-lr0.01`).
-GRID_ABBREVIATIONS = {"learning_rate": "lr"}
+GRID_ABBREVIATIONS = {"learning_rate": "lr", "batch_size": "bs"}
 
 
 def grid_name(argument: str, value: Any) -> str:

@@ -144,6 +144,7 @@ class ExperimentPlan:
     training_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per training job
     tuning_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per tuning job
     trajectory_axes: Any = None
+    generates_data: bool = False  # writes its `generate:` samples to data.csv first
 
     @property
     def landscape(self) -> bool:
@@ -211,6 +212,8 @@ class ExperimentPlan:
         name = self.name
         outputs = [layout.summary(name), layout.run_table(name), layout.caption(name)]
         outputs += [layout.history(name, label) for label in self.labels]
+        if self.generates_data:
+            outputs.append(layout.data(name))
         if self.tuning is not None:
             outputs += [layout.tuning(name), layout.tuned(name)]
         placed = [(kind, "") for kind in EXPERIMENT_FIGURES] + [
@@ -247,6 +250,10 @@ class Plan:
     @property
     def tuned(self) -> list[str]:
         return [name for name, e in self.experiments.items() if e.tuning is not None]
+
+    @property
+    def generating_data(self) -> list[str]:
+        return [name for name, e in self.experiments.items() if e.generates_data]
 
     @property
     def trained(self) -> list[str]:
@@ -368,6 +375,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         if tuning is None
         else tuple(map(tuple, tuning_chunks(config, name, runs))),
         trajectory_axes=settings.get("trajectory", {}).get("axes"),
+        generates_data=not landscape and "generate" in config["data"],
     )
 
 

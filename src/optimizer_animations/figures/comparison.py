@@ -31,6 +31,7 @@ from optimizer_animations.figures.style import (
 )
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, build_problem
+from optimizer_animations.records.meta import FUNCTION
 from optimizer_animations.records.run_table import RunTable
 from optimizer_animations.tuning.protocol import (
     chosen_rates,
@@ -216,7 +217,10 @@ def plot_profile(costs: Mapping[str, Mapping[str, float]], path: str | Path) -> 
 def main_time_to_target(smk: Any) -> None:
     log = log_to(smk.log[0])
     table = RunTable.load(smk.input.run_table)
-    target = time_target(build_problem(smk.params.problem), smk.params.tuning)
+    spec = smk.params.problem  # the page's model's target is the tuning's: no samples read
+    target = time_target(
+        build_problem(spec) if spec["kind"] == FUNCTION else None, smk.params.tuning
+    )
     assert target is not None, "the plan gives this figure only to experiments with a target"
     if table.is_landscape():
         text, unit = f"f(minimum) + {MINIMUM_TOLERANCE:g}", "Steps"

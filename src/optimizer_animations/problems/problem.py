@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from optimizer_animations.problems.data import read_samples
 from optimizer_animations.problems.functions import (
     Landscape,
     elementwise_exact,
@@ -86,8 +87,11 @@ class Problem:
         """Whether R runs stacked in one (R, P) variable give each run's own numbers."""
         return True
 
-    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
-        """(outputs or None, loss) of one run, in TensorFlow."""
+    def forward(
+        self, values: Sequence[Any], batch: tuple[Any, Any] | None = None
+    ) -> tuple[Any, Any]:
+        """(outputs or None, loss) of one run, in TensorFlow; on `batch`, a
+        minibatch's (inputs, targets) instead of every sample."""
         raise NotImplementedError
 
     def forward_stacked(self, params: Any) -> tuple[Any, Any]:
@@ -116,12 +120,13 @@ class DenseProblem(Problem):
     kind: ClassVar[str] = DENSE
     outputs_key: ClassVar[str | None] = "pred"
 
-    x: np.ndarray  # (n_samples, 1)
+    x: np.ndarray  # (n_samples, inputs)
     y: np.ndarray  # (n_samples, units)
     use_bias: bool
-    kernel: np.ndarray | None = None  # pinned start (1, units), or None
+    kernel: np.ndarray | None = None  # pinned start (inputs, units), or None
     bias: np.ndarray | None = None  # pinned start (units,)
     seed: int | None = None  # draws the start of runs without a seed of their own
+    source: dict[str, Any] | None = None  # the CSV file and columns the samples came from
 
     # With more samples, a stacked run's sums over the samples may associate
     # differently from a separate run's and differ in the last bit; so that a
@@ -130,25 +135,40 @@ class DenseProblem(Problem):
     MAX_STACKED_SAMPLES: ClassVar[int] = 2
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> "DenseProblem":
-        """From the plain data a rule passes: `data`, `init` and `use_bias`."""
-        x = np.asarray(spec["data"]["x"], np.float32)
-        y = np.asarray(spec["data"]["y"], np.float32)
+    def from_spec(cls, spec: dict[str, Any], data_file: str | None = None) -> "DenseProblem":
+        """From the plain data a rule passes: `data`, `init` and `use_bias`.
+
+        A `data` that names a CSV file is read from `data_file` (the rule's
+        input: the file where Snakemake has it) or else from its own path.
+        """
+        data, source = spec["data"], None
+        if "csv" in data:
+            samples = read_samples(data_file or data["csv"], data["x"], data["y"])
+            x = np.asarray(samples.x, np.float32)
+            y = np.asarray(samples.y, np.float32)
+            source = {"csv": data["csv"], "x": list(data["x"]), "y": list(data["y"])}
+        else:
+            x = np.asarray(data["x"], np.float32)
+            y = np.asarray(data["y"], np.float32)
         init, units = spec["init"], y.shape[1]
         kernel = bias = None
         if "kernel" in init:
             kernel = np.asarray(init["kernel"], np.float32)
             if spec["use_bias"]:
                 bias = np.asarray(init.get("bias", [0.0] * units), np.float32)
-        return cls(x, y, bool(spec["use_bias"]), kernel, bias, init.get("seed"))
+        return cls(x, y, bool(spec["use_bias"]), kernel, bias, init.get("seed"), source)
 
     @property
     def units(self) -> int:
         return int(self.y.shape[1])
 
     @property
+    def samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
     def variables(self) -> tuple[VariableSpec, ...]:  # type: ignore[override]
-        return dense_variables(self.units, self.use_bias)
+        return dense_variables(self.units, self.use_bias, int(self.x.shape[1]))
 
     def pinned_start(self) -> list[np.ndarray] | None:
         if self.kernel is None:
@@ -158,15 +178,18 @@ class DenseProblem(Problem):
     def stackable(self) -> bool:
         return len(self.x) <= self.MAX_STACKED_SAMPLES
 
-    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
+    def forward(
+        self, values: Sequence[Any], batch: tuple[Any, Any] | None = None
+    ) -> tuple[Any, Any]:
         # What `Dense.call` and `model.compile(loss="mse")` compute, op for op,
         # so that the numbers equal Keras `fit`'s (tests/test_train.py).
         import keras
 
-        pred = keras.ops.matmul(self.x, values[0])
+        x, y = (self.x, self.y) if batch is None else batch
+        pred = keras.ops.matmul(x, values[0])
         if self.use_bias:
             pred = keras.ops.add(pred, values[1])
-        return pred, keras.losses.MeanSquaredError()(self.y, pred)
+        return pred, keras.losses.MeanSquaredError()(y, pred)
 
     def forward_stacked(self, params: Any) -> tuple[Any, Any]:
         import tensorflow as tf
@@ -206,6 +229,7 @@ class DenseProblem(Problem):
                 **({"bias": np.asarray(start[1]).tolist()} if self.use_bias else {}),
             },
             "data": {"x": self.x.tolist(), "y": self.y.tolist()},
+            **({"data_source": self.source} if self.source else {}),
         }
 
 
@@ -226,12 +250,16 @@ class FunctionProblem(Problem):
     outputs_key: ClassVar[str | None] = None
 
     landscape: Landscape
+    # The standard deviation of the Gaussian noise added to each step's
+    # gradient (None: the exact gradient).
+    noise: float | None = None
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> "FunctionProblem":
-        """From `function` (a built-in's name, or {formula, domain, start, minima})
-        and the optional overrides `start` and `domain`."""
-        return cls(spec_landscape(spec))
+    def from_spec(cls, spec: dict[str, Any], data_file: str | None = None) -> "FunctionProblem":
+        """From `function` (a built-in's name, or {formula, domain, start, minima}),
+        the optional overrides `start` and `domain`, and the optional `noise`."""
+        noise = spec.get("noise")
+        return cls(spec_landscape(spec), None if noise is None else float(noise["sigma"]))
 
     @classmethod
     def from_meta(cls, function: dict[str, Any]) -> "FunctionProblem":
@@ -271,7 +299,9 @@ class FunctionProblem(Problem):
         # differently: only a formula of + - * / and whole powers stacks.
         return elementwise_exact(self.tree)
 
-    def forward(self, values: Sequence[Any]) -> tuple[Any, Any]:
+    def forward(
+        self, values: Sequence[Any], batch: tuple[Any, Any] | None = None
+    ) -> tuple[Any, Any]:
         import tensorflow as tf
 
         position = values[0]
@@ -301,7 +331,8 @@ class FunctionProblem(Problem):
                 "domain": [list(axis) for axis in landscape.domain],
                 "start": np.asarray(start[0]).tolist(),
                 "minima": [list(minimum) for minimum in landscape.minima],
-            }
+            },
+            **({"noise": {"sigma": self.noise}} if self.noise is not None else {}),
         }
 
 
@@ -311,8 +342,9 @@ PROBLEM_KINDS: dict[str, type[Problem]] = {
 }
 
 
-def build_problem(spec: dict[str, Any]) -> Problem:
-    return PROBLEM_KINDS[spec["kind"]].from_spec(spec)  # type: ignore[attr-defined]
+def build_problem(spec: dict[str, Any], data_file: str | None = None) -> Problem:
+    """The problem a rule's spec defines; `data_file`: where its CSV samples are."""
+    return PROBLEM_KINDS[spec["kind"]].from_spec(spec, data_file)  # type: ignore[attr-defined]
 
 
 def problem_from_meta(run: RunMeta) -> Problem:

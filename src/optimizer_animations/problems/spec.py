@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from optimizer_animations.problems.data import generated_columns
 from optimizer_animations.problems.functions import Landscape, built_in
+from optimizer_animations.records.layout import Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
 
 
@@ -27,9 +29,9 @@ class VariableSpec:
         return math.prod(self.shape)
 
 
-def dense_variables(units: int, use_bias: bool) -> tuple[VariableSpec, ...]:
-    """`Dense(units)` on one input: its kernel (1, units) and its bias (units,)."""
-    kernel = VariableSpec("kernel", (1, units), "glorot_uniform")
+def dense_variables(units: int, use_bias: bool, inputs: int = 1) -> tuple[VariableSpec, ...]:
+    """`Dense(units)` on `inputs` inputs: its kernel (inputs, units) and its bias (units,)."""
+    kernel = VariableSpec("kernel", (inputs, units), "glorot_uniform")
     return (kernel, VariableSpec("bias", (units,), "zeros")) if use_bias else (kernel,)
 
 
@@ -46,20 +48,49 @@ def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
             "function": settings["function"],
             "start": settings.get("start"),
             "domain": settings.get("domain"),
+            # Only when set, so that a landscape's params stay as they were.
+            **({"noise": settings["noise"]} if "noise" in settings else {}),
         }
     return {
         "kind": DENSE,
-        "data": config["data"],
+        "data": data_spec(config, experiment),
         "init": config["init"],
         "use_bias": settings["use_bias"],
     }
+
+
+def data_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    """The page's model's samples as a job reads them: inline `{x, y}`, or a
+    CSV file's path and columns (a `generate:` spec's file is the experiment's
+    `data.csv`, which a job writes first)."""
+    data = config["data"]
+    if "generate" in data:
+        x, y = generated_columns(data)
+        return {"csv": generated_file(config, experiment), "x": x, "y": y}
+    return data
+
+
+def generated_file(config: dict[str, Any], experiment: str) -> str:
+    """Where a `generate:` spec's samples are written for `experiment`."""
+    return Layout(config["results_dir"]).data(experiment)
+
+
+def data_file(spec: dict[str, Any]) -> str | None:
+    """The CSV file a problem spec reads (None: inline samples, or a landscape)."""
+    return spec.get("data", {}).get("csv")
 
 
 def spec_variables(spec: dict[str, Any]) -> tuple[VariableSpec, ...]:
     """The variables of the problem `spec` defines."""
     if spec["kind"] == FUNCTION:
         return FUNCTION_VARIABLES
-    return dense_variables(len(spec["data"]["y"][0]), bool(spec["use_bias"]))
+    data = spec["data"]
+    inputs, units = (
+        (len(data["x"]), len(data["y"]))
+        if "csv" in data
+        else (len(data["x"][0]), len(data["y"][0]))
+    )
+    return dense_variables(units, bool(spec["use_bias"]), inputs)
 
 
 def parameter_count(spec: dict[str, Any]) -> int:

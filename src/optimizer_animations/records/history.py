@@ -15,6 +15,9 @@ from optimizer_animations.records.meta import UNREADABLE, DamagedResult, RunMeta
 # The per-epoch arrays of a history that hold parameters, in their flat order
 # (`History.params`): the page's model's weights, a landscape's position.
 PARAMETER_KEYS = ("kernel", "bias", "position")
+# A minibatch run's records per update, and a noisy landscape run's noise
+# (README, "The history file"): not one row per epoch.
+STEP_KEYS = ("order", "step_params", "step_loss", "noise")
 # Written after `meta`, as files written before problems existed have them,
 # so that a history file's bytes do not change.
 KEYS_AFTER_META = ("bias",)
@@ -25,7 +28,9 @@ class History:
     """The training record of one run; arrays have one row per epoch 0..E.
 
     `arrays` holds what the run's problem records per epoch under the file's
-    keys: `pred`, `kernel` and (with a bias) `bias` for the page's model.
+    keys: `pred`, `kernel` and (with a bias) `bias` for the page's model; and
+    STEP_KEYS, per update: a minibatch run's `order` (E, n), `step_params`
+    (S+1, P) and `step_loss` (S,), a noisy landscape's `noise` (E, 2).
     """
 
     epoch: np.ndarray  # (E+1,) int
@@ -61,6 +66,16 @@ class History:
     def epochs(self) -> int:
         return int(self.epoch[-1])
 
+    @property
+    def step_params(self) -> np.ndarray:
+        """Every parameter after each update, flat (S+1, P): a full-batch
+        run's updates are its epochs."""
+        return self.arrays.get("step_params", self.params)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return (len(self.step_params) - 1) // max(self.epochs, 1)
+
     @functools.cached_property
     def run(self) -> RunMeta:
         """`meta`, parsed (load_history parses it once, refusing a bad one)."""
@@ -77,8 +92,9 @@ class History:
     def first_non_finite_epoch(self) -> int | None:
         """The first epoch whose loss or any recorded array is NaN or infinite."""
         bad = ~np.isfinite(self.loss)
-        for values in self.arrays.values():
-            bad |= ~np.isfinite(values.reshape(len(self.epoch), -1)).all(axis=1)
+        for key, values in self.arrays.items():
+            if key not in STEP_KEYS:
+                bad |= ~np.isfinite(values.reshape(len(self.epoch), -1)).all(axis=1)
         return int(self.epoch[np.argmax(bad)]) if bad.any() else None
 
 

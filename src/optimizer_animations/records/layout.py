@@ -27,6 +27,10 @@ class Layout:
     def experiment(self, experiment: str) -> str:
         return self._join(experiment)
 
+    def data(self, experiment: str) -> str:
+        """A `generate:` spec's samples, as the experiment trains on them."""
+        return self._join(experiment, "data.csv")
+
     def loss_plot(self, experiment: str) -> str:
         return self._join(experiment, "loss.png")
 

@@ -26,6 +26,10 @@ class Run:
     family: str = ""  # the optimizer entry's label: one line in sensitivity.png
     grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
     tuned: dict[str, Any] | None = None  # the tuning that chose its learning rate
+    # Samples per update, or None: every sample, one full-batch update per
+    # epoch (the page's model only).
+    batch_size: int | None = None
+    shuffle: bool = False  # each epoch's order drawn from the seed and the epoch
 
     def to_params(self) -> dict[str, Any]:
         """Plain data for a rule's params (the experiment is a param of its own)."""
@@ -38,6 +42,9 @@ class Run:
             "family": self.family or self.label,
             "grid": self.grid,
             **({"tuned": self.tuned} if self.tuned else {}),
+            # Only a minibatch run's: a full-batch run's params (and so its
+            # jobs) stay those written before minibatches existed.
+            **({"batch_size": self.batch_size, "shuffle": self.shuffle} if self.minibatch else {}),
         }
 
     @classmethod
@@ -53,12 +60,19 @@ class Run:
             family=params.get("family") or label,
             grid=dict(params.get("grid") or {}),
             tuned=params.get("tuned") or None,
+            batch_size=params.get("batch_size"),
+            shuffle=bool(params.get("shuffle", False)),
         )
 
     @classmethod
     def of(cls, run: "Run | Mapping[str, Any]", experiment: str = "") -> "Run":
         """`run` itself, or the run that `to_params` gave."""
         return run if isinstance(run, Run) else cls.from_params(run, experiment)
+
+    @property
+    def minibatch(self) -> bool:
+        """Whether the run takes several updates per epoch, or shuffles."""
+        return self.batch_size is not None
 
     @property
     def learning_rate(self) -> Any:

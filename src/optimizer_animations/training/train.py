@@ -8,6 +8,7 @@ with the same arithmetic as `Model.fit` (tests/test_train.py checks equality).
 import enum
 import functools
 import itertools
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +26,12 @@ import tensorflow as tf
 
 from optimizer_animations import __version__
 from optimizer_animations.files import log_to
-from optimizer_animations.problems.problem import Problem, build_problem
+from optimizer_animations.problems.problem import (
+    DenseProblem,
+    FunctionProblem,
+    Problem,
+    build_problem,
+)
 from optimizer_animations.problems.spec import VariableSpec
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
@@ -63,8 +69,12 @@ def seeded_values(seed: int, variables: tuple[VariableSpec, ...]) -> tuple[np.nd
 
 
 def start_values(problem: Problem, seed: int | None) -> list[np.ndarray]:
-    """A run's start: drawn from its own seed, else pinned, else from the problem's seed."""
-    if seed is None and problem.pinned_start() is not None:
+    """A run's start: drawn from its own seed, else pinned, else from the
+    problem's seed. A landscape's start is its own whatever the seed (which
+    draws only its gradient noise)."""
+    if (
+        seed is None or isinstance(problem, FunctionProblem)
+    ) and problem.pinned_start() is not None:
         return [np.asarray(value, np.float32) for value in problem.pinned_start()]
     seed = seed if seed is not None else problem.seed
     if seed is None:
@@ -95,22 +105,30 @@ def make_optimizer(optimizer: str, arguments: dict[str, Any], label: str) -> ker
 
 
 def train_run(
-    problem: Problem, optimizer: keras.Optimizer, start: Sequence[np.ndarray], epochs: int
+    problem: Problem,
+    optimizer: keras.Optimizer,
+    start: Sequence[np.ndarray],
+    epochs: int,
+    noise: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Train one run full-batch for `epochs` updates from `start`.
 
     Returns every epoch's `loss` (E+1,), `params` (E+1, P) and `outputs`
     (E+1, ...) or None. Row e is the state after e updates (row 0: before
     training), so `loss[e]` equals Keras's `history['loss'][e]` (the loss
-    before update e+1).
+    before update e+1). `noise` (E, P): added to each update's gradient.
     """
-    return compile_training(problem, optimizer, start)(epochs)
+    return compile_training(problem, optimizer, start, noise is not None)(epochs, noise)
 
 
 def compile_training(
-    problem: Problem, optimizer: keras.Optimizer, start: Sequence[np.ndarray]
-) -> Callable[[int], dict[str, np.ndarray]]:
-    """`train_run` as a reusable function of the epochs, traced once.
+    problem: Problem,
+    optimizer: keras.Optimizer,
+    start: Sequence[np.ndarray],
+    noisy: bool = False,
+) -> Callable[..., dict[str, np.ndarray]]:
+    """`train_run` as a reusable function of the epochs (and, `noisy`, of
+    each update's gradient noise), traced once.
 
     The problem's variables are created at `start` before the optimizer is
     built (some optimizers copy them into their state); `train_one_graph`
@@ -124,7 +142,7 @@ def compile_training(
     has_outputs = problem.outputs_key is not None
 
     @tf.function
-    def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, list[tf.Tensor]]:
+    def loop(n: tf.Tensor, noise: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, list[tf.Tensor]]:
         outputs = tf.TensorArray(tf.float32, size=n + 1)
         losses = tf.TensorArray(tf.float32, size=n + 1)
         states = [tf.TensorArray(tf.float32, size=n + 1) for _ in variables]
@@ -141,6 +159,9 @@ def compile_training(
                 output, loss = problem.forward(variables)
             outputs, losses, states = record(e, output, loss, outputs, losses, states)
             gradients = tape.gradient(loss, variables)
+            if noisy:  # decided when tracing: an exact run's graph has no addition
+                added = problem.unflatten(noise[e], tf.reshape)
+                gradients = [g + a for g, a in zip(gradients, added, strict=True)]
             optimizer.apply_gradients(zip(gradients, variables, strict=True))
         output, loss = problem.forward(variables)
         outputs, losses, states = record(n, output, loss, outputs, losses, states)
@@ -150,8 +171,11 @@ def compile_training(
             [w.stack() for w in states],
         )
 
-    def run(epochs: int) -> dict[str, np.ndarray]:
-        outputs, losses, states = loop(tf.constant(epochs))
+    def run(epochs: int, noise: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        noise_tensor = tf.constant(
+            np.zeros((0, problem.parameter_count), np.float32) if noise is None else noise
+        )
+        outputs, losses, states = loop(tf.constant(epochs), noise_tensor)
         params = problem.flatten([state.numpy() for state in states], leading=1)
         return {
             "loss": losses.numpy(),
@@ -163,6 +187,91 @@ def compile_training(
     return run
 
 
+def compile_minibatch_training(
+    problem: DenseProblem, optimizer: keras.Optimizer, start: Sequence[np.ndarray], batch_size: int
+) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """A minibatch run as a reusable function of its sample orders (E, n),
+    traced once: each epoch takes ceil(n / batch_size) updates, on the
+    consecutive batches of that epoch's order (the last one shorter), as
+    Keras `fit(x[order], y[order], batch_size, shuffle=False)` does.
+
+    Returns `train_run`'s arrays, every epoch's at the epoch's end (the loss
+    and outputs on every sample), and `step_params` (S+1, P) after every
+    update (row 0: the start) and `step_loss` (S,) of each update's batch
+    before it.
+    """
+    variables = [
+        keras.Variable(np.asarray(value, np.float32), name=spec.name)
+        for spec, value in zip(problem.variables, start, strict=True)
+    ]
+    optimizer.build(variables)
+    samples = problem.samples
+    steps = math.ceil(samples / batch_size)
+    x, y = tf.constant(problem.x), tf.constant(problem.y)
+
+    @tf.function
+    def loop(order: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        epochs = tf.shape(order)[0]
+        outputs = tf.TensorArray(tf.float32, size=epochs + 1)
+        losses = tf.TensorArray(tf.float32, size=epochs + 1)
+        step_losses = tf.TensorArray(tf.float32, size=epochs * steps)
+        states = [
+            tf.TensorArray(tf.float32, size=epochs * steps + 1).write(0, v) for v in variables
+        ]
+        for e in tf.range(epochs):
+            output, loss = problem.forward(variables)
+            outputs, losses = outputs.write(e, output), losses.write(e, loss)
+            for b in tf.range(steps):
+                indices = order[e, b * batch_size : tf.minimum((b + 1) * batch_size, samples)]
+                batch = (tf.gather(x, indices), tf.gather(y, indices))
+                with tf.GradientTape() as tape:
+                    _, batch_loss = problem.forward(variables, batch)
+                step = e * steps + b
+                step_losses = step_losses.write(step, batch_loss)
+                gradients = tape.gradient(batch_loss, variables)
+                optimizer.apply_gradients(zip(gradients, variables, strict=True))
+                states = [w.write(step + 1, v) for w, v in zip(states, variables, strict=True)]
+        output, loss = problem.forward(variables)
+        outputs, losses = outputs.write(epochs, output), losses.write(epochs, loss)
+        return outputs.stack(), losses.stack(), step_losses.stack(), [w.stack() for w in states]
+
+    def run(order: np.ndarray) -> dict[str, np.ndarray]:
+        outputs, losses, step_losses, states = loop(tf.constant(order, tf.int32))
+        step_params = problem.flatten([state.numpy() for state in states], leading=1)
+        return {
+            "loss": losses.numpy(),
+            "params": step_params[::steps],
+            "outputs": outputs.numpy(),
+            "order": np.asarray(order, np.int32),
+            "step_params": step_params,
+            "step_loss": step_losses.numpy(),
+        }
+
+    run.variables = variables  # type: ignore[attr-defined]
+    return run
+
+
+def sample_orders(seed: int, epochs: int, samples: int, shuffle: bool) -> np.ndarray:
+    """Each epoch's sample order (E, n): `numpy.random.default_rng([seed,
+    epoch]).permutation(n)` when shuffling (README, "Minibatches"), else 0..n-1."""
+    if not shuffle:
+        return np.tile(np.arange(samples, dtype=np.int32), (epochs, 1))
+    return np.stack(
+        [np.random.default_rng([seed, epoch]).permutation(samples) for epoch in range(epochs)]
+    ).astype(np.int32)
+
+
+def gradient_noise(sigma: float, seed: int, steps: int, size: int) -> np.ndarray:
+    """The noise (S, size) added to each step's gradient: row s is
+    `sigma * Generator(Philox(key=seed, counter=s)).standard_normal(size)` as
+    float32, so that a step's noise depends only on the seed and the step."""
+    rows = [
+        np.random.Generator(np.random.Philox(key=seed, counter=step)).standard_normal(size)
+        for step in range(steps)
+    ]
+    return (sigma * np.asarray(rows, np.float64).reshape(steps, size)).astype(np.float32)
+
+
 def train_one_graph(
     problem: Problem,
     optimizer: str,
@@ -170,6 +279,8 @@ def train_one_graph(
     rates: np.ndarray,
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
+    feeds: Sequence[np.ndarray | None] | None = None,
+    batch_size: int | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Train runs one after another through one traced graph.
 
@@ -178,21 +289,37 @@ def train_one_graph(
     learning rate, so its numbers equal a run trained alone, without tracing anew.
     The fresh state is built for each run's start, since some optimizers copy
     the weights into it (ScheduleFreeAdamW's momentum starts at them).
+    `feeds`: each run's gradient noise (E, P) or, with `batch_size`, its
+    sample orders (E, n).
     """
+    feeds = list(feeds) if feeds is not None else [None] * len(starts)
     keras_optimizer = make_optimizer(optimizer, {**arguments, SCHEDULED: float(rates[0])}, "shared")
-    run = compile_training(problem, keras_optimizer, starts[0])
+    if batch_size is not None:
+        assert isinstance(problem, DenseProblem)
+        minibatch = compile_minibatch_training(problem, keras_optimizer, starts[0], batch_size)
+        variables = minibatch.variables  # type: ignore[attr-defined]
+
+        def train(feed: np.ndarray | None) -> dict[str, np.ndarray]:
+            return minibatch(feed)
+    else:
+        full_batch = compile_training(problem, keras_optimizer, starts[0], feeds[0] is not None)
+        variables = full_batch.variables  # type: ignore[attr-defined]
+
+        def train(feed: np.ndarray | None) -> dict[str, np.ndarray]:
+            return full_batch(epochs, feed)
+
     fresh_states: dict[bytes, list[np.ndarray]] = {}
     results = []
-    for start, rate in zip(starts, rates, strict=True):
+    for start, rate, feed in zip(starts, rates, feeds, strict=True):
         key = b"".join(np.asarray(value, np.float32).tobytes() for value in start)
         if key not in fresh_states:  # a grid of rates times a few seeds: a few builds
             fresh_states[key] = fresh_optimizer_state(problem, optimizer, arguments, start)
-        for variable, value in zip(run.variables, start, strict=True):
+        for variable, value in zip(variables, start, strict=True):
             variable.assign(value)
         for variable, value in zip(keras_optimizer.variables, fresh_states[key], strict=True):
             variable.assign(value)
         setattr(keras_optimizer, SCHEDULED, float(rate))
-        results.append(run(epochs))
+        results.append(train(feed))
     return results
 
 
@@ -231,14 +358,20 @@ class Strategy(enum.Enum):
 
 
 def training_strategy(
-    optimizer: str, arguments: dict[str, Any], problem: Problem, stack: bool
+    optimizer: str,
+    arguments: dict[str, Any],
+    problem: Problem,
+    stack: bool,
+    minibatch: bool = False,
 ) -> Strategy:
     """ALONE for a learning-rate schedule or `stack=False`; STACKED for
-    elementwise optimizers on a problem that stacks exactly; ONE_GRAPH otherwise."""
+    elementwise optimizers on a problem that stacks exactly (full batch);
+    ONE_GRAPH otherwise."""
     if not stack or isinstance(arguments.get(SCHEDULED), dict):
         return Strategy.ALONE
     if (
-        optimizer in ELEMENTWISE
+        not minibatch
+        and optimizer in ELEMENTWISE
         and problem.stackable()
         and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
     ):
@@ -263,13 +396,14 @@ def train_stacked(
     rates: np.ndarray,
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
+    noises: Sequence[np.ndarray] | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Train R independent runs of an elementwise optimizer in one compiled loop.
 
     The runs' flat parameters live in one (R, P) variable; the loss is the sum
     of the runs' losses, so each run's row gets exactly its own gradient, and
-    the learning rate is a per-run tensor. Returns each run's arrays as
-    `train_run` does.
+    the learning rate is a per-run tensor. `noises`: each run's gradient
+    noise (E, P). Returns each run's arrays as `train_run` does.
     """
     initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
     weights = keras.Variable(initial, name="stacked_params")
@@ -278,6 +412,10 @@ def train_stacked(
     )
     keras_optimizer.build([weights])
     has_outputs = problem.outputs_key is not None
+    noisy = noises is not None
+    noise = tf.constant(
+        np.stack(noises, axis=1) if noisy else np.zeros((0, 0, 0), np.float32)
+    )  # (E, R, P)
 
     @tf.function
     def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
@@ -292,6 +430,8 @@ def train_stacked(
             losses = losses.write(e, loss)
             states = states.write(e, weights.value)
             (gradient,) = tape.gradient(total, [weights])
+            if noisy:
+                gradient = gradient + noise[e]
             keras_optimizer.apply_gradients([(gradient, weights)])
         output, loss = problem.forward_stacked(tf.convert_to_tensor(weights))
         outputs = outputs.write(n, output) if has_outputs else outputs
@@ -310,6 +450,27 @@ def train_stacked(
         }
         for run in range(len(starts))
     ]
+
+
+def run_seed(problem: Problem, run: Run) -> int:
+    """The seed of a run's sample orders or gradient noise: its own, else the
+    problem's (`init: {seed}`), else 0."""
+    if run.seed is not None:
+        return run.seed
+    return problem.seed if problem.seed is not None else 0
+
+
+def run_feed(problem: Problem, run: Run, epochs: int) -> np.ndarray | None:
+    """What a run's loop takes besides its start: a minibatch run's sample
+    orders (E, n), a noisy landscape run's gradient noise (E, P), or None."""
+    if run.batch_size is not None:
+        assert isinstance(problem, DenseProblem)
+        return sample_orders(run_seed(problem, run), epochs, problem.samples, run.shuffle)
+    if isinstance(problem, FunctionProblem) and problem.noise is not None:
+        return gradient_noise(
+            problem.noise, run_seed(problem, run), epochs, problem.parameter_count
+        )
+    return None
 
 
 def run_meta(
@@ -332,6 +493,23 @@ def run_meta(
         "optimizer": optimizer,
         "epochs": epochs,
         **({"tuned": run.tuned} if run.tuned else {}),
+        **(
+            {
+                "batch": {
+                    "size": run.batch_size,
+                    "shuffle": run.shuffle,
+                    "seed": run_seed(problem, run),
+                    "steps_per_epoch": math.ceil(problem.samples / run.batch_size),
+                }
+            }
+            if run.batch_size is not None and isinstance(problem, DenseProblem)
+            else {}
+        ),
+        **(
+            {"noise_seed": run_seed(problem, run)}
+            if isinstance(problem, FunctionProblem) and problem.noise is not None
+            else {}
+        ),
         **problem.meta(start, seed),
         "versions": {
             "optimizer_animations": __version__,
@@ -358,14 +536,16 @@ def train_experiment(
     """
     runs = [Run.of(run, experiment) for run in runs]
 
-    def group_key(item: tuple[int, Run]) -> tuple[str, str, str, int]:
-        """Runs with equal keys train together: same strategy, optimizer and
-        arguments but the learning rate (a run training alone is its own group)."""
+    def group_key(item: tuple[int, Run]) -> tuple[str, str, str, int, int]:
+        """Runs with equal keys train together: same strategy, optimizer,
+        batch size and arguments but the learning rate (a run training alone
+        is its own group)."""
         index, run = item
-        strategy = training_strategy(run.optimizer, run.arguments, problem, stack)
+        strategy = training_strategy(run.optimizer, run.arguments, problem, stack, run.minibatch)
         fixed = sorted(shared_arguments(run.arguments).items())
         alone = strategy is Strategy.ALONE
-        return strategy.value, run.optimizer, repr(fixed), index if alone else -1
+        batch = run.batch_size or 0
+        return strategy.value, run.optimizer, repr(fixed), batch, index if alone else -1
 
     histories: dict[int, History] = {}
     ordered = sorted(enumerate(runs), key=group_key)
@@ -378,21 +558,36 @@ def train_experiment(
         fixed = shared_arguments(first.arguments)
         rates = np.array([run.arguments.get(SCHEDULED, default_rate) for _, run in group])
         strategy = Strategy(key[0])
+        feeds = [run_feed(problem, run, epochs) for _, run in group]
+        noises = feeds if first.batch_size is None and feeds[0] is not None else None
         if strategy is Strategy.ALONE:
             optimizer = make_optimizer(first.optimizer, first.arguments, first.label)
-            per_run = [train_run(problem, optimizer, starts[0], epochs)]
+            if first.batch_size is not None:
+                assert isinstance(problem, DenseProblem)
+                train = compile_minibatch_training(problem, optimizer, starts[0], first.batch_size)
+                per_run = [train(feeds[0])]
+            else:
+                per_run = [train_run(problem, optimizer, starts[0], epochs, feeds[0])]
         elif strategy is Strategy.STACKED:
-            per_run = train_stacked(problem, first.optimizer, fixed, rates, starts, epochs)
+            per_run = train_stacked(problem, first.optimizer, fixed, rates, starts, epochs, noises)
         else:
-            per_run = train_one_graph(problem, first.optimizer, fixed, rates, starts, epochs)
-        for (index, run), arrays, start in zip(group, per_run, starts, strict=True):
+            per_run = train_one_graph(
+                problem, first.optimizer, fixed, rates, starts, epochs, feeds, first.batch_size
+            )
+        for (index, run), arrays, start, feed in zip(group, per_run, starts, feeds, strict=True):
             optimizer = keras.optimizers.serialize(
                 make_optimizer(run.optimizer, run.arguments, run.label)
             )
             histories[index] = History(
                 epoch=np.arange(epochs + 1, dtype=np.int64),
                 loss=arrays["loss"],
-                arrays=problem.history_arrays(arrays["params"], arrays["outputs"]),
+                arrays=problem.history_arrays(arrays["params"], arrays["outputs"])
+                | {
+                    key: arrays[key]
+                    for key in ("order", "step_params", "step_loss")
+                    if key in arrays
+                }
+                | ({"noise": feed} if noises is not None else {}),
                 meta=run_meta(experiment, run, optimizer, epochs, problem, start),
             )
         seconds = time.perf_counter() - start_time
@@ -416,8 +611,9 @@ def main(smk: Any) -> None:
     configure_threads(smk.threads)
     experiment = smk.params.experiment
     runs = [Run.from_params(run, experiment) for run in smk.params.runs]
+    data = getattr(smk.input, "data", None)  # a CSV file's samples, where Snakemake has it
     histories = train_experiment(
-        experiment, runs, smk.params.epochs, build_problem(smk.params.problem)
+        experiment, runs, smk.params.epochs, build_problem(smk.params.problem, data)
     )
     for history, path in zip(histories, smk.output.histories, strict=True):
         save_history(path, history)

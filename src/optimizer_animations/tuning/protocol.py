@@ -173,7 +173,7 @@ def performance_profile(
     }
 
 
-def time_target(problem: Problem, tuning: dict[str, Any]) -> float | None:
+def time_target(problem: Problem | None, tuning: dict[str, Any]) -> float | None:
     """What time_to_target.png counts the time to: the tune section's target
     loss, or on a landscape MINIMUM_TOLERANCE above its lowest minimum's value
     (as summary.csv's steps_to_minimum); None: no such figure."""

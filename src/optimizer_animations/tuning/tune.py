@@ -143,7 +143,10 @@ def main_trials(smk: Any) -> None:
     runs = [Run.from_params(run, smk.params.experiment) for run in smk.params.runs]
     trials = tuning_trials(runs, tuning)
     histories = train.train_experiment(
-        smk.params.experiment, trials, smk.params.epochs, build_problem(smk.params.problem)
+        smk.params.experiment,
+        trials,
+        smk.params.epochs,
+        build_problem(smk.params.problem, getattr(smk.input, "data", None)),
     )
     rows = tuning_rows(trials, histories, trial_objectives(histories, tuning))
     chosen = chosen_rates(rows)

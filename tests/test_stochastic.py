@@ -1,0 +1,209 @@
+"""Stochastic gradients: minibatches of a user's or generated samples, and
+gradient noise on landscapes. Each run equals its Keras reference bit for bit,
+whichever strategy trained it and whichever runs shared its job."""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from optimizer_animations.problems.data import generate_samples, read_samples, write_samples
+from optimizer_animations.problems.problem import DenseProblem, FunctionProblem
+from optimizer_animations.records.history import load_history, save_history
+from optimizer_animations.records.run import Run
+from optimizer_animations.training import train
+
+# Stacked, one graph, one graph: every strategy a noisy landscape can take.
+LANDSCAPE_OPTIMIZERS = ["SGD", "Adam", "RMSprop", "Adagrad", "Nadam", "Lion"]
+MINIBATCH_OPTIMIZERS = ["SGD", "Adam", "RMSprop", "Adagrad", "Lamb"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def single_thread():
+    train.configure_threads(1)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    """37 samples of two inputs: 8 samples per batch leave a last batch of 5."""
+    x, y = generate_samples(
+        {"generate": "linear", "samples": 37, "inputs": 2, "noise": 0.2, "seed": 3}
+    )
+    return DenseProblem(x, y, True, None, None, 0)
+
+
+def fit_by_batches(problem, run, start, orders):
+    """Keras `fit` over each epoch's batches in the recorded order
+    (`shuffle=False`), the weights recorded after every batch."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input(shape=(problem.x.shape[1],)), keras.layers.Dense(problem.units)]
+    )
+    model.set_weights(start)
+    model.compile(loss="mse", optimizer=train.make_optimizer(run.optimizer, run.arguments, "ref"))
+    weights = [np.concatenate([w.ravel() for w in model.get_weights()])]
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            weights.append(np.concatenate([w.ravel() for w in self.model.get_weights()]))
+
+    for order in orders:
+        model.fit(
+            problem.x[order],
+            problem.y[order],
+            batch_size=run.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[Record()],
+        )
+    return np.stack(weights)
+
+
+def minibatch_runs(optimizers, seeds=(0, 1), batch_size=8):
+    return [
+        Run(
+            "fit",
+            f"{name.lower()}-s{seed}",
+            name,
+            {"learning_rate": 0.05},
+            seed,
+            batch_size=batch_size,
+            shuffle=True,
+        )
+        for name in optimizers
+        for seed in seeds
+    ]
+
+
+@pytest.mark.parametrize("optimizer", MINIBATCH_OPTIMIZERS)
+def test_a_minibatch_run_equals_keras_fit_over_the_same_batches(regression, optimizer):
+    runs = minibatch_runs([optimizer])
+    histories = train.train_experiment("fit", runs, 4, regression)
+    for run, history in zip(runs, histories, strict=True):
+        steps = 4 * 5  # ceil(37 / 8) updates per epoch
+        assert history.arrays["step_params"].shape == (steps + 1, 3)
+        assert history.arrays["step_loss"].shape == (steps,)
+        assert history.arrays["order"].shape == (4, 37)
+        start = regression.unflatten(history.arrays["step_params"][0])
+        reference = fit_by_batches(regression, run, start, history.arrays["order"])
+        np.testing.assert_array_equal(history.arrays["step_params"], reference)
+        # Per epoch: the weights at its end and the loss on every sample there.
+        np.testing.assert_array_equal(history.params, reference[::5])
+        np.testing.assert_allclose(regression.loss_numpy(history.params), history.loss, rtol=1e-6)
+
+
+def test_sample_orders_are_drawn_from_the_seed_and_the_epoch(regression):
+    (history,) = train.train_experiment(
+        "orders", minibatch_runs(["SGD"], seeds=(7,)), 3, regression
+    )
+    for epoch, order in enumerate(history.arrays["order"]):
+        np.testing.assert_array_equal(order, np.random.default_rng([7, epoch]).permutation(37))
+    assert history.meta["batch"] == {"size": 8, "shuffle": True, "seed": 7, "steps_per_epoch": 5}
+    unshuffled = Run("o", "sgd", "SGD", {"learning_rate": 0.05}, None, batch_size=8, shuffle=False)
+    (plain,) = train.train_experiment("orders", [unshuffled], 2, regression)
+    np.testing.assert_array_equal(plain.arrays["order"], np.tile(np.arange(37), (2, 1)))
+
+
+def test_a_minibatch_run_does_not_depend_on_the_runs_that_share_its_job(regression):
+    together = train.train_experiment(
+        "job", minibatch_runs(["SGD", "Adam"], (0, 1, 2)), 3, regression
+    )
+    alone = train.train_experiment("job", minibatch_runs(["Adam"], (1,)), 3, regression)
+    by_label = {history.label: history for history in together}
+    for key in ("step_params", "step_loss", "order", "pred"):
+        np.testing.assert_array_equal(by_label["adam-s1"].arrays[key], alone[0].arrays[key])
+    unstacked = train.train_experiment(
+        "job", minibatch_runs(["Adam"], (1,)), 3, regression, stack=False
+    )
+    np.testing.assert_array_equal(
+        unstacked[0].arrays["step_params"], alone[0].arrays["step_params"]
+    )
+
+
+def test_a_full_batch_run_records_nothing_per_step(regression):
+    full = Run("full", "sgd", "SGD", {"learning_rate": 0.05})
+    (history,) = train.train_experiment("full", [full], 3, regression)
+    assert not {"order", "step_params", "step_loss", "noise"} & set(history.arrays)
+    assert (
+        "batch" not in history.meta
+        and full.to_params().keys() == Run.from_params(full.to_params()).to_params().keys()
+    )
+    assert "batch_size" not in full.to_params()
+
+
+def test_a_minibatch_history_round_trips_and_reports_its_steps(regression, tmp_path):
+    (history,) = train.train_experiment("io", minibatch_runs(["Adam"], (0,)), 2, regression)
+    save_history(tmp_path / "history.npz", history)
+    loaded = load_history(tmp_path / "history.npz")
+    assert loaded.steps_per_epoch == 5 and loaded.step_params.shape == (11, 3)
+    assert loaded.first_non_finite_epoch() is None
+    np.testing.assert_array_equal(loaded.arrays["step_loss"], history.arrays["step_loss"])
+
+
+def by_hand_with_noise(problem, optimizer, arguments, noise):
+    """A Keras optimizer stepping a `keras.Variable` eagerly with each step's
+    exact gradient plus the recorded noise."""
+    position = keras.Variable(problem.pinned_start()[0], name="position")
+    keras_optimizer = train.make_optimizer(optimizer, arguments, "by-hand")
+    positions = [position.numpy()]
+    for step_noise in noise:
+        with tf.GradientTape() as tape:
+            _, loss = problem.forward([position])
+        (gradient,) = tape.gradient(loss, [position])
+        keras_optimizer.apply_gradients([(gradient + step_noise, position)])
+        positions.append(position.numpy())
+    return np.stack(positions)
+
+
+@pytest.mark.parametrize("optimizer", LANDSCAPE_OPTIMIZERS)
+def test_a_noisy_landscape_run_equals_its_optimizer_stepping_by_hand(optimizer):
+    problem = FunctionProblem.from_spec({"function": "rosenbrock", "noise": {"sigma": 2.0}})
+    arguments = {"learning_rate": 0.002}
+    runs = [Run("noisy", f"run-s{seed}", optimizer, arguments, seed) for seed in (0, 1, 2)]
+    histories = train.train_experiment("noisy", runs, 40, problem)
+    for run, history in zip(runs, histories, strict=True):
+        noise = history.arrays["noise"]
+        assert noise.shape == (40, 2) and noise.dtype == np.float32
+        np.testing.assert_array_equal(noise, train.gradient_noise(2.0, run.seed, 40, 2))
+        positions = by_hand_with_noise(problem, optimizer, arguments, noise)
+        np.testing.assert_array_equal(history.arrays["position"], positions)
+        assert history.meta["noise"] == {"sigma": 2.0} and history.meta["noise_seed"] == run.seed
+    # Every seed starts at the function's start and gets its own noise.
+    assert len({h.arrays["position"][0].tobytes() for h in histories}) == 1
+    assert len({h.arrays["noise"].tobytes() for h in histories}) == 3
+
+
+def test_a_step_s_noise_depends_only_on_the_seed_and_the_step():
+    long = train.gradient_noise(1.5, 4, 30, 2)
+    np.testing.assert_array_equal(train.gradient_noise(1.5, 4, 10, 2), long[:10])
+    expected = 1.5 * np.random.Generator(np.random.Philox(key=4, counter=17)).standard_normal(2)
+    np.testing.assert_array_equal(long[17], expected.astype(np.float32))
+    assert not np.array_equal(train.gradient_noise(1.5, 5, 30, 2), long)
+
+
+def test_a_noisy_run_does_not_depend_on_the_runs_that_share_its_job():
+    problem = FunctionProblem.from_spec({"function": "quadratic", "noise": {"sigma": 1.0}})
+    arguments = {"learning_rate": 0.01}
+    many = [Run("n", f"adam-s{s}", "Adam", arguments, s) for s in range(6)]
+    together = train.train_experiment("n", many, 30, problem)
+    (alone,) = train.train_experiment("n", [many[3]], 30, problem)
+    np.testing.assert_array_equal(together[3].arrays["position"], alone.arrays["position"])
+
+
+def test_generated_samples_are_written_as_text_that_reads_back_to_the_same_floats(tmp_path):
+    spec = {"generate": "two_class", "samples": 50, "inputs": 2, "noise": 0.5, "seed": 1}
+    write_samples(tmp_path / "data.csv", spec)
+    with open(tmp_path / "data.csv", encoding="utf-8") as file:
+        header = next(csv.reader(file))
+    assert header == ["x0", "x1", "y0"]
+    samples = read_samples(tmp_path / "data.csv", ["x0", "x1"], ["y0"])
+    x, y = generate_samples(spec)
+    np.testing.assert_array_equal(np.asarray(samples.x, np.float32), x)
+    np.testing.assert_array_equal(np.asarray(samples.y, np.float32), y)
+    assert sorted(set(y.ravel())) == [-1.0, 1.0] and (y == 1).sum() == 25
+    first = (tmp_path / "data.csv").read_bytes()
+    write_samples(tmp_path / "data.csv", spec)
+    assert (tmp_path / "data.csv").read_bytes() == first
