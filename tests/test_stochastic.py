@@ -207,3 +207,60 @@ def test_generated_samples_are_written_as_text_that_reads_back_to_the_same_float
     first = (tmp_path / "data.csv").read_bytes()
     write_samples(tmp_path / "data.csv", spec)
     assert (tmp_path / "data.csv").read_bytes() == first
+
+
+def test_a_minibatch_path_shows_every_update_and_its_frames_end_each_epoch(regression):
+    from optimizer_animations.figures.trajectories import scene_of
+
+    histories = train.train_experiment(
+        "paths", minibatch_runs(["SGD", "Adam"], (0,)), 3, regression
+    )
+    scene = scene_of(histories, "paths", None)
+    assert scene.axis_labels[0].startswith("direction 1")  # three weights: the principal plane
+    figure = scene.figure()
+    try:
+        figure.frame(2, scene.step_label)
+        for history, path, marker in zip(histories, figure.paths, figure.markers, strict=True):
+            assert path.steps_per_epoch == 5 and len(path.points) == 16
+            x, y = marker.get_data()
+            # The marker at epoch 2's end: update 10, projected onto the plane.
+            np.testing.assert_array_equal(np.column_stack([x, y]), path.points[10:11])
+            assert len(figure.trails[figure.paths.index(path)].get_data()[0]) == 11
+    finally:
+        figure.close()
+
+
+def test_two_weights_are_drawn_in_their_own_plane_with_the_exact_loss():
+    from optimizer_animations.figures.trajectories import scene_of
+
+    x, y = generate_samples({"generate": "linear", "samples": 20, "noise": 0.3, "seed": 0})
+    problem = DenseProblem(x, y, True, None, None, 0)
+    runs = [Run("w", "sgd", "SGD", {"learning_rate": 0.1}, None, batch_size=4, shuffle=True)]
+    (history,) = train.train_experiment("w", runs, 4, problem)
+    scene = scene_of([history], "w", None)
+    assert scene.axis_labels == ("kernel[0,0]", "bias[0]")
+    np.testing.assert_array_equal(scene.paths[0].points, history.step_params.astype(np.float64))
+    surface = scene.surface
+    exact = problem.loss_numpy(np.stack([surface.x[[3, 70]], surface.y[[5, 90]]], axis=-1))
+    np.testing.assert_allclose(surface.loss[[5, 90], [3, 70]], exact, rtol=1e-12)
+    assert "no other weights" in scene.subtitle
+
+
+def test_a_noisy_landscape_draws_every_seed_faintly_and_the_animated_one_boldly():
+    from optimizer_animations.figures.trajectories import scene_of
+
+    problem = FunctionProblem.from_spec({"function": "quadratic", "noise": {"sigma": 1.0}})
+    runs = [
+        Run("c", f"adam-s{s}", "Adam", {"learning_rate": 0.05}, s, family="adam") for s in range(4)
+    ]
+    histories = train.train_experiment("c", runs, 20, problem)
+    scene = scene_of(histories, "c", None, bold=["adam-s0"])
+    assert [path.faint for path in scene.paths] == [False, True, True, True]
+    assert "4 seeds (faint), one bold" in scene.subtitle
+    figure = scene.figure()
+    try:
+        labels = [t.get_text() for t in figure.axes.get_legend().get_texts()]
+        assert sum("adam" in label for label in labels) == 1
+        assert figure.trails[1].get_alpha() < 1 and figure.trails[0].get_alpha() == 1
+    finally:
+        figure.close()

@@ -11,7 +11,7 @@ for experiment, plan in PLAN.experiments.items():
         name:
             f"draw_trajectories_{experiment}"
         input:
-            histories=histories(experiment, plan.animated_labels),
+            histories=histories(experiment, plan.trajectory_labels),
         output:
             gif=LAYOUT.trajectory(experiment, draws_landscape, "gif"),
             png=report(
@@ -49,6 +49,7 @@ for experiment, plan in PLAN.experiments.items():
             hold_ms=config["frames"]["hold_ms"],
             axes=plan.trajectory_axes,
             families=plan.families,
+            bold=plan.animated_labels if plan.seed_cloud else None,
             formats=FORMATS,
             gifsicle=GIFSICLE,
         script:

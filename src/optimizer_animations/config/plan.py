@@ -170,6 +170,17 @@ class ExperimentPlan:
         return [run.label for run in self.animated]
 
     @property
+    def seed_cloud(self) -> bool:
+        """Whether the paths figure draws every seed's path faintly around
+        each animated run: a landscape's runs under gradient noise."""
+        return self.landscape and "noise" in self.problem and len(self.runs) > len(self.animated)
+
+    @property
+    def trajectory_labels(self) -> list[str]:
+        """The runs whose paths the trajectory figure draws."""
+        return self.labels if self.seed_cloud else self.animated_labels
+
+    @property
     def run_loss_plots(self) -> list[str]:
         """The runs with their own loss plot and caption: the page's animated
         runs (a landscape's runs share one figure)."""

@@ -95,16 +95,25 @@ def contour_levels(values: np.ndarray, count: int = 30) -> tuple[np.ndarray, boo
 
 @dataclass(frozen=True)
 class Path2D:
-    """One run's positions in the plane, one row per epoch."""
+    """One run's positions in the plane, one row per update (S+1 rows)."""
 
     label: str
-    points: np.ndarray  # (E+1, 2)
+    points: np.ndarray  # (S+1, 2): S = E x steps_per_epoch
     colour: str = "#0072B2"  # its optimizer entry's (figures/style.py)
     family: str = ""  # its optimizer entry: its panel among small multiples
+    steps_per_epoch: int = 1  # a minibatch run's updates per epoch (frames are epochs)
+    # One of a cloud of seeds: drawn thin and pale, without a legend entry,
+    # around its entry's bold (animated) run.
+    faint: bool = False
+
+    def upto(self, epoch: int) -> np.ndarray:
+        """The points up to the end of `epoch`."""
+        return self.points[: epoch * self.steps_per_epoch + 1]
 
     def left_at(self, domain: Sequence[Sequence[float]]) -> int | None:
-        """The first epoch at which the path is outside `domain` (or not finite)."""
-        return first_outside(self.points, domain)
+        """The first epoch at whose end the path has been outside `domain` (or not finite)."""
+        at = first_outside(self.points, domain)
+        return None if at is None else -(-at // self.steps_per_epoch)
 
 
 class TrajectoryFigure:
@@ -166,13 +175,22 @@ class TrajectoryFigure:
                 for index, other in enumerate(self.paths):
                     if index not in members:
                         axes.plot(*other.points.T, color=theme().context, linewidth=0.8)
-            for index in members:
+            # A cloud's faint paths first, so that its bold ones lie on top.
+            for index in sorted(members, key=lambda i: not self.paths[i].faint):
                 path = self.paths[index]
                 colour = path.colour
+                faint = path.faint
                 (self.trails[index],) = axes.plot(
-                    [], [], color=colour, linewidth=1.5, label=path.label
+                    [],
+                    [],
+                    color=colour,
+                    linewidth=0.7 if faint else 1.5,
+                    alpha=0.35 if faint else 1.0,
+                    label=None if faint else path.label,
                 )
-                (self.markers[index],) = axes.plot([], [], marker="o", markersize=6, color=colour)
+                (self.markers[index],) = axes.plot(
+                    [], [], marker="o", markersize=2.5 if faint else 6, color=colour
+                )
             if panels:
                 # The panel's title names its path and, once it has, says
                 # when the path left the plot: a note that covers nothing.
@@ -236,7 +254,8 @@ class TrajectoryFigure:
     def panel_title(self, members: Sequence[int]) -> str:
         """A panel's path, or its entry's name when it holds several (a grid)."""
         first = self.paths[members[0]]
-        return first.label if len(members) == 1 else first.family
+        bold = [i for i in members if not self.paths[i].faint]
+        return first.label if len(bold) == 1 and len(members) == 1 else first.family
 
     @property
     def note(self) -> Any:
@@ -300,12 +319,14 @@ class TrajectoryFigure:
         """Every path up to `step`, and its counter ("Step 40", "Epoch 40")."""
         epoch, label = step, self.step_label
         for path, trail, marker in zip(self.paths, self.trails, self.markers, strict=True):
-            shown = path.points[: epoch + 1]
+            shown = path.upto(epoch)
             trail.set_data(shown[:, 0], shown[:, 1])
             marker.set_data(shown[-1:, 0], shown[-1:, 1])
         for note, members in zip(self.notes, self.members, strict=True):
             left = []
             for index in members:
+                if self.paths[index].faint:
+                    continue  # a cloud's note would be a wall of text
                 at = self.paths[index].left_at(self.domain)
                 if at is not None and at <= epoch:
                     left.append((self.paths[index].label, f"left at {label.lower()} {at}"))
@@ -329,7 +350,7 @@ class TrajectoryFigure:
     def save_whole(self, path: str | Path, label: str = "Step") -> None:
         """The full paths, drawn in full (for print)."""
         self.step_label = label
-        self.show(max(len(p.points) for p in self.paths) - 1)
+        self.show(max((len(p.points) - 1) // p.steps_per_epoch for p in self.paths))
         self.counter.set_text("")
         self.blitter.save_full(path)
 
@@ -378,7 +399,9 @@ def path_label(history: History) -> str:
     return f"{history.title} (lr {rate:.3g})"
 
 
-def landscape_scene(histories: Sequence[History], colours: dict[str, str]) -> Scene:
+def landscape_scene(
+    histories: Sequence[History], colours: dict[str, str], bold: Sequence[str] | None = None
+) -> Scene:
     problem = problem_from_meta(histories[0].run)
     assert isinstance(problem, FunctionProblem)
     landscape = problem.landscape
@@ -386,11 +409,28 @@ def landscape_scene(histories: Sequence[History], colours: dict[str, str]) -> Sc
     _, logarithmic = contour_levels(surface.loss)
     name = landscape.name if landscape.name != "formula" else "f(x, y)"
     start = ", ".join(f"{value:.3g}" for value in landscape.start)
+    entries = len({h.run.family for h in histories})
+    seeds = len(histories) // max(entries, 1)
+    noise = histories[0].meta.get("noise")
+    cloud = (
+        f"; gradient noise sigma {noise['sigma']:g}, {seeds} seeds (faint), one bold"
+        if noise and bold is not None and seeds > 1
+        else (f"; gradient noise sigma {noise['sigma']:g}" if noise else "")
+    )
     return Scene(
         surface,
-        [Path2D(path_label(h), h.params, colours[h.run.family], h.run.family) for h in histories],
-        f"{name}: {len(histories)} optimizers from ({start})",
-        f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps;"
+        [
+            Path2D(
+                path_label(h),
+                h.params,
+                colours[h.run.family],
+                h.run.family,
+                faint=bold is not None and h.label not in bold,
+            )
+            for h in histories
+        ],
+        f"{name}: {entries} optimizer{'s' if entries != 1 else ''} from ({start})",
+        f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps{cloud};"
         f" {'log-spaced' if logarithmic else 'linear'} contour levels",
         [tuple(minimum) for minimum in landscape.minima],
         "minimum" if len(landscape.minima) == 1 else "minima",
@@ -420,7 +460,12 @@ def weight_scene(
 ) -> Scene:
     """The page's model: every run's weights, on the principal plane or two named weights."""
     problem = problem_from_meta(histories[0].run)
-    params = [h.params for h in histories]
+    # Every update of a minibatch run: its jitter is what the figure shows.
+    params = [h.step_params for h in histories]
+    if not axes and problem.parameter_count == 2:
+        # Two weights (one input, one unit, a bias): the plane is the weight
+        # plane itself, its contour the exact loss; no projection.
+        axes = [f"{spec.name}[{','.join('0' for _ in spec.shape)}]" for spec in problem.variables]
     if axes:
         finals = [p[-1] for p in params if np.isfinite(p[-1]).all()]
         losses = [float(problem.loss_numpy(p)) for p in finals]
@@ -440,7 +485,7 @@ def weight_scene(
     return Scene(
         surface,
         [
-            Path2D(path_label(h), xy, colours[h.run.family], h.run.family)
+            Path2D(path_label(h), xy, colours[h.run.family], h.run.family, h.steps_per_epoch)
             for h, xy in zip(histories, projected, strict=True)
         ],
         f"{experiment}: every optimizer's path in weight space",
@@ -457,11 +502,13 @@ def scene_of(
     experiment: str,
     axes: Sequence[str] | None,
     families: Sequence[str] | None = None,
+    bold: Sequence[str] | None = None,
 ) -> Scene:
-    """`families`: the experiment's optimizer entries in order (their colours)."""
+    """`families`: the experiment's optimizer entries in order (their colours);
+    `bold`: of a cloud of seeds, the runs drawn boldly (the others faint)."""
     colours = entry_colours(families or [h.run.family for h in histories])
     if histories[0].run.landscape:
-        return landscape_scene(histories, colours)
+        return landscape_scene(histories, colours, bold)
     return weight_scene(histories, experiment, colours, axes)
 
 
@@ -491,10 +538,11 @@ def draw_trajectories(
     formats: Sequence[str] = ("gif",),
     gifsicle: bool = False,
     families: Sequence[str] | None = None,
+    bold: Sequence[str] | None = None,
 ) -> Scene:
     """`outputs`: any of `gif`, `png` and `panels` (one small figure per
     optimizer entry); each animation also in `formats`."""
-    scene = scene_of(histories, experiment, axes, families)
+    scene = scene_of(histories, experiment, axes, families, bold)
     timing = (duration_ms, hold_ms, formats, gifsicle)
     if "gif" in outputs or "png" in outputs:
         figure = scene.figure()
@@ -529,6 +577,7 @@ def main(smk: Any) -> None:
             smk.params.formats,
             smk.params.gifsicle,
             smk.params.families,
+            smk.params.get("bold"),
         )
     write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
     log.info(

@@ -92,5 +92,9 @@ def named_plane(names: Sequence[str], variables: Sequence[VariableSpec], rest: n
         basis,
         (names[0].strip(), names[1].strip()),
         f"Paths: the weights {names[0].strip()} and {names[1].strip()}; contour: the loss"
-        " with every other weight at the best run's final values.",
+        + (
+            " itself (the model has no other weights)."
+            if len(rest) == 2
+            else " with every other weight at the best run's final values."
+        ),
     )
