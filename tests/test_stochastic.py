@@ -220,7 +220,7 @@ def test_a_minibatch_path_shows_every_update_and_its_frames_end_each_epoch(regre
     figure = scene.figure()
     try:
         figure.frame(2, scene.step_label)
-        for history, path, marker in zip(histories, figure.paths, figure.markers, strict=True):
+        for path, marker in zip(figure.paths, figure.markers, strict=True):
             assert path.steps_per_epoch == 5 and len(path.points) == 16
             x, y = marker.get_data()
             # The marker at epoch 2's end: update 10, projected onto the plane.
