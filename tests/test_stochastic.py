@@ -264,3 +264,44 @@ def test_a_noisy_landscape_draws_every_seed_faintly_and_the_animated_one_boldly(
         assert figure.trails[1].get_alpha() < 1 and figure.trails[0].get_alpha() == 1
     finally:
         figure.close()
+
+
+def test_many_samples_get_frames_of_the_fit_whose_line_is_the_recorded_model(regression, tmp_path):
+    from optimizer_animations.figures.render import FitFrames, frames_of, render_frames
+
+    one_input = DenseProblem(regression.x[:, :1], regression.y, True, None, None, 0)
+    (history,) = train.train_experiment("fit", minibatch_runs(["Adam"], (0,)), 3, one_input)
+    frames = frames_of(history, (-1.1, 1.1))
+    assert isinstance(frames, FitFrames)
+    frames.show(2)
+    x, y = frames.lines[0].get_data()
+    expected = x * history.kernel[2][0, 0] + history.bias[2][0]
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    paths = [tmp_path / f"pred{e}.png" for e in (0, 3)]
+    render_frames(history, [0, 3], paths, (-1.1, 1.1))
+    assert paths[0].read_bytes() != paths[1].read_bytes()
+    # Several inputs: predicted against target, the recorded predictions.
+    (two,) = train.train_experiment("fit", minibatch_runs(["Adam"], (0,)), 3, regression)
+    several = frames_of(two, (-1.1, 1.1))
+    several.show(3)
+    targets, predictions = several.lines[0].get_data()
+    np.testing.assert_array_equal(predictions, two.pred[3][:, 0])
+    np.testing.assert_array_equal(targets, regression.y[:, 0].astype(float))
+
+
+def test_the_run_table_keeps_each_minibatch_runs_batch_losses(regression, tmp_path):
+    from optimizer_animations.records.run_table import RunTable
+
+    runs = [*minibatch_runs(["SGD"], (0,)), Run("fit", "full", "SGD", {"learning_rate": 0.05})]
+    histories = train.train_experiment("fit", runs, 3, regression)
+    table = RunTable.from_histories(histories)
+    table.save(tmp_path / "runs.npz")
+    loaded = RunTable.load(tmp_path / "runs.npz")
+    minibatch, full = loaded.curves()
+    np.testing.assert_array_equal(minibatch.step_loss, histories[0].arrays["step_loss"])
+    np.testing.assert_array_equal(minibatch.step_epochs[:6], np.arange(6) / 5)
+    assert full.step_loss is None
+    only_full = RunTable.from_histories(histories[1:])
+    only_full.save(tmp_path / "full.npz")
+    with np.load(tmp_path / "full.npz") as npz:
+        assert sorted(npz.files) == ["epoch", "losses", "rows"]

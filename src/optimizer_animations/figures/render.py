@@ -83,11 +83,111 @@ def render_frames(
     if len(frame_epochs) != len(paths):
         raise ValueError(f"{len(frame_epochs)} frame epochs but {len(paths)} paths")
     use_page_style()
-    frames = BarFrames(history, ylim)
+    frames = frames_of(history, ylim)
     blitter = Blitter(frames)
     for epoch, path in zip(frame_epochs, paths, strict=True):
         blitter.save(epoch, path)
     plt.close(frames.figure)
+
+
+# The page's bar chart has a bar per sample and unit; with more samples than
+# this, bars are noise (and hundreds of them take minutes a frame): a frame
+# shows the model's fit instead.
+MAX_BAR_SAMPLES = 8
+FIT_FIGSIZE = (5.6, 3.6)  # inches: the bar chart's height, with room for the legend
+
+
+def frames_of(history: History, ylim: Sequence[float]) -> "BarFrames | FitFrames":
+    """The page's bar chart for a few samples, the model's fit for more."""
+    if len(history.run.targets) > MAX_BAR_SAMPLES:
+        return FitFrames(history)
+    return BarFrames(history, ylim)
+
+
+class FitFrames:
+    """The model's fit, frame by frame (the frame protocol, figures/frames.py).
+
+    One input: the samples as points and the prediction as a line, per
+    unit. Several inputs: each sample's prediction against its target, on
+    the diagonal where they agree. The line (or points), the epoch caption
+    and the divergence note move.
+    """
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        x = np.asarray(history.run.data["x"], dtype=float)
+        targets = np.asarray(history.run.targets, dtype=float)
+        self.diverged_at = history.first_non_finite_epoch()
+        self.one_input = x.shape[1] == 1
+        figure, axes = plt.subplots(figsize=FIT_FIGSIZE)
+        self.figure, self.exact_axes = figure, None
+        units = targets.shape[1]
+        if self.one_input:
+            self.line_x = np.linspace(x.min(), x.max(), 2)
+            for unit in range(units):
+                axes.plot(
+                    x[:, 0],
+                    targets[:, unit],
+                    linestyle="none",
+                    marker="o",
+                    markersize=3,
+                    alpha=0.5,
+                    color=series_colour(unit),
+                    label="samples" if units == 1 else f"samples, output {unit}",
+                )
+            self.lines = [
+                axes.plot([], [], color=series_colour(unit), linewidth=2.0, label="prediction")[0]
+                for unit in range(units)
+            ]
+            axes.set_xlabel("Input")
+            axes.set_ylabel("Output")
+            span = targets.max() - targets.min() or 1.0
+            axes.set_ylim(targets.min() - 0.3 * span, targets.max() + 0.3 * span)
+        else:
+            low, high = targets.min(), targets.max()
+            span = high - low or 1.0
+            limits = (low - 0.3 * span, high + 0.3 * span)
+            axes.plot(
+                limits, limits, color=theme().context, linewidth=1.0, label="prediction = target"
+            )
+            self.lines = [
+                axes.plot(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=3,
+                    color=series_colour(unit),
+                    label="samples" if units == 1 else f"output {unit}",
+                )[0]
+                for unit in range(units)
+            ]
+            axes.set_xlim(*limits)
+            axes.set_ylim(*limits)
+            axes.set_xlabel("Target")
+            axes.set_ylabel("Prediction")
+        axes.set_title(history.title, fontsize=12)
+        self.caption = axes.text(0.03, 0.93, "", transform=axes.transAxes)
+        self.note = axes.text(
+            0.03, 0.04, "", transform=axes.transAxes, color=WARNING_COLOUR, fontsize=SMALL_FONT_SIZE
+        )
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_FONT_SIZE)
+        figure.tight_layout()
+        self.moving = [*self.lines, self.caption, self.note]
+
+    def show(self, step: int) -> None:
+        history = self.history
+        if self.one_input:
+            kernel = history.kernel[step]  # (1, units)
+            bias = history.bias[step] if history.bias is not None else np.zeros(kernel.shape[1])
+            for unit, line in enumerate(self.lines):
+                line.set_data(self.line_x, self.line_x * kernel[0, unit] + bias[unit])
+        else:
+            targets = np.asarray(history.run.targets, dtype=float)
+            for unit, line in enumerate(self.lines):
+                line.set_data(targets[:, unit], history.pred[step][:, unit])
+        self.caption.set_text(f"Epoch {step}")
+        self.note.set_text(divergence_note(step, self.diverged_at))
 
 
 class BarFrames:
@@ -197,12 +297,23 @@ def plot_losses(
     colours = entry_colours(families or [c.family for c in curves])
 
     def draw(axes: Any, curve: Curve, colour: str, highlighted: bool) -> None:
+        if curve.step_loss is not None and highlighted:
+            # Each update's batch loss, thin: the noise that the bold
+            # full-data loss averages out.
+            axes.plot(
+                curve.step_epochs,
+                finite_or_nan(curve.step_loss),
+                color=colour,
+                linewidth=0.6,
+                alpha=0.45,
+                label="each update's batch" if len(curves) == 1 else None,
+            )
         axes.plot(
             curve.epoch,
             finite_or_nan(curve.loss),
             color=colour,
             label=loss_label(curve) if highlighted else None,
-            linewidth=1.5 if highlighted else 1.0,
+            linewidth=(2.0 if curve.step_loss is not None else 1.5) if highlighted else 1.0,
         )
 
     facets = draw_facets(
@@ -227,7 +338,8 @@ def plot_losses(
         axes.set_ylabel(axis_labels[1])
     axes = None if facets.faceted else facets.axes[0]
     facets.figure.tight_layout()
-    if axes is not None and (len(curves) > 1 or diverged):
+    minibatch = any(curve.step_loss is not None for curve in curves)
+    if axes is not None and (len(curves) > 1 or diverged or minibatch):
         if chosen_scale:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
             facets.figure.tight_layout()

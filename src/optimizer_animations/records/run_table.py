@@ -68,6 +68,9 @@ class Curve:
     loss: np.ndarray
     diverged_at: int | None
     family: str = ""  # its optimizer entry: its colour
+    # A minibatch run's loss on each update's batch (S,), drawn thin under
+    # the full-data loss per epoch; None for a full-batch run.
+    step_loss: np.ndarray | None = None
 
     @classmethod
     def of(cls, history: History) -> "Curve":
@@ -77,7 +80,16 @@ class Curve:
             history.loss,
             history.first_non_finite_epoch(),
             history.run.family,
+            history.arrays.get("step_loss"),
         )
+
+    @property
+    def step_epochs(self) -> np.ndarray:
+        """Where each update's batch loss sits on the epoch axis: update s of
+        k per epoch at epoch s / k (its batch was seen before the update)."""
+        assert self.step_loss is not None
+        per_epoch = len(self.step_loss) / max(int(self.epoch[-1]), 1)
+        return np.arange(len(self.step_loss)) / per_epoch
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,9 @@ class RunTable:
     rows: list[dict[str, Any]]
     epoch: np.ndarray  # (E+1,)
     losses: np.ndarray  # (R, E+1)
+    # Row index -> a minibatch run's batch losses (S,): saved as `step_loss_<i>`
+    # (none in a table without minibatch runs, whose file stays as it was).
+    step_losses: dict[int, np.ndarray] | None = None
 
     @classmethod
     def from_histories(cls, histories: Sequence[History]) -> "RunTable":
@@ -122,21 +137,31 @@ class RunTable:
             )
         epoch = histories[0].epoch if histories else np.arange(1)
         losses = np.stack([h.loss for h in histories]) if histories else np.empty((0, 1))
-        return cls(rows, epoch, losses)
+        step_losses = {
+            i: h.arrays["step_loss"] for i, h in enumerate(histories) if "step_loss" in h.arrays
+        }
+        return cls(rows, epoch, losses, step_losses or None)
 
     def save(self, path: str | Path) -> None:
+        steps = {f"step_loss_{i}": values for i, values in (self.step_losses or {}).items()}
         with atomic_output(path) as tmp, open(tmp, "wb") as file:
             np.savez(
                 file,
                 epoch=self.epoch,
                 losses=self.losses,
                 rows=np.array(json.dumps(self.rows, sort_keys=True)),
+                **steps,
             )
 
     @classmethod
     def load(cls, path: str | Path) -> "RunTable":
         with np.load(path, allow_pickle=False) as npz:
-            return cls(json.loads(str(npz["rows"])), npz["epoch"], npz["losses"])
+            steps = {
+                int(key.removeprefix("step_loss_")): npz[key]
+                for key in npz.files
+                if key.startswith("step_loss_")
+            }
+            return cls(json.loads(str(npz["rows"])), npz["epoch"], npz["losses"], steps or None)
 
     def column(self, name: str) -> list[Any]:
         """A row field, or a grid argument's values (None where a run has none)."""
@@ -171,8 +196,9 @@ class RunTable:
             row = self.rows[i]
             named = with_rate and not row.get("tuned")  # a tuned title names its rate
             title = f"{row['title']} (lr {row['learning_rate']:.3g})" if named else row["title"]
+            steps = (self.step_losses or {}).get(i)
             curves.append(
-                Curve(title, self.epoch, self.losses[i], row["diverged_at"], row["family"])
+                Curve(title, self.epoch, self.losses[i], row["diverged_at"], row["family"], steps)
             )
         return curves
 
