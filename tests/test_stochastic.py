@@ -305,3 +305,47 @@ def test_the_run_table_keeps_each_minibatch_runs_batch_losses(regression, tmp_pa
     only_full.save(tmp_path / "full.npz")
     with np.load(tmp_path / "full.npz") as npz:
         assert sorted(npz.files) == ["epoch", "losses", "rows"]
+
+
+def test_the_per_sample_gradients_average_to_the_full_batch_gradient(regression):
+    start = np.array([0.3, -0.7, 0.2])
+    per_sample = regression.sample_gradients(start)
+    assert per_sample.shape == (37, 3)
+    values = [tf.Variable(v.astype(np.float64)) for v in regression.unflatten(start)]
+    with tf.GradientTape() as tape:
+        x = tf.constant(regression.x, tf.float64)
+        loss = tf.reduce_mean(
+            tf.square(x @ values[0] + values[1] - regression.y.astype(np.float64))
+        )
+    full = np.concatenate([g.numpy().ravel() for g in tape.gradient(loss, values)])
+    np.testing.assert_allclose(per_sample.mean(axis=0), full, rtol=1e-12)
+
+
+def test_the_gradient_fan_draws_the_recorded_start_and_its_samples_gradients(tmp_path):
+    import matplotlib.pyplot as plt
+    from matplotlib.quiver import Quiver
+
+    from optimizer_animations.figures import trajectories
+
+    x, y = generate_samples({"generate": "linear", "samples": 30, "noise": 0.3, "seed": 0})
+    problem = DenseProblem(x, y, True, None, None, 0)
+    runs = [Run("fan", "sgd", "SGD", {"learning_rate": 0.1}, None, batch_size=5)]
+    (history,) = train.train_experiment("fan", runs, 2, problem)
+    scene = trajectories.scene_of([history], "fan", None)
+    drawn = []
+    real_close = plt.close
+    plt.close = lambda figure: drawn.append(figure)  # keep the figure to read back
+    try:
+        trajectories.plot_gradient_fan(scene, history, tmp_path / "gradients.png")
+    finally:
+        plt.close = real_close
+    quivers = [c for c in drawn[0].axes[0].get_children() if isinstance(c, Quiver)]
+    samples, mean = quivers
+    start = history.step_params[0].astype(np.float64)
+    np.testing.assert_allclose(samples.X, np.full(30, start[0]))
+    expected = -problem.sample_gradients(start)
+    ratio = samples.U / expected[:, 0]
+    np.testing.assert_allclose(samples.V, expected[:, 1] * ratio[0], rtol=1e-12)
+    np.testing.assert_allclose(mean.U, expected[:, 0].mean() * ratio[0], rtol=1e-12)
+    assert (tmp_path / "gradients.png").stat().st_size > 10_000
+    real_close(drawn[0])

@@ -209,3 +209,19 @@ def test_bad_stochastic_input_is_refused_naming_the_key_and_the_value(in_tmp, mu
     for part in expected:
         assert part in message, f"{part!r} not in {message!r}"
     assert "\n" not in message
+
+
+def test_a_batch_size_grid_gets_the_batch_size_panels_and_two_weights_the_gradient_fan(in_tmp):
+    config = regression_config(in_tmp)
+    config["experiments"]["fit"]["optimizers"] = [
+        {"name": "SGD", "grid": {"batch_size": [1, 4]}},
+        {"name": "Adam", "batch_size": 2},
+    ]
+    plan = build_plan(config)
+    assert plan["fit"].compares_batch_sizes and plan["fit"].gradient_fan
+    outputs = plan.outputs()
+    assert "results/fit/batch_sizes.png" in outputs and "results/fit/gradients.png" in outputs
+    config = regression_config(in_tmp)  # full batch only: neither
+    plan = build_plan(config)
+    assert not plan["fit"].compares_batch_sizes and not plan["fit"].gradient_fan
+    assert not any(p.endswith(("batch_sizes.png", "gradients.png")) for p in plan.outputs())

@@ -22,8 +22,10 @@ for experiment, plan in PLAN.experiments.items():
                 labels={"figure": "paths"},
             ),
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
+            batch_sizes=plan.paths(LAYOUT, "batch_sizes"),
+            gradients=plan.paths(LAYOUT, "gradients"),
             videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
-            dark=dark(plan.paths(LAYOUT, "trajectory", "panels")),
+            dark=dark(plan.paths(LAYOUT, "trajectory", "panels", "batch_sizes", "gradients")),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
                 caption=experiment_caption(experiment),

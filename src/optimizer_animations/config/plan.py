@@ -79,6 +79,18 @@ EXPERIMENT_FIGURES = (
         lambda layout, e, _: layout.panels(e.name),
     ),
     FigureKind(
+        "batch_sizes",
+        "one panel per batch size",
+        lambda e: e.compares_batch_sizes,
+        lambda layout, e, _: layout.batch_sizes(e.name),
+    ),
+    FigureKind(
+        "gradients",
+        "each sample's gradient at the start, and their mean",
+        lambda e: e.gradient_fan,
+        lambda layout, e, _: layout.gradients(e.name),
+    ),
+    FigureKind(
         "loss_plot",
         "loss of every optimizer",
         lambda e: True,
@@ -174,6 +186,25 @@ class ExperimentPlan:
         """Whether the paths figure draws every seed's path faintly around
         each animated run: a landscape's runs under gradient noise."""
         return self.landscape and "noise" in self.problem and len(self.runs) > len(self.animated)
+
+    @property
+    def compares_batch_sizes(self) -> bool:
+        """Whether an optimizer entry trains at several batch sizes (full
+        batch counting as one): batch_sizes.png puts them side by side."""
+        sizes: dict[str, set[int | None]] = {}
+        for run in self.animated:
+            sizes.setdefault(run.family, set()).add(run.batch_size)
+        return self.trajectories and any(len(s) > 1 for s in sizes.values())
+
+    @property
+    def gradient_fan(self) -> bool:
+        """Whether gradients.png fans out each sample's gradient: the page's
+        model with two weights, trained on minibatches."""
+        return (
+            not self.landscape
+            and parameter_count(self.problem) == 2
+            and any(run.minibatch for run in self.runs)
+        )
 
     @property
     def trajectory_labels(self) -> list[str]:

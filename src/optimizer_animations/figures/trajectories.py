@@ -7,6 +7,7 @@ cheap. Frames come back as Pillow images for the writers (export/writers.py),
 through the one blitter (figures/frames.py). Never imports TensorFlow.
 """
 
+import dataclasses
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ from optimizer_animations.figures.frames import Blitter
 from optimizer_animations.figures.style import (
     MAX_SERIES,
     MIN_FONT_SIZE,
+    SERIES_COLOURS,
     SMALL_FONT_SIZE,
     WARNING_COLOUR,
     entry_colours,
+    save_figure,
     set_pixel_scale,
     theme,
     themes_to_draw,
@@ -37,7 +40,7 @@ from optimizer_animations.figures.style import (
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.functions import first_outside
 from optimizer_animations.problems.planes import named_plane, principal_plane
-from optimizer_animations.problems.problem import FunctionProblem, problem_from_meta
+from optimizer_animations.problems.problem import DenseProblem, FunctionProblem, problem_from_meta
 from optimizer_animations.records.history import History, load_history
 from optimizer_animations.site.pages import write_trajectory_page
 
@@ -136,6 +139,7 @@ class TrajectoryFigure:
         axis_labels: tuple[str, str] = ("", ""),
         minima_label: str = "",
         panels: bool = False,
+        context: bool = True,
     ) -> None:
         use_page_style()
         self.paths = list(paths)
@@ -170,7 +174,7 @@ class TrajectoryFigure:
         self.notes = []
         for axes, members in zip(self.panels, groups, strict=True):
             self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
-            if panels:
+            if panels and context:
                 # Every other path, whole and grey: where this one stands among them.
                 for index, other in enumerate(self.paths):
                     if index not in members:
@@ -377,8 +381,9 @@ class Scene:
     axis_labels: tuple[str, str]
     step_label: str  # "Step" on a landscape, "Epoch" for the page's model
 
-    def figure(self, panels: bool = False) -> TrajectoryFigure:
-        """All paths on one contour, or (`panels`) one small contour per path."""
+    def figure(self, panels: bool = False, context: bool = True) -> TrajectoryFigure:
+        """All paths on one contour, or (`panels`) one small contour per path
+        (with every other path in grey, unless not `context`)."""
         return TrajectoryFigure(
             self.surface,
             self.paths,
@@ -388,6 +393,7 @@ class Scene:
             axis_labels=self.axis_labels,
             minima_label=self.minima_label,
             panels=panels,
+            context=context,
         )
 
 
@@ -512,6 +518,115 @@ def scene_of(
     return weight_scene(histories, experiment, colours, axes)
 
 
+def batch_size_scene(scene: Scene, histories: Sequence[History], experiment: str) -> Scene:
+    """`scene`'s paths, one panel per optimizer entry and batch size (the
+    entries in order, the batch sizes rising), on its one contour."""
+
+    def batch(history: History) -> int:
+        return (
+            history.meta["batch"]["size"] if "batch" in history.meta else len(history.run.targets)
+        )
+
+    def words(history: History) -> str:
+        size = batch(history)
+        return f"batch {size}" if "batch" in history.meta else f"all {size} samples"
+
+    families = list(dict.fromkeys(h.run.family for h in histories))
+    order = sorted(
+        range(len(histories)),
+        key=lambda i: (families.index(histories[i].run.family), batch(histories[i])),
+    )
+    paths = [
+        dataclasses.replace(
+            scene.paths[i],
+            label=f"{histories[i].title}, {words(histories[i])}",
+            family=f"{histories[i].run.family} {words(histories[i])}",
+        )
+        for i in order
+    ]
+    return dataclasses.replace(
+        scene, paths=paths, title=f"{experiment}: each batch size's path, on one contour"
+    )
+
+
+def plot_gradient_fan(scene: Scene, history: History, path: str | Path) -> None:
+    """At the runs' start, each sample's negative gradient (thin) and their
+    mean, the full-batch negative gradient (bold), on the weight plane of a
+    two-weight model, whose coordinates are the weights themselves."""
+    problem = problem_from_meta(history.run)
+    assert isinstance(problem, DenseProblem) and problem.parameter_count == 2
+    start = history.step_params[0].astype(np.float64)
+    gradients = -problem.sample_gradients(start)
+    mean = gradients.mean(axis=0)
+    # One scale for every arrow, in weight units: the longest spans 40 % of
+    # the trajectory's view; the view is then the square around the start
+    # that holds every arrow, with the exact loss under it.
+    (x0, x1), (y0, y1) = (scene.surface.x[[0, -1]], scene.surface.y[[0, -1]])
+    longest = float(np.max(np.hypot(*gradients.T))) or 1.0
+    scale = 0.4 * min(x1 - x0, y1 - y0) / longest
+    reach = 1.15 * longest * scale
+    domain = ((start[0] - reach, start[0] + reach), (start[1] - reach, start[1] + reach))
+    surface = Surface.sample(problem.loss_numpy, domain)
+    (x0, x1), (y0, y1) = domain
+    figure, axes = plt.subplots(figsize=FIGSIZE)
+    levels, logarithmic = contour_levels(surface.loss)
+    axes.contourf(
+        surface.x,
+        surface.y,
+        np.clip(surface.loss, levels[0], levels[-1]),
+        levels=levels,
+        cmap=theme().surface,
+        norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
+        alpha=0.6,
+    )
+    colour = SERIES_COLOURS[0]
+    axes.quiver(
+        np.full(len(gradients), start[0]),
+        np.full(len(gradients), start[1]),
+        gradients[:, 0] * scale,
+        gradients[:, 1] * scale,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        color=colour,
+        alpha=0.35,
+        width=0.003,
+        label=f"−gradient of each\nof {len(gradients)} samples",
+    )
+    axes.quiver(
+        start[0],
+        start[1],
+        mean[0] * scale,
+        mean[1] * scale,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        color=theme().foreground,
+        width=0.008,
+        label="their mean: the\nfull-batch −gradient",
+    )
+    axes.plot(
+        *start, marker="o", markersize=5, color=theme().foreground, linestyle="none", label="start"
+    )
+    axes.set_xlim(x0, x1)
+    axes.set_ylim(y0, y1)
+    axes.set_xlabel(scene.axis_labels[0], fontsize=SMALL_FONT_SIZE)
+    axes.set_ylabel(scene.axis_labels[1], fontsize=SMALL_FONT_SIZE)
+    axes.tick_params(labelsize=MIN_FONT_SIZE)
+    axes.set_title(f"{history.run.experiment}: gradients at the start", fontsize=11)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SMALL_FONT_SIZE)
+    axes.set_aspect("equal")
+    note = textwrap.fill(
+        "Every arrow on one scale; contour: the loss. A minibatch's gradient is the mean"
+        " of its samples' arrows, so small batches point anywhere in the fan.",
+        int(figure.get_figwidth() * 13),
+    )
+    figure.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=MIN_FONT_SIZE)
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
+    save_figure(figure, path)
+    plt.close(figure)
+
+
 def animate(
     figure: TrajectoryFigure,
     frame_epochs: Sequence[int],
@@ -555,6 +670,12 @@ def draw_trajectories(
         panels = scene.figure(panels=True)
         animate(panels, frame_epochs, outputs["panels"], scene.step_label, *timing)
         panels.close()
+    if "batch_sizes" in outputs:
+        batches = batch_size_scene(scene, histories, experiment).figure(panels=True, context=False)
+        batches.save_whole(outputs["batch_sizes"], scene.step_label)
+        batches.close()
+    if "gradients" in outputs:
+        plot_gradient_fan(scene, histories[0], outputs["gradients"])
     return scene
 
 
@@ -563,8 +684,9 @@ def main(smk: Any) -> None:
     set_pixel_scale(smk.params.scale)
     histories = [load_history(path) for path in smk.input.histories]
     outputs = {"gif": smk.output.gif, "png": smk.output.png}
-    if smk.output.panels:
-        outputs["panels"] = smk.output.panels[0]
+    for name in ("panels", "batch_sizes", "gradients"):
+        if getattr(smk.output, name):
+            outputs[name] = getattr(smk.output, name)[0]
     for target in themes_to_draw(smk.output.dark):
         scene = draw_trajectories(
             histories,

@@ -211,6 +211,18 @@ class DenseProblem(Problem):
             pred = pred + values[1][..., None, :]
         return np.mean(np.square(self.y - pred), axis=(-2, -1))
 
+    def sample_gradients(self, params: np.ndarray) -> np.ndarray:
+        """Each sample's gradient (n, P) of its own loss (the mean squared
+        error over the units) at the flat parameters `params` (P,), in
+        float64; their mean is the full-batch gradient."""
+        values = self.unflatten(np.asarray(params, np.float64))
+        x, y = self.x.astype(np.float64), self.y.astype(np.float64)
+        pred = x @ values[0] + (values[1] if self.use_bias else 0.0)
+        residual = 2.0 * (pred - y) / self.units  # d(loss_i) / d(pred_i)
+        kernel = x[:, :, None] * residual[:, None, :]  # (n, inputs, units)
+        parts = [kernel.reshape(len(x), -1)] + ([residual] if self.use_bias else [])
+        return np.concatenate(parts, axis=1)
+
     def history_arrays(
         self, params: np.ndarray, outputs: np.ndarray | None
     ) -> dict[str, np.ndarray]:

@@ -78,6 +78,14 @@ class Layout:
         """A landscape's small multiples: one panel per optimizer."""
         return self._join(experiment, "panels.gif")
 
+    def batch_sizes(self, experiment: str) -> str:
+        """One panel per optimizer entry and batch size, on one contour."""
+        return self._join(experiment, "batch_sizes.png")
+
+    def gradients(self, experiment: str) -> str:
+        """A two-weight model's per-sample gradients at the start, and their mean."""
+        return self._join(experiment, "gradients.png")
+
     # A run's results.
     def run(self, experiment: str, label: str) -> str:
         return self._join(experiment, label)
