@@ -25,7 +25,9 @@ for experiment, plan in PLAN.experiments.items():
             batch_sizes=plan.paths(LAYOUT, "batch_sizes"),
             gradients=plan.paths(LAYOUT, "gradients"),
             videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
-            dark=dark(plan.paths(LAYOUT, "trajectory", "panels", "batch_sizes", "gradients")),
+            dark=dark(
+                plan.paths(LAYOUT, "trajectory", "panels", "batch_sizes", "gradients")
+            ),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
                 caption=experiment_caption(experiment),
