@@ -238,7 +238,10 @@ def test_the_default_plane_holds_the_movement_and_says_so(page_run):
 
 BAD_LANDSCAPES = [
     (lambda e: e.update(use_bias=False), ["'experiments.quadratic.use_bias'", "landscape"]),
-    (lambda e: e.update(seeds=[1, 2]), ["'experiments.quadratic.seeds'", "seeds do not apply"]),
+    (
+        lambda e: e.update(seeds=[1, 2]),
+        ["'experiments.quadratic.seeds'", "seeds apply only to its gradient noise"],
+    ),
     (lambda e: e.update(function="rosenbrok"), ["unknown function 'rosenbrok'", "rosenbrock"]),
     (lambda e: e.update(start=[9, 9]), ["'experiments.quadratic.start' = [9, 9]", "outside"]),
     (
