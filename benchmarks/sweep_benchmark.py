@@ -1,12 +1,17 @@
 """Cold wall time and peak memory of sweeps of 1, 10, 100 and 1,000 runs.
 
-    python benchmarks/sweep_benchmark.py [--sizes 1 10 100 1000] [--json out.json]
+    python benchmarks/sweep_benchmark.py [--sizes 1 10 100 1000] [--minibatch] [--json out.json]
 
 Each size runs in a fresh copy of the workflow (no .snakemake/), with
 `snakemake --cores 4 --configfile sweep.yaml --replace-workflow-config`:
 500 epochs per run, one frames+GIF run per optimizer, the aggregate plots and
 summary.csv. Peak memory is the largest resident size of any one process
 (the training job). Target (issue 6): 1,000 runs in under 60 s, under 2 GB.
+
+`--minibatch` sweeps minibatch runs instead (issue 23): 256 generated samples
+of the two-weight regression, batch 16, 20 epochs (320 updates a run), every
+update recorded; the training split into jobs of 100 runs (`runs_per_job`)
+so that the cores share it. Target: 1,000 runs in under 60 s, under 2 GB.
 """
 
 import argparse
@@ -30,10 +35,19 @@ RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 SHAPES = {1: (1, [0.01], 1), 10: (5, [0.01, 0.1], 1), 100: (5, RATES, 2), 1000: (5, RATES, 20)}
 
 
-def sweep(runs: int) -> dict:
+# The minibatch sweep's runs per training job: 200 per optimizer, two jobs each.
+MINIBATCH_RUNS_PER_JOB = 100
+
+
+def sweep(runs: int, minibatch: bool = False) -> dict:
     optimizers, grid, seeds = SHAPES[runs]
     config = yaml.safe_load((REPO / "config" / "sweep.yaml").read_text())
     experiment = config["experiments"]["lr_sweep"]
+    if minibatch:
+        config["init"] = {"seed": 0}
+        config["data"] = {"generate": "linear", "samples": 256, "noise": 0.5, "seed": 0}
+        config["frames"]["every"] = 5
+        experiment.update(epochs=20, batch_size=16, runs_per_job=MINIBATCH_RUNS_PER_JOB)
     experiment["seeds"] = {"count": seeds}
     experiment["optimizers"] = [
         {"name": name, "grid": {"learning_rate": grid}} for name in OPTIMIZERS[:optimizers]
@@ -42,11 +56,11 @@ def sweep(runs: int) -> dict:
     return config
 
 
-def measure(runs: int) -> dict:
+def measure(runs: int, minibatch: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         copy_workflow(workdir)
-        (workdir / "sweep.yaml").write_text(yaml.safe_dump(sweep(runs)))
+        (workdir / "sweep.yaml").write_text(yaml.safe_dump(sweep(runs, minibatch)))
         command = [
             sys.executable,
             "-c",
@@ -89,9 +103,10 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=sorted(SHAPES), choices=sorted(SHAPES)
     )
+    parser.add_argument("--minibatch", action="store_true", help="minibatch runs (issue 23)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    rows = [measure(runs) for runs in args.sizes]
+    rows = [measure(runs, args.minibatch) for runs in args.sizes]
     print(f"{'runs':>6} {'cold s':>8} {'s/run':>7} {'peak MB':>8} {'results MB':>11}")
     for row in rows:
         print(

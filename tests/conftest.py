@@ -52,8 +52,9 @@ def small_config() -> dict:
 
 
 def every_kind_config() -> dict:
-    """The small config plus a landscape and two tuned landscapes (so the
-    performance profile and time to target too): every rule of `all`."""
+    """The small config plus a landscape, two tuned landscapes (so the
+    performance profile and time to target too) and minibatches of generated
+    samples: every rule of `all`."""
     config = small_config()
     config.pop("publish")
     config["experiments"]["bowl"] = {
@@ -68,6 +69,15 @@ def every_kind_config() -> dict:
             "optimizers": ["SGD", "Adam"],
             "tune": {"learning_rate": {"min": 0.001, "max": 0.1, "points": 2}},
         }
+    # Two weights and minibatches of generated samples, more than a bar chart
+    # holds: data.csv, fit frames, batch_sizes.png, gradients.png.
+    config["experiments"]["minibatch"] = {
+        "epochs": 2,
+        "use_bias": True,
+        "data": {"generate": "linear", "samples": 12},
+        "init": {"seed": 0},
+        "optimizers": [{"name": "SGD", "grid": {"batch_size": [4, 12]}}],
+    }
     return config
 
 

@@ -19,7 +19,7 @@ from conftest import (
 )
 from optimizer_animations.export.formats import companion_paths, dark_variant
 
-PAGES = ["index", "tutorial", "landscapes", "tuned"]
+PAGES = ["index", "tutorial", "landscapes", "noise", "tuned"]
 FORMATS = ["gif", "mp4", "webm"]
 
 
@@ -155,7 +155,7 @@ def test_a_dark_colour_scheme_sees_the_dark_variants_and_a_light_one_the_light(s
 def test_the_committed_site_figures_are_what_their_configs_publish():
     """The landscape and tuned pages show files that their configs' `publish:`
     wrote; each published animation comes with its videos and poster."""
-    for config_name in ("landscapes", "tuned"):
+    for config_name in ("landscapes", "tuned", "stochastic"):
         config = yaml.safe_load((REPO / "config" / f"{config_name}.yaml").read_text())
         folder = REPO / config["publish"]["dir"]
         formats = config.get("animation", {}).get("formats", ["gif"])
@@ -167,6 +167,24 @@ def test_the_committed_site_figures_are_what_their_configs_publish():
                 gif = variant.endswith(".gif")
                 expected |= {variant, *(companion_paths(variant, formats) if gif else [])}
         assert {path.name for path in folder.iterdir()} == expected
+
+
+def test_the_committed_stochastic_figures_are_current(tmp_path):
+    """The gradient fan of config/stochastic.yaml, drawn afresh from its
+    generated samples, is byte for byte what docs/images/stochastic/ holds."""
+    config = yaml.safe_load((REPO / "config/stochastic.yaml").read_text())
+    config["experiments"] = {"regression": config["experiments"]["regression"]}
+    config["publish"]["files"] = {"gradients.png": "regression/gradients.png"}
+    workdir = copy_workflow(tmp_path / "wf", config)
+    shutil.rmtree(workdir / "docs/images/stochastic")
+    run_snakemake(workdir, "--cores", "2", "publish")
+    published = workdir / "docs/images/stochastic"
+    names = ["gradients.png", "gradients.dark.png"]
+    assert sorted(path.name for path in published.iterdir()) == sorted(names)
+    for name in names:
+        assert (published / name).read_bytes() == (
+            REPO / "docs/images/stochastic" / name
+        ).read_bytes(), name
 
 
 def test_the_committed_landscape_figures_are_current(tmp_path):

@@ -225,3 +225,26 @@ def test_a_batch_size_grid_gets_the_batch_size_panels_and_two_weights_the_gradie
     plan = build_plan(config)
     assert not plan["fit"].compares_batch_sizes and not plan["fit"].gradient_fan
     assert not any(p.endswith(("batch_sizes.png", "gradients.png")) for p in plan.outputs())
+
+
+def test_an_experiment_may_bring_its_own_samples_beside_the_pages(in_tmp):
+    config = copy.deepcopy(default_config())  # the page's one sample of three units
+    config["experiments"]["regression"] = {
+        "epochs": 5,
+        "use_bias": True,
+        "data": {"generate": "linear", "samples": 32, "seed": 1},
+        "init": {"seed": 0},  # the page's pinned kernel has three units
+        "optimizers": [{"name": "SGD", "batch_size": 8}],
+    }
+    plan = build_plan(config)
+    assert [v.shape for v in spec_variables(plan["regression"].problem)] == [(1, 1), (1,)]
+    assert [v.shape for v in spec_variables(plan["outputs"].problem)] == [(1, 3)]
+    assert plan["outputs"].problem["init"]["kernel"] and plan["regression"].problem["init"] == {
+        "seed": 0
+    }
+    assert plan["regression"].generator["samples"] == 32 and plan["outputs"].generator is None
+    assert plan["regression"].gradient_fan and plan.generating_data == ["regression"]
+    bad = copy.deepcopy(config)
+    bad["experiments"]["regression"]["data"] = {"csv": "missing.csv", "x": ["x"], "y": ["y"]}
+    with pytest.raises(ConfigError, match=r"'experiments.regression.data.csv' = 'missing.csv'"):
+        check_config(bad)

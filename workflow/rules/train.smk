@@ -18,7 +18,7 @@ for experiment in PLAN.generating_data:
             runtime=5,
         params:
             code=code("generate_data.py"),
-            generate=config["data"],
+            generate=PLAN[experiment].generator,
         script:
             "../../scripts/generate_data.py"
 

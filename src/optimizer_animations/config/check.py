@@ -226,17 +226,12 @@ def _smallest_batch(settings: dict[str, Any], samples: int) -> int:
 
 
 def _check_sizes(
-    config: dict[str, Any], runs: dict[str, list["Run"]], data: DataShape | None
+    config: dict[str, Any], runs: dict[str, list["Run"]], shapes: dict[str, DataShape]
 ) -> None:
     """Refuse what would take more memory or disk than MAX_*, before any job."""
-    if data is not None and data.samples * data.units > MAX_SAMPLE_OUTPUTS:
-        raise ConfigError(
-            f"'data' has {data.samples:,} samples x {data.units} units ="
-            f" {data.samples * data.units:,} outputs, more than {MAX_SAMPLE_OUTPUTS:,}"
-        )
     total = 0
     for experiment, experiment_runs in runs.items():
-        per_run = recorded_values(config, experiment, data)
+        per_run = recorded_values(config, experiment, shapes.get(experiment))
         if per_run > MAX_RUN_VALUES:
             raise ConfigError(
                 f"'experiments.{experiment}' would record {per_run:,} numbers per run"
@@ -251,33 +246,36 @@ def _check_sizes(
         )
 
 
-def _data_samples(config: dict[str, Any]) -> tuple[list[list[float]], list[list[float]]] | None:
-    """The inline or CSV samples (x, y) as the config gives them; None for a
-    `generate:` spec, whose shape is its settings'."""
-    data = config["data"]
+def _data_samples(
+    data: dict[str, Any], where: str
+) -> tuple[list[list[float]], list[list[float]]] | None:
+    """The inline or CSV samples (x, y) as the config gives them at `where`;
+    None for a `generate:` spec, whose shape is its settings'."""
     if "generate" in data:
         return None
     if "csv" not in data:
         return data["x"], data["y"]
-    path = check_relative_path("data.csv", data["csv"], "file")
-    check_inside("data.csv", path)
+    path = check_relative_path(f"{where}.csv", data["csv"], "file")
+    check_inside(f"{where}.csv", path)
     try:
         samples = read_samples(path, data["x"], data["y"])
     except DataError as error:
-        raise ConfigError(f"'data.csv' = {short_repr(path)}: {error}") from None
+        raise ConfigError(f"'{where}.csv' = {short_repr(path)}: {error}") from None
     overlap = sorted(set(data["x"]) & set(data["y"]))
     if overlap:
         raise ConfigError(
-            f"'data.x' and 'data.y' both name the column(s) {overlap}: a column is an input"
-            " or a target, not both"
+            f"'{where}.x' and '{where}.y' both name the column(s) {overlap}: a column is an"
+            " input or a target, not both"
         )
     return samples.x, samples.y
 
 
-def _check_data(config: dict[str, Any]) -> DataShape:
-    """Check that x, y, kernel and bias agree; return the samples' shape."""
-    data = config["data"]
-    samples = _data_samples(config)
+def _check_data(
+    data: dict[str, Any], where: str, init: dict[str, Any], init_where: str
+) -> DataShape:
+    """Check that the samples at `where` and the initial weights at
+    `init_where` agree; return the samples' shape."""
+    samples = _data_samples(data, where)
     if samples is None:
         settings = generator_settings(data)
         shape = DataShape(settings["samples"], settings["inputs"], settings["outputs"])
@@ -286,39 +284,68 @@ def _check_data(config: dict[str, Any]) -> DataShape:
         inputs, units = len(x[0]), len(y[0])
         if any(len(row) != inputs for row in x):
             raise ConfigError(
-                f"'data.x' rows must all have the same length (the number of inputs),"
+                f"'{where}.x' rows must all have the same length (the number of inputs),"
                 f" got lengths {sorted({len(r) for r in x})}; write x: [[1.0]] for one sample"
             )
         if any(len(row) != units for row in y):
             raise ConfigError(
-                f"'data.y' rows must all have the same length (the number of output units),"
+                f"'{where}.y' rows must all have the same length (the number of output units),"
                 f" got lengths {sorted({len(r) for r in y})}"
             )
         if len(x) != len(y):
             raise ConfigError(
-                f"'data.x' has {len(x)} samples but 'data.y' has {len(y)}: they must agree"
+                f"'{where}.x' has {len(x)} samples but '{where}.y' has {len(y)}: they must agree"
             )
         shape = DataShape(len(x), inputs, units)
-    init = config.get("init", {})
+    if shape.samples * shape.units > MAX_SAMPLE_OUTPUTS:
+        raise ConfigError(
+            f"'{where}' has {shape.samples:,} samples x {shape.units} units ="
+            f" {shape.samples * shape.units:,} outputs, more than {MAX_SAMPLE_OUTPUTS:,}"
+        )
     if "kernel" in init:
         kernel = init["kernel"]
+        rows = "/".join(str(n) for n in sorted({len(r) for r in kernel}))
         if len(kernel) != shape.inputs or any(len(row) != shape.units for row in kernel):
             raise ConfigError(
-                f"'init.kernel' must be {shape.inputs} x {shape.units} ({shape.inputs}"
-                f" input(s) as in 'data.x', {shape.units} unit(s) as in 'data.y'), got"
-                f" {len(kernel)} x {'/'.join(str(n) for n in sorted({len(r) for r in kernel}))}"
+                f"'{init_where}.kernel' must be {shape.inputs} x {shape.units} ({shape.inputs}"
+                f" input(s) as in '{where}.x', {shape.units} unit(s) as in '{where}.y'), got"
+                f" {len(kernel)} x {rows}"
             )
         bias = init.get("bias", [0.0] * shape.units)
         if len(bias) != shape.units:
             raise ConfigError(
-                f"'init.bias' must have {shape.units} values (the units of 'data.y'),"
+                f"'{init_where}.bias' must have {shape.units} values (the units of '{where}.y'),"
                 f" got {len(bias)}"
             )
     return shape
 
 
+def data_shapes(config: dict[str, Any]) -> dict[str, DataShape]:
+    """Each experiment of the page's model -> the shape of its samples, each
+    distinct `data` checked (and a CSV file read) once."""
+    shapes: dict[str, DataShape] = {}
+    checked: dict[tuple[int, int], DataShape] = {}
+    for experiment, settings in config["experiments"].items():
+        if is_landscape(settings):
+            continue
+        where = f"experiments.{experiment}"
+        data, data_where = (
+            (settings["data"], f"{where}.data") if "data" in settings else (config["data"], "data")
+        )
+        init, init_where = (
+            (settings["init"], f"{where}.init")
+            if "init" in settings
+            else (config.get("init", {}), "init")
+        )
+        key = (id(data), id(init))
+        if key not in checked:
+            checked[key] = _check_data(data, data_where, init, init_where)
+        shapes[experiment] = checked[key]
+    return shapes
+
+
 # Keys that only one kind of experiment takes.
-DENSE_ONLY_KEYS = ("use_bias", "trajectory", "batch_size", "shuffle")
+DENSE_ONLY_KEYS = ("use_bias", "trajectory", "batch_size", "shuffle", "data", "init")
 LANDSCAPE_ONLY_KEYS = ("start", "domain", "noise")
 # What an optimizer entry, its grid or the experiment may set of how a run
 # trains, rather than of its Keras optimizer.
@@ -366,10 +393,11 @@ def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
                     )
             settings.setdefault("use_bias", True)
             dense.append(name)
-    if dense and "data" not in config:
+    missing = [name for name in dense if "data" not in config["experiments"][name]]
+    if missing and "data" not in config:
         raise ConfigError(
-            f"'data' is missing: experiment{'s' if len(dense) > 1 else ''} {', '.join(dense)}"
-            f" train{'' if len(dense) > 1 else 's'} the page's model, which needs training samples, e.g."
+            f"'data' is missing: experiment{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+            f" train{'' if len(missing) > 1 else 's'} the page's model, which needs training samples, e.g."
             " data: {x: [[1.0]], y: [[0.0, 1.0, 0.0]]} (a config of only landscape"
             " experiments, with 'function:', needs none)"
         )
@@ -678,7 +706,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     dense = _check_experiment_kinds(config)
     for experiment in config["experiments"]:
         _check_tune(config, experiment)
-    data = _check_data(config) if dense else None
+    shapes = data_shapes(config)
     if dense:
         for experiment in dense:
             _check_trajectory_axes(config, experiment)
@@ -686,10 +714,10 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     low, high = frames["ylim"]
     if not low < high:
         raise ConfigError(f"'frames.ylim' must be increasing ([low, high]), got {[low, high]}")
-    runs_by_experiment = experiment_runs(config, data)  # checks names, arguments, labels
+    runs_by_experiment = experiment_runs(config, shapes)  # checks names, arguments, labels
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
-    _check_sizes(config, runs_by_experiment, data)
+    _check_sizes(config, runs_by_experiment, shapes)
     for experiment, settings in config["experiments"].items():
         count = frame_count(settings["epochs"], frames["every"])
         if count > frames["max_frames"]:
@@ -859,13 +887,16 @@ def run_batch(
 RESERVED_NAMES = {"site": "the documentation site (`snakemake --cores 4 docs`)"}
 
 
-def experiment_runs(config: dict[str, Any], data: DataShape | None = None) -> dict[str, list[Run]]:
+def experiment_runs(
+    config: dict[str, Any], shapes: dict[str, DataShape] | None = None
+) -> dict[str, list[Run]]:
     """Experiment name -> its runs, in config order (grid, then seeds, innermost).
 
-    `data`: the page's model's samples (`_check_data`; read again if None).
+    `shapes`: each page's-model experiment's samples (`data_shapes`; read
+    again if None).
     """
-    if data is None and "data" in config:
-        data = _check_data(config)
+    if shapes is None:
+        shapes = data_shapes(config)
     table = load_optimizer_table()
     runs: dict[str, list[Run]] = {}
     total = 0
@@ -882,7 +913,7 @@ def experiment_runs(config: dict[str, Any], data: DataShape | None = None) -> di
         runs[experiment] = []
         for index, entry in enumerate(settings["optimizers"]):
             where = f"experiments.{experiment}.optimizers[{index}]"
-            samples = None if is_landscape(settings) or data is None else data.samples
+            samples = shapes[experiment].samples if experiment in shapes else None
             for run in expand_entry(where, experiment, settings, entry, seeds, table, samples):
                 check_name(where, run.label, "folder name for a run (its label and grid values)")
                 if run.label in names:

@@ -8,6 +8,7 @@ figures are written down here only. A new figure kind is one entry in
 EXPERIMENT_FIGURES or RUN_FIGURES (and the module that draws it).
 """
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,12 @@ from optimizer_animations.config.check import (
     tuning_chunks,
 )
 from optimizer_animations.export.formats import companion_paths, dark_variant
-from optimizer_animations.problems.spec import parameter_count, problem_spec, spec_landscape
+from optimizer_animations.problems.spec import (
+    experiment_data,
+    parameter_count,
+    problem_spec,
+    spec_landscape,
+)
 from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
 from optimizer_animations.records.run import Run
@@ -156,11 +162,16 @@ class ExperimentPlan:
     training_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per training job
     tuning_chunks: tuple[tuple[Run, ...], ...] = ()  # runs per tuning job
     trajectory_axes: Any = None
-    generates_data: bool = False  # writes its `generate:` samples to data.csv first
+    # Its `generate:` spec, whose samples a job writes to data.csv first (None: none).
+    generator: dict[str, Any] | None = None
 
     @property
     def landscape(self) -> bool:
         return self.kind == FUNCTION
+
+    @property
+    def generates_data(self) -> bool:
+        return self.generator is not None
 
     @property
     def has_sensitivity(self) -> bool:
@@ -342,15 +353,20 @@ class Plan:
             ]
         return paths + ([self.layout.profile()] if self.profiled else [])
 
+    @functools.cached_property
+    def published_figures(self) -> frozenset[str]:
+        """The planned figures that `publish:` names: each gets a dark variant.
+        Computed once: the rules ask for every figure job's dark outputs."""
+        if not self.published:
+            return frozenset()
+        return self.published & frozenset(self.figure_paths())
+
     def dark(self, paths: Sequence[str]) -> list[str]:
         """The dark variants of those of `paths` that are published figures,
         with a GIF's videos and poster: what a figure job also draws."""
-        if not self.published:
-            return []
-        figures = set(self.figure_paths())
         variants = []
         for path in paths:
-            if path in self.published and path in figures:
+            if path in self.published_figures:
                 variants.append(dark_variant(path))
                 if path.endswith(".gif"):
                     variants += companion_paths(dark_variant(path), self.formats)
@@ -417,7 +433,9 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         if tuning is None
         else tuple(map(tuple, tuning_chunks(config, name, runs))),
         trajectory_axes=settings.get("trajectory", {}).get("axes"),
-        generates_data=not landscape and "generate" in config["data"],
+        generator=None
+        if landscape or "generate" not in (data := experiment_data(config, name))
+        else data,
     )
 
 

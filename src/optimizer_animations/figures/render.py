@@ -368,17 +368,22 @@ def loss_axis(bands: Sequence[Band], log_scale: bool) -> tuple[bool, tuple[float
 
 
 def plot_loss_bands(
-    bands: Sequence[Band], path: str | Path, log_scale: bool, families: Sequence[str] | None = None
+    bands: Sequence[Band],
+    path: str | Path,
+    log_scale: bool,
+    families: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] = ("Epoch", "Loss"),
 ) -> None:
     """Per setting, the median loss across seeds and its 10-90 % band.
 
     One panel per optimizer entry, its settings coloured in the order of
     their grid values, so that a sweep of dozens of settings stays readable.
+    `axis_labels`: the time and the quantity (a landscape's step and f).
     """
     use_page_style()
     families = list(dict.fromkeys(band.family for band in bands))
     if len(families) == len(bands):  # one setting per entry (seeds only, or tuned)
-        plot_bands_together(bands, path, log_scale, families)
+        plot_bands_together(bands, path, log_scale, families, axis_labels)
         return
     columns = min(3, len(families))
     rows = -(-len(families) // columns)
@@ -412,9 +417,9 @@ def plot_loss_bands(
     if limits:
         panels.flat[0].set_ylim(*limits)
     for axes in panels[-1]:
-        axes.set_xlabel("Epoch")
+        axes.set_xlabel(axis_labels[0])
     for axes in panels[:, 0]:
-        axes.set_ylabel("Loss (median, 10-90 %)")
+        axes.set_ylabel(f"{axis_labels[1]} (median, 10-90 %)")
     figure.tight_layout()
     for axes in panels.flat[: len(families)]:
         place_legend(axes, "lower left", fontsize=MIN_FONT_SIZE, ncol=2)
@@ -423,7 +428,11 @@ def plot_loss_bands(
 
 
 def plot_bands_together(
-    bands: Sequence[Band], path: str | Path, log_scale: bool, families: Sequence[str] | None = None
+    bands: Sequence[Band],
+    path: str | Path,
+    log_scale: bool,
+    families: Sequence[str] | None = None,
+    axis_labels: tuple[str, str] = ("Epoch", "Loss"),
 ) -> None:
     """One setting per optimizer entry: every entry's median and band, on one
     axes with a legend beside it, or one panel each over the others in grey
@@ -454,8 +463,8 @@ def plot_bands_together(
                 axes.set_ylim(*limits)
     bottom, left = facets.outer_axes()
     for axes in bottom:
-        axes.set_xlabel("Epoch")
-    ylabel = f"Loss (median{', 10-90 %' if bands[0].runs > 1 else ''})"
+        axes.set_xlabel(axis_labels[0])
+    ylabel = f"{axis_labels[1]} (median{', 10-90 %' if bands[0].runs > 1 else ''})"
     for axes in left:
         axes.set_ylabel(ylabel)
     if facets.faceted:
@@ -592,7 +601,9 @@ def main_losses(smk: Any) -> None:
             if to := target(path):
                 plot_losses([curve], to, log_scale, families=families)
         if to := target(smk.output.experiment_plot):
-            if table.is_landscape():
+            if table.is_landscape() and table.has_seeds():  # under gradient noise
+                plot_loss_bands(setting_bands(table), to, log_scale, families, ("Step", "f(x, y)"))
+            elif table.is_landscape():
                 curves = table.curves(with_rate=True)
                 plot_losses(curves, to, log_scale, ("Step", "f(x, y)"), families)
             elif table.is_sweep():

@@ -248,7 +248,15 @@ class TrajectoryFigure:
                 hspace=0.45,
             )
         else:
-            self.figure.tight_layout(rect=(0, subtitle_inches / self.figure.get_figheight(), 1, 1))
+            rect = (0, subtitle_inches / self.figure.get_figheight(), 1, 1)
+            self.figure.tight_layout(rect=rect)
+            # A title wider than its axes would run under the step counter
+            # beside them: two lines instead.
+            renderer = self.figure.canvas.get_renderer()
+            heading = self.axes.title
+            if heading.get_window_extent(renderer).x1 > self.counter.get_window_extent(renderer).x0:
+                heading.set_text(textwrap.fill(title, len(title) // 2 + 8))
+                self.figure.tight_layout(rect=rect)
         # The frame protocol (figures/frames.py): these move, the rest is drawn once.
         self.moving = [*self.trails, *self.markers, *self.notes, self.counter]
         self.exact_axes = None

@@ -54,7 +54,7 @@ def problem_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     return {
         "kind": DENSE,
         "data": data_spec(config, experiment),
-        "init": config["init"],
+        "init": settings.get("init") or config["init"],
         "use_bias": settings["use_bias"],
     }
 
@@ -63,11 +63,17 @@ def data_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     """The page's model's samples as a job reads them: inline `{x, y}`, or a
     CSV file's path and columns (a `generate:` spec's file is the experiment's
     `data.csv`, which a job writes first)."""
-    data = config["data"]
+    data = experiment_data(config, experiment)
     if "generate" in data:
         x, y = generated_columns(data)
         return {"csv": generated_file(config, experiment), "x": x, "y": y}
     return data
+
+
+def experiment_data(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    """The samples an experiment of the page's model trains on, as the config
+    gives them: its own `data`, else the top-level one."""
+    return config["experiments"][experiment].get("data") or config["data"]
 
 
 def generated_file(config: dict[str, Any], experiment: str) -> str:

@@ -178,6 +178,11 @@ class RunTable:
         """Several seeds or grid points per optimizer entry: aggregate, don't draw each run."""
         return any(row["grid"] or row["setting"] != row["run"] for row in self.rows)
 
+    def has_seeds(self) -> bool:
+        """Whether runs differ by their seed (their initial weights, or a
+        landscape's gradient noise)."""
+        return any(row["seed"] is not None for row in self.rows)
+
     def is_landscape(self) -> bool:
         """Runs descending a 2-D function rather than training the page's model."""
         return bool(self.rows) and "function" in self.rows[0]
@@ -254,6 +259,15 @@ def setting_bands(table: RunTable) -> list[Band]:
     for setting, members in groups.items():
         median, low, high = nan_band(table.losses[members].astype(float))
         first = table.rows[members[0]]
+        # Its runs' legend title: a tuned run's names its rate; the others the
+        # setting (not the first seed's run), or the class for a plain entry.
+        title = (
+            first["title"]
+            if first.get("tuned")
+            else first["optimizer"]
+            if setting == first["optimizer"].lower()
+            else setting
+        )
         bands.append(
             Band(
                 setting,
@@ -265,7 +279,7 @@ def setting_bands(table: RunTable) -> list[Band]:
                 high,
                 len(members),
                 sum(table.rows[i]["diverged_at"] is not None for i in members),
-                first["title"],
+                title,
             )
         )
     return bands
