@@ -544,10 +544,14 @@ def batch_size_scene(scene: Scene, histories: Sequence[History], experiment: str
         range(len(histories)),
         key=lambda i: (families.index(histories[i].run.family), batch(histories[i])),
     )
+    def entry(history: History) -> str:
+        run = history.run
+        return run.optimizer if run.family == run.optimizer.lower() else run.family
+
     paths = [
         dataclasses.replace(
             scene.paths[i],
-            label=f"{histories[i].title}, {words(histories[i])}",
+            label=f"{entry(histories[i])}, {words(histories[i])}",
             family=f"{histories[i].run.family} {words(histories[i])}",
         )
         for i in order
