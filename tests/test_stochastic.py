@@ -349,3 +349,52 @@ def test_the_gradient_fan_draws_the_recorded_start_and_its_samples_gradients(tmp
     np.testing.assert_allclose(mean.U, expected[:, 0].mean() * ratio[0], rtol=1e-12)
     assert (tmp_path / "gradients.png").stat().st_size > 10_000
     real_close(drawn[0])
+
+
+@pytest.fixture(scope="module")
+def two_weights():
+    """The stochastic config's model: one input, one unit and a bias."""
+    x, y = generate_samples({"generate": "linear", "samples": 50, "noise": 0.5, "seed": 4})
+    return DenseProblem(x, y, True, None, None, 0)
+
+
+# 8 and 3..49 also checked out when this was written (1, 3, 7, 8, 16, 17, 32, 49):
+# a shorter last batch, powers of two, one below and above them.
+@pytest.mark.parametrize("batch_size", [1, 7, 16, 49])
+def test_stacked_minibatch_runs_equal_runs_trained_alone_bit_for_bit(two_weights, batch_size):
+    """Two weights stack: each optimizer's runs share one graph and equal the
+    same runs trained alone, every update, every epoch's loss and outputs."""
+    runs = [
+        Run(
+            "st",
+            f"{name.lower()}-lr{rate}-s{seed}",
+            name,
+            {"learning_rate": rate},
+            seed,
+            batch_size=batch_size,
+            shuffle=True,
+        )
+        for name in sorted(train.ELEMENTWISE)
+        for rate in (0.01, 0.1)[: 1 if batch_size > 1 else 2]
+        for seed in (0, 1)
+    ]
+    assert all(
+        train.training_strategy(r.optimizer, r.arguments, two_weights, True, True)
+        is train.Strategy.STACKED
+        for r in runs
+    )
+    stacked = train.train_experiment("st", runs, 3, two_weights)
+    alone = train.train_experiment("st", runs, 3, two_weights, stack=False)
+    for a, b in zip(stacked, alone, strict=True):
+        for key in ("step_params", "step_loss", "order", "pred", "kernel", "bias"):
+            np.testing.assert_array_equal(a.arrays[key], b.arrays[key], err_msg=f"{a.label} {key}")
+        np.testing.assert_array_equal(a.loss, b.loss, err_msg=a.label)
+
+
+def test_a_stacked_minibatch_run_equals_keras_fit(two_weights):
+    runs = minibatch_runs(["Adam", "SGD"], (0, 1, 2), batch_size=16)
+    histories = train.train_experiment("fit", runs, 3, two_weights)
+    for run, history in zip(runs, histories, strict=True):
+        start = two_weights.unflatten(history.arrays["step_params"][0])
+        reference = fit_by_batches(two_weights, run, start, history.arrays["order"])
+        np.testing.assert_array_equal(history.arrays["step_params"], reference)

@@ -544,6 +544,7 @@ def batch_size_scene(scene: Scene, histories: Sequence[History], experiment: str
         range(len(histories)),
         key=lambda i: (families.index(histories[i].run.family), batch(histories[i])),
     )
+
     def entry(history: History) -> str:
         run = history.run
         return run.optimizer if run.family == run.optimizer.lower() else run.family

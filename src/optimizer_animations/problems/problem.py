@@ -87,6 +87,10 @@ class Problem:
         """Whether R runs stacked in one (R, P) variable give each run's own numbers."""
         return True
 
+    def stackable_minibatches(self) -> bool:
+        """`stackable`, for minibatch runs (only the page's model has them)."""
+        return False
+
     def forward(
         self, values: Sequence[Any], batch: tuple[Any, Any] | None = None
     ) -> tuple[Any, Any]:
@@ -191,18 +195,32 @@ class DenseProblem(Problem):
             pred = keras.ops.add(pred, values[1])
         return pred, keras.losses.MeanSquaredError()(y, pred)
 
-    def forward_stacked(self, params: Any) -> tuple[Any, Any]:
+    def stackable_minibatches(self) -> bool:
+        """Whether minibatch runs stacked in one (R, P) variable give each
+        run's own numbers: with one input and one unit, each prediction is a
+        single product and each gradient a dot product over the batch, which
+        the stacked and the lone kernels were checked to sum alike
+        (tests/test_stochastic.py, every batch size from 1 to the data)."""
+        return self.x.shape[1] == 1 and self.units == 1
+
+    def forward_stacked(self, params: Any, batch: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+        """On `batch`, each run's minibatch: inputs (R, b, inputs), targets (R, b, units)."""
         import tensorflow as tf
 
         runs = params.shape[0]
         values = self.unflatten(params, tf.reshape)
-        x = tf.constant(np.broadcast_to(self.x, (runs, *self.x.shape)))
+        if batch is None:
+            x = tf.constant(np.broadcast_to(self.x, (runs, *self.x.shape)))
+            y, count = tf.constant(self.y), float(len(self.x))
+        else:
+            x, y = batch
+            count = tf.cast(tf.shape(x)[1], tf.float32)
         pred = tf.matmul(x, values[0])
         if self.use_bias:
             pred = pred + values[1][:, None, :]
         # Keras's MSE: mean over the units, then the sum over the samples / n.
-        per_sample = tf.reduce_mean(tf.square(tf.constant(self.y) - pred), axis=-1)
-        return pred, tf.reduce_sum(per_sample, axis=-1) / float(len(self.x))
+        per_sample = tf.reduce_mean(tf.square(y - pred), axis=-1)
+        return pred, tf.reduce_sum(per_sample, axis=-1) / count
 
     def loss_numpy(self, params: np.ndarray) -> np.ndarray:
         values = self.unflatten(np.asarray(params, np.float64))

@@ -251,6 +251,90 @@ def compile_minibatch_training(
     return run
 
 
+def train_stacked_minibatches(
+    problem: DenseProblem,
+    optimizer: str,
+    arguments: dict[str, Any],
+    rates: np.ndarray,
+    starts: Sequence[Sequence[np.ndarray]],
+    orders: Sequence[np.ndarray],
+    batch_size: int,
+) -> list[dict[str, np.ndarray]]:
+    """R minibatch runs of an elementwise optimizer in one compiled loop, as
+    `train_stacked` stacks full-batch runs: each run's batch is gathered from
+    its own sample orders, the loss is the sum of the runs' batch losses.
+
+    The loss and outputs on every sample at each epoch's end are then
+    computed per run with the lone run's ops (`epoch_records`): a sum over
+    all the samples of a stack may associate differently from a lone run's.
+    Returns each run's arrays as `compile_minibatch_training` does.
+    """
+    samples = problem.samples
+    steps = math.ceil(samples / batch_size)
+    initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
+    weights = keras.Variable(initial, name="stacked_params")
+    keras_optimizer = make_optimizer(
+        optimizer, {**arguments, SCHEDULED: PerRunLearningRate(rates)}, "stacked"
+    )
+    keras_optimizer.build([weights])
+    x, y = tf.constant(problem.x), tf.constant(problem.y)
+
+    @tf.function
+    def loop(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:  # order: (R, E, n)
+        epochs = tf.shape(order)[1]
+        step_losses = tf.TensorArray(tf.float32, size=epochs * steps)
+        states = tf.TensorArray(tf.float32, size=epochs * steps + 1).write(0, weights.value)
+        for e in tf.range(epochs):
+            for b in tf.range(steps):
+                indices = order[:, e, b * batch_size : tf.minimum((b + 1) * batch_size, samples)]
+                batch = (tf.gather(x, indices), tf.gather(y, indices))
+                with tf.GradientTape() as tape:
+                    _, batch_loss = problem.forward_stacked(tf.convert_to_tensor(weights), batch)
+                    total = tf.reduce_sum(batch_loss)
+                step = e * steps + b
+                step_losses = step_losses.write(step, batch_loss)
+                (gradient,) = tape.gradient(total, [weights])
+                keras_optimizer.apply_gradients([(gradient, weights)])
+                states = states.write(step + 1, weights.value)
+        return step_losses.stack(), states.stack()
+
+    step_losses, states = (t.numpy() for t in loop(tf.constant(np.stack(orders), tf.int32)))
+    per_epoch = states[::steps]  # (E+1, R, P)
+    losses, outputs = epoch_records(problem, per_epoch.transpose(1, 0, 2))
+    return [
+        {
+            "loss": losses[run],
+            "params": per_epoch[:, run],
+            "outputs": outputs[run],
+            "order": np.asarray(orders[run], np.int32),
+            "step_params": states[:, run],
+            "step_loss": step_losses[:, run],
+        }
+        for run in range(len(starts))
+    ]
+
+
+def epoch_records(problem: DenseProblem, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loss (R, E+1) and outputs (R, E+1, n, units) on every sample at
+    each of R runs' (R, E+1, P) parameters, each through the lone run's
+    forward pass (the ops of `fit`), one point after another in one graph."""
+    runs, points, _ = params.shape
+    flat = tf.constant(params.reshape(runs * points, -1).astype(np.float32))
+
+    @tf.function
+    def loop(flat: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        count = tf.shape(flat)[0]
+        losses = tf.TensorArray(tf.float32, size=count)
+        outputs = tf.TensorArray(tf.float32, size=count)
+        for i in tf.range(count):
+            output, loss = problem.forward(problem.unflatten(flat[i], tf.reshape))
+            losses, outputs = losses.write(i, loss), outputs.write(i, output)
+        return losses.stack(), outputs.stack()
+
+    losses, outputs = (t.numpy() for t in loop(flat))
+    return losses.reshape(runs, points), outputs.reshape(runs, points, *outputs.shape[1:])
+
+
 def sample_orders(seed: int, epochs: int, samples: int, shuffle: bool) -> np.ndarray:
     """Each epoch's sample order (E, n): `numpy.random.default_rng([seed,
     epoch]).permutation(n)` when shuffling (README, "Minibatches"), else 0..n-1."""
@@ -369,10 +453,10 @@ def training_strategy(
     ONE_GRAPH otherwise."""
     if not stack or isinstance(arguments.get(SCHEDULED), dict):
         return Strategy.ALONE
+    stacks = problem.stackable_minibatches() if minibatch else problem.stackable()
     if (
-        not minibatch
-        and optimizer in ELEMENTWISE
-        and problem.stackable()
+        optimizer in ELEMENTWISE
+        and stacks
         and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
     ):
         return Strategy.STACKED
@@ -568,6 +652,11 @@ def train_experiment(
                 per_run = [train(feeds[0])]
             else:
                 per_run = [train_run(problem, optimizer, starts[0], epochs, feeds[0])]
+        elif strategy is Strategy.STACKED and first.batch_size is not None:
+            assert isinstance(problem, DenseProblem)
+            per_run = train_stacked_minibatches(
+                problem, first.optimizer, fixed, rates, starts, feeds, first.batch_size
+            )
         elif strategy is Strategy.STACKED:
             per_run = train_stacked(problem, first.optimizer, fixed, rates, starts, epochs, noises)
         else:
