@@ -398,3 +398,15 @@ def test_a_stacked_minibatch_run_equals_keras_fit(two_weights):
         start = two_weights.unflatten(history.arrays["step_params"][0])
         reference = fit_by_batches(two_weights, run, start, history.arrays["order"])
         np.testing.assert_array_equal(history.arrays["step_params"], reference)
+
+
+@pytest.mark.parametrize("samples", [3, 256, 1000])
+def test_stacked_epoch_losses_equal_a_lone_runs_for_one_input_and_one_unit(samples):
+    x, y = generate_samples({"generate": "linear", "samples": samples, "noise": 0.5, "seed": 9})
+    problem = DenseProblem(x, y, True, None, None, 0)
+    params = np.random.default_rng(2).standard_normal((1, 20, 2)).astype(np.float32)
+    losses, outputs = train.epoch_records(problem, params)
+    for index, row in enumerate(params[0]):
+        output, loss = problem.forward(problem.unflatten(row))
+        assert losses[0, index] == keras.ops.convert_to_numpy(loss)
+        np.testing.assert_array_equal(outputs[0, index], keras.ops.convert_to_numpy(output))

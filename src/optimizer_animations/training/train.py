@@ -264,9 +264,8 @@ def train_stacked_minibatches(
     `train_stacked` stacks full-batch runs: each run's batch is gathered from
     its own sample orders, the loss is the sum of the runs' batch losses.
 
-    The loss and outputs on every sample at each epoch's end are then
-    computed per run with the lone run's ops (`epoch_records`): a sum over
-    all the samples of a stack may associate differently from a lone run's.
+    The loss and outputs on every sample at each epoch's end are computed
+    after the loop, for every run and epoch at once (`epoch_records`).
     Returns each run's arrays as `compile_minibatch_training` does.
     """
     samples = problem.samples
@@ -316,23 +315,15 @@ def train_stacked_minibatches(
 
 def epoch_records(problem: DenseProblem, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The loss (R, E+1) and outputs (R, E+1, n, units) on every sample at
-    each of R runs' (R, E+1, P) parameters, each through the lone run's
-    forward pass (the ops of `fit`), one point after another in one graph."""
-    runs, points, _ = params.shape
-    flat = tf.constant(params.reshape(runs * points, -1).astype(np.float32))
-
-    @tf.function
-    def loop(flat: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        count = tf.shape(flat)[0]
-        losses = tf.TensorArray(tf.float32, size=count)
-        outputs = tf.TensorArray(tf.float32, size=count)
-        for i in tf.range(count):
-            output, loss = problem.forward(problem.unflatten(flat[i], tf.reshape))
-            losses, outputs = losses.write(i, loss), outputs.write(i, output)
-        return losses.stack(), outputs.stack()
-
-    losses, outputs = (t.numpy() for t in loop(flat))
-    return losses.reshape(runs, points), outputs.reshape(runs, points, *outputs.shape[1:])
+    each of R runs' (R, E+1, P) parameters, stacked: for the problems whose
+    minibatches stack (one input, one unit), these sums over the samples
+    equal a lone run's (tests/test_stochastic.py)."""
+    runs, points, count = params.shape
+    outputs, losses = problem.forward_stacked(tf.constant(params.reshape(runs * points, count)))
+    return (
+        losses.numpy().reshape(runs, points),
+        outputs.numpy().reshape(runs, points, *outputs.shape[1:]),
+    )
 
 
 def sample_orders(seed: int, epochs: int, samples: int, shuffle: bool) -> np.ndarray:
