@@ -185,33 +185,17 @@ def plot_profile(costs: Mapping[str, Mapping[str, float]], path: str | Path) -> 
     for axes in facets.axes:
         axes.set_xscale("log")
         axes.set_ylim(-0.03, 1.03)
-    bottom, left = facets.outer_axes()
-    for axes in bottom:
-        axes.set_xlabel(
-            "tau (times the best cost)"
-            if facets.faceted
-            else "tau: within this factor of the best cost"
-        )
-    for axes in left:
-        axes.set_ylabel("Share of experiments")
     heading = f"Performance profile over {len(costs)} tuned experiments"
-    if facets.faceted:
-        facets.figure.suptitle(
-            f"{heading}; each panel: one optimizer (experiments), over the others in grey"
-        )
-    else:
-        facets.axes[0].set_title(heading)
-        facets.axes[0].legend(
-            title="optimizer (experiments)",
-            fontsize=SMALL_FONT_SIZE,
-            title_fontsize=SMALL_FONT_SIZE,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-        )
-    figure = facets.figure
-    figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+    facets.finish(
+        path,
+        "tau (times the best cost)"
+        if facets.faceted
+        else "tau: within this factor of the best cost",
+        "Share of experiments",
+        f"{heading}; each panel: one optimizer (experiments), over the others in grey",
+        title=heading,
+        legend={"title": "optimizer (experiments)", "title_fontsize": SMALL_FONT_SIZE},
+    )
 
 
 def main_time_to_target(smk: Any) -> None:

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PolyCollection
 
-from optimizer_animations.figures.style import MAX_SERIES, SMALL_FONT_SIZE, theme
+from optimizer_animations.figures.style import MAX_SERIES, SMALL_FONT_SIZE, save_figure, theme
 
 T = TypeVar("T")
 
@@ -42,6 +42,38 @@ class Facets:
         bottom = [a for i, a in enumerate(self.axes) if i + columns >= count]
         left = [a for i, a in enumerate(self.axes) if i % columns == 0]
         return bottom, left
+
+    def finish(
+        self,
+        path: Any,
+        xlabel: str,
+        ylabel: str,
+        heading: str,
+        title: str = "",
+        legend: dict[str, Any] | None = None,
+    ) -> None:
+        """Label the outer axes; put `heading` above the panels, or on one
+        axes its `title` and a legend beside it (`legend`: more of its
+        arguments); lay out, save and close the figure."""
+        bottom, left = self.outer_axes()
+        for axes in bottom:
+            axes.set_xlabel(xlabel)
+        for axes in left:
+            axes.set_ylabel(ylabel)
+        if self.faceted:
+            self.figure.suptitle(heading)
+        else:
+            if title:
+                self.axes[0].set_title(title)
+            self.axes[0].legend(
+                fontsize=SMALL_FONT_SIZE,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                **(legend or {}),
+            )
+        self.figure.tight_layout()
+        save_figure(self.figure, path)
+        plt.close(self.figure)
 
 
 def draw_facets(

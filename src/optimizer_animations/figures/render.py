@@ -461,21 +461,12 @@ def plot_bands_together(
             axes.set_yscale("log")
             if limits:
                 axes.set_ylim(*limits)
-    bottom, left = facets.outer_axes()
-    for axes in bottom:
-        axes.set_xlabel(axis_labels[0])
-    ylabel = f"{axis_labels[1]} (median{', 10-90 %' if bands[0].runs > 1 else ''})"
-    for axes in left:
-        axes.set_ylabel(ylabel)
-    if facets.faceted:
-        facets.figure.suptitle("Each panel: one optimizer, over the others in grey")
-    else:
-        facets.axes[0].legend(
-            fontsize=SMALL_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0)
-        )
-    facets.figure.tight_layout()
-    save_figure(facets.figure, path)
-    plt.close(facets.figure)
+    facets.finish(
+        path,
+        axis_labels[0],
+        f"{axis_labels[1]} (median{', 10-90 %' if bands[0].runs > 1 else ''})",
+        "Each panel: one optimizer, over the others in grey",
+    )
 
 
 def plot_sensitivity(
@@ -555,24 +546,14 @@ def plot_sensitivity(
             ha="center",
             color=WARNING_COLOUR,
         )
-    bottom, left = facets.outer_axes()
-    for axes in bottom:
-        axes.set_xlabel(argument.replace("_", " ").capitalize())
-    # A landscape's quantity is a long phrase: wrapped, it stays inside the figure.
-    for axes in left:
-        axes.set_ylabel(textwrap.fill(f"{quantity} (median, 10-90 %)", 32))
-    if facets.faceted:
-        facets.figure.suptitle(
-            "Each panel: one optimizer, over the others in grey"
-            + ("; star: the chosen value" if chosen else "")
-        )
-    else:
-        facets.axes[0].legend(
-            fontsize=SMALL_FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1.0)
-        )
-    facets.figure.tight_layout()
-    save_figure(facets.figure, path)
-    plt.close(facets.figure)
+    facets.finish(
+        path,
+        argument.replace("_", " ").capitalize(),
+        # A landscape's quantity is a long phrase: wrapped, it stays inside the figure.
+        textwrap.fill(f"{quantity} (median, 10-90 %)", 32),
+        "Each panel: one optimizer, over the others in grey"
+        + ("; star: the chosen value" if chosen else ""),
+    )
 
 
 def main_frames(smk: Any) -> None:
