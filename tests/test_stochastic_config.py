@@ -2,6 +2,7 @@
 of it, and bad input refused before any job, naming the key and the value."""
 
 import copy
+import os
 
 import pytest
 
@@ -89,6 +90,16 @@ def fit(config):
 
 BAD = [
     ("missing csv", lambda c, p: (p / "points.csv").unlink(), ["'data.csv'", "cannot be read"]),
+    (
+        "csv a folder",
+        lambda c, p: ((p / "points.csv").unlink(), (p / "points.csv").mkdir()),
+        ["'data.csv'", "is not a regular file"],
+    ),
+    (
+        "csv a pipe",
+        lambda c, p: ((p / "points.csv").unlink(), os.mkfifo(p / "points.csv")),
+        ["'data.csv'", "is not a regular file"],
+    ),
     (
         "unreadable csv",
         lambda c, p: (p / "points.csv").write_bytes(b"x,y\n\xff\xfe,1\n"),

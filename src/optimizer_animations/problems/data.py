@@ -53,6 +53,8 @@ def read_samples(path: str | Path, x_columns: Sequence[str], y_columns: Sequence
         size = path.stat().st_size
     except OSError as error:
         raise DataError(f"{path} cannot be read ({error.strerror or error})") from None
+    if not path.is_file():  # a folder, a pipe or a device: never opened
+        raise DataError(f"{path} is not a regular file")
     if size > MAX_CSV_BYTES:
         raise DataError(f"{path} has {size:,} bytes, more than {MAX_CSV_BYTES:,}")
     try:
