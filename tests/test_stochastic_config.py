@@ -4,6 +4,7 @@ of it, and bad input refused before any job, naming the key and the value."""
 import copy
 import os
 
+import numpy as np
 import pytest
 
 from conftest import default_config
@@ -259,3 +260,25 @@ def test_an_experiment_may_bring_its_own_samples_beside_the_pages(in_tmp):
     bad["experiments"]["regression"]["data"] = {"csv": "missing.csv", "x": ["x"], "y": ["y"]}
     with pytest.raises(ConfigError, match=r"'experiments.regression.data.csv' = 'missing.csv'"):
         check_config(bad)
+
+
+def test_a_big_generated_data_set_is_refused_before_its_contour_could_exhaust_memory(in_tmp):
+    config = regression_config(in_tmp)
+    config["data"] = {"generate": "linear", "samples": 20_000, "outputs": 2}
+    with pytest.raises(
+        ConfigError, match=r"20,000 samples x 2 units = 40,000 outputs, more than 20,000"
+    ):
+        check_config(config)
+
+
+def test_the_contour_loss_in_chunks_equals_it_in_one_piece(monkeypatch):
+    from optimizer_animations.problems.data import generate_samples
+    from optimizer_animations.problems.problem import DenseProblem
+
+    spec = {"generate": "linear", "samples": 30, "inputs": 3, "outputs": 2, "seed": 0}
+    problem = DenseProblem(*generate_samples(spec), True, None, None, 0)
+    points = np.random.default_rng(0).standard_normal((7, 11, 8))
+    whole = problem.loss_numpy(points)
+    monkeypatch.setattr(DenseProblem, "LOSS_CHUNK_VALUES", 60)  # one point per chunk
+    np.testing.assert_array_equal(problem.loss_numpy(points), whole)
+    assert whole.shape == (7, 11)

@@ -183,7 +183,7 @@ def frame_count(epochs: int, every: int) -> int:
 # the page's model evaluates every sample and unit at 200 x 200 points.
 MAX_RECORDED_VALUES = 250_000_000  # 1 GB of histories in all
 MAX_RUN_VALUES = 25_000_000  # 100 MB for one run
-MAX_SAMPLE_OUTPUTS = 100_000  # samples x units
+MAX_SAMPLE_OUTPUTS = 20_000  # samples x units
 
 
 @dataclass(frozen=True)
