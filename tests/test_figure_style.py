@@ -23,7 +23,7 @@ from matplotlib.legend import Legend
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from optimizer_animations.figures import comparison, frames, render
+from optimizer_animations.figures import comparison, facets, frames, render, trajectories
 from optimizer_animations.figures.style import (
     DARK,
     LIGHT,
@@ -70,7 +70,7 @@ def test_the_palette_stays_apart_under_every_colour_vision_deficiency(theme, def
 def capture_saved(monkeypatch) -> list:
     """Every figure the plotting code saves from now on, in order."""
     figures = []
-    for module in (render, comparison, frames):
+    for module in (render, comparison, facets, frames, trajectories):
         original = module.save_figure
 
         def capture(figure, path, original=original):
@@ -165,6 +165,47 @@ def trajectory_figure(name: str, labels: list[str], panels: bool) -> TrajectoryF
     )
 
 
+def minibatch_history(label: str, batch: int | None, seed: int) -> History:
+    """A two-weight regression's run on 64 samples: every update's weights
+    walking noisily to the least-squares fit (batch None: full batch)."""
+    from optimizer_animations.problems.data import generate_samples
+
+    x, y = generate_samples({"generate": "linear", "samples": 64, "noise": 0.5, "seed": 0})
+    epochs, per_epoch = 10, 64 // (batch or 64)
+    rng = np.random.default_rng(seed)
+    best = np.linalg.lstsq(np.column_stack([x[:, 0], np.ones(64)]), y[:, 0], rcond=None)[0]
+    t = 1 - np.exp(-np.arange(epochs * per_epoch + 1) / (2 * per_epoch))
+    steps = (
+        t[:, None] * best
+        + (0.3 / np.sqrt(batch or 64)) * rng.standard_normal((len(t), 2)) * t[:, None]
+    )
+    steps[0] = 0
+    epoch_params = steps[::per_epoch].astype(np.float32)
+    pred = (x[None, :, 0] * epoch_params[:, :1] + epoch_params[:, 1:])[..., None]
+    arrays = {
+        "pred": pred.astype(np.float32),
+        "kernel": epoch_params[:, None, :1],
+        "bias": epoch_params[:, 1:],
+    }
+    meta = {
+        "label": label,
+        "family": "sgd",
+        "optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1}},
+        "use_bias": True,
+        "init": {"kernel": [[0.0]], "bias": [0.0]},
+        "data": {"x": x.tolist(), "y": y.tolist()},
+        "experiment": "regression",
+    }
+    if batch:
+        arrays |= {
+            "step_params": steps.astype(np.float32),
+            "step_loss": rng.uniform(0.1, 0.5, len(t) - 1).astype(np.float32),
+        }
+        meta["batch"] = {"size": batch, "shuffle": True, "seed": seed, "steps_per_epoch": per_epoch}
+    loss = np.linspace(1.0, 0.25, epochs + 1).astype(np.float32)
+    return History(epoch=np.arange(epochs + 1), loss=loss, arrays=arrays, meta=meta)
+
+
 def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     """(kind, figure) of every figure kind, at the shipped configs' sizes."""
     kinds = []
@@ -204,6 +245,21 @@ def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     figure = trajectory_figure("quadratic", TUNED, False)
     figure.save_whole(out)
     kinds.append(("trajectory:tuned", figure.figure))
+    # Stochastic gradients: a minibatch run's loss, its fit frame, the
+    # batch-size panels and the gradient fan of a two-weight model.
+    runs = [minibatch_history(f"sgd-bs{b}", b, i) for i, b in enumerate((1, 16, None))]
+    render.plot_losses([Curve.of(runs[1])], out)
+    kinds.append(("run_loss_plot:minibatch", drawn[-1]))
+    render.use_page_style()
+    fit = render.frames_of(runs[1], (-1.1, 1.1))
+    fit.show(10)
+    kinds.append(("fit_frame", fit.figure))
+    scene = trajectories.scene_of(runs, "regression", None)
+    batches = trajectories.batch_size_scene(scene, runs, "regression").figure(True, False)
+    batches.save_whole(out, "Epoch")
+    kinds.append(("batch_sizes", batches.figure))
+    trajectories.plot_gradient_fan(scene, runs[1], out)
+    kinds.append(("gradients", drawn[-1]))
     return kinds
 
 

@@ -118,8 +118,9 @@ def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browse
                     played += 1
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{name}.html scrolls sideways at {width}px"
-            # One on the first page, the tutorial's three, the landscapes page's seven.
-            assert played == 1 + 3 + 7
+            # One on the first page, the tutorial's three, the landscapes page's
+            # seven, the noise page's five.
+            assert played == 1 + 3 + 7 + 5
             page.close()
 
 

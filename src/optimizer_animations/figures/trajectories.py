@@ -566,6 +566,7 @@ def plot_gradient_fan(scene: Scene, history: History, path: str | Path) -> None:
     """At the runs' start, each sample's negative gradient (thin) and their
     mean, the full-batch negative gradient (bold), on the weight plane of a
     two-weight model, whose coordinates are the weights themselves."""
+    use_page_style()  # the theme's colours, whatever was drawn before in this job
     problem = problem_from_meta(history.run)
     assert isinstance(problem, DenseProblem) and problem.parameter_count == 2
     start = history.step_params[0].astype(np.float64)
