@@ -59,6 +59,22 @@ def test_a_batch_size_grid_names_its_runs_and_the_whole_data_is_full_batch(in_tm
     assert runs[0].arguments == {} and runs[0].grid == {"batch_size": 1}
 
 
+def test_a_shuffle_grid_combines_with_the_entrys_batch_size(in_tmp):
+    config = regression_config(in_tmp)
+    config["experiments"]["fit"]["optimizers"] = [
+        {"name": "SGD", "batch_size": 2, "grid": {"shuffle": [True, False]}}
+    ]
+    runs = build_plan(config)["fit"].runs
+    assert [(r.label, r.batch_size, r.shuffle) for r in runs] == [
+        ("sgd-shuffletrue", 2, True),
+        ("sgd-shufflefalse", 2, False),
+    ]
+    config = regression_config(in_tmp)
+    config["experiments"]["fit"]["optimizers"] = [{"name": "SGD", "grid": {"shuffle": [True]}}]
+    with pytest.raises(ConfigError, match=r"'experiments.fit.optimizers\[0\].grid.shuffle' = true"):
+        check_config(config)
+
+
 def test_generated_data_is_written_per_experiment_before_training(in_tmp):
     config = regression_config(in_tmp)
     config["data"] = {"generate": "linear", "samples": 64, "inputs": 3, "seed": 2}

@@ -797,13 +797,8 @@ def expand_entry(
                 f"'{where}': {argument!r} is both fixed and in 'grid'; keep one of them"
             )
         for value in values:  # checked like fixed arguments
-            if argument in TRAINING_SETTINGS:
-                run_batch(
-                    f"{where}.grid",
-                    settings,
-                    {argument: (value, f"{where}.grid.{argument}")},
-                    samples,
-                )
+            if argument in TRAINING_SETTINGS:  # with the entry's other setting, if fixed
+                run_batch(training | {argument: (value, f"{where}.grid.{argument}")}, samples)
             else:
                 parse_optimizer(f"{where}.grid", {"name": class_name, argument: value}, table)
     runs = []
@@ -811,8 +806,6 @@ def expand_entry(
         values = dict(zip(grid, combination, strict=True))
         setting = "-".join([label] + [grid_name(a, v) for a, v in values.items()])
         batch_size, shuffle = run_batch(
-            where,
-            settings,
             training
             | {
                 key: (value, f"{where}.grid.{key}")
@@ -841,12 +834,7 @@ def expand_entry(
     return runs
 
 
-def run_batch(
-    where: str,
-    settings: dict[str, Any],
-    training: dict[str, tuple[Any, str]],
-    samples: int | None,
-) -> tuple[int | None, bool]:
+def run_batch(training: dict[str, tuple[Any, str]], samples: int | None) -> tuple[int | None, bool]:
     """A run's (batch_size, shuffle) from the TRAINING_SETTINGS that apply to
     it: (None, False) for full-batch training (every sample, in their order)."""
     if not training:
