@@ -96,6 +96,19 @@ def contour_levels(values: np.ndarray, count: int = 30) -> tuple[np.ndarray, boo
     return np.linspace(finite.min(), finite.max(), count), False
 
 
+def fill_contour(axes: Any, surface: Surface, levels: np.ndarray, logarithmic: bool) -> None:
+    """The surface's filled contour in the theme's shades, log-normed on log levels."""
+    axes.contourf(
+        surface.x,
+        surface.y,
+        np.clip(surface.loss, levels[0], levels[-1]),
+        levels=levels,
+        cmap=theme().surface,
+        norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
+        alpha=0.6,
+    )
+
+
 @dataclass(frozen=True)
 class Path2D:
     """One run's positions in the plane, one row per update (S+1 rows)."""
@@ -284,15 +297,7 @@ class TrajectoryFigure:
         minima_label: str,
         small: bool,
     ) -> None:
-        axes.contourf(
-            surface.x,
-            surface.y,
-            np.clip(surface.loss, levels[0], levels[-1]),
-            levels=levels,
-            cmap=theme().surface,
-            norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
-            alpha=0.6,
-        )
+        fill_contour(axes, surface, levels, logarithmic)
         axes.contour(
             surface.x,
             surface.y,
@@ -584,15 +589,7 @@ def plot_gradient_fan(scene: Scene, history: History, path: str | Path) -> None:
     (x0, x1), (y0, y1) = domain
     figure, axes = plt.subplots(figsize=FIGSIZE)
     levels, logarithmic = contour_levels(surface.loss)
-    axes.contourf(
-        surface.x,
-        surface.y,
-        np.clip(surface.loss, levels[0], levels[-1]),
-        levels=levels,
-        cmap=theme().surface,
-        norm=LogNorm(levels[0], levels[-1]) if logarithmic else None,
-        alpha=0.6,
-    )
+    fill_contour(axes, surface, levels, logarithmic)
     colour = SERIES_COLOURS[0]
     axes.quiver(
         np.full(len(gradients), start[0]),

@@ -121,6 +121,37 @@ def train_run(
     return compile_training(problem, optimizer, start, noise is not None)(epochs, noise)
 
 
+def built_variables(
+    problem: Problem, optimizer: keras.Optimizer, start: Sequence[np.ndarray]
+) -> list[keras.Variable]:
+    """The problem's variables at `start`, created before `optimizer` is built
+    on them (some optimizers copy them into their state)."""
+    variables = [
+        keras.Variable(np.asarray(value, np.float32), name=spec.name)
+        for spec, value in zip(problem.variables, start, strict=True)
+    ]
+    optimizer.build(variables)
+    return variables
+
+
+def stacked_variable(
+    problem: Problem,
+    optimizer: str,
+    arguments: dict[str, Any],
+    rates: np.ndarray,
+    starts: Sequence[Sequence[np.ndarray]],
+) -> tuple[keras.Variable, keras.Optimizer]:
+    """R runs' flat parameters as one (R, P) variable, and the optimizer
+    built on it with each run's own learning rate."""
+    initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
+    weights = keras.Variable(initial, name="stacked_params")
+    keras_optimizer = make_optimizer(
+        optimizer, {**arguments, SCHEDULED: PerRunLearningRate(rates)}, "stacked"
+    )
+    keras_optimizer.build([weights])
+    return weights, keras_optimizer
+
+
 def compile_training(
     problem: Problem,
     optimizer: keras.Optimizer,
@@ -134,11 +165,7 @@ def compile_training(
     built (some optimizers copy them into their state); `train_one_graph`
     resets the variables and the optimizer's state between runs.
     """
-    variables = [
-        keras.Variable(np.asarray(value, np.float32), name=spec.name)
-        for spec, value in zip(problem.variables, start, strict=True)
-    ]
-    optimizer.build(variables)
+    variables = built_variables(problem, optimizer, start)
     has_outputs = problem.outputs_key is not None
 
     @tf.function
@@ -200,11 +227,7 @@ def compile_minibatch_training(
     update (row 0: the start) and `step_loss` (S,) of each update's batch
     before it.
     """
-    variables = [
-        keras.Variable(np.asarray(value, np.float32), name=spec.name)
-        for spec, value in zip(problem.variables, start, strict=True)
-    ]
-    optimizer.build(variables)
+    variables = built_variables(problem, optimizer, start)
     samples = problem.samples
     steps = math.ceil(samples / batch_size)
     x, y = tf.constant(problem.x), tf.constant(problem.y)
@@ -270,12 +293,7 @@ def train_stacked_minibatches(
     """
     samples = problem.samples
     steps = math.ceil(samples / batch_size)
-    initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
-    weights = keras.Variable(initial, name="stacked_params")
-    keras_optimizer = make_optimizer(
-        optimizer, {**arguments, SCHEDULED: PerRunLearningRate(rates)}, "stacked"
-    )
-    keras_optimizer.build([weights])
+    weights, keras_optimizer = stacked_variable(problem, optimizer, arguments, rates, starts)
     x, y = tf.constant(problem.x), tf.constant(problem.y)
 
     @tf.function
@@ -403,12 +421,7 @@ def fresh_optimizer_state(
 ) -> list[np.ndarray]:
     """The state a new optimizer builds for variables at `start` (eagerly, no tracing)."""
     fresh = make_optimizer(optimizer, arguments, "fresh")
-    fresh.build(
-        [
-            keras.Variable(np.asarray(value, np.float32), name=spec.name)
-            for spec, value in zip(problem.variables, start, strict=True)
-        ]
-    )
+    built_variables(problem, fresh, start)
     return [variable.numpy() for variable in fresh.variables]
 
 
@@ -480,12 +493,7 @@ def train_stacked(
     the learning rate is a per-run tensor. `noises`: each run's gradient
     noise (E, P). Returns each run's arrays as `train_run` does.
     """
-    initial = np.stack([problem.flatten(start) for start in starts]).astype(np.float32)
-    weights = keras.Variable(initial, name="stacked_params")
-    keras_optimizer = make_optimizer(
-        optimizer, {**arguments, SCHEDULED: PerRunLearningRate(rates)}, "stacked"
-    )
-    keras_optimizer.build([weights])
+    weights, keras_optimizer = stacked_variable(problem, optimizer, arguments, rates, starts)
     has_outputs = problem.outputs_key is not None
     noisy = noises is not None
     noise = tf.constant(
