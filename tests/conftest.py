@@ -21,8 +21,10 @@ from optimizer_animations.testing import (
 
 # The helpers the test modules import from here.
 __all__ = [
+    "PAGES_ORIGIN",
     "REPO",
     "chromium_browser",
+    "console_errors",
     "copy_workflow",
     "default_config",
     "digests",
@@ -33,6 +35,7 @@ __all__ = [
     "pinned",
     "play_every_video",
     "run_snakemake",
+    "serve_offline",
     "small_config",
     "workflow_env",
 ]
@@ -161,6 +164,64 @@ def chromium_browser():
             yield chromium
         finally:
             chromium.close()
+
+
+PAGES_ORIGIN = "http://pages.test/"
+
+
+def serve_offline(page, root: Path) -> list[str]:
+    """Serve `root` to a Playwright page at PAGES_ORIGIN (one origin, so that a
+    canvas stays readable), and refuse every other request; returns the list
+    of refused URLs, which a test asserts empty. `file://` pages load their
+    files without the network, so they pass through."""
+    refused: list[str] = []
+    types = {
+        ".html": "text/html",
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".json": "application/json",
+        ".png": "image/png",
+        ".gif": "image/gif",
+        ".webm": "video/webm",
+        ".mp4": "video/mp4",
+    }
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith("file://") or url.startswith("data:"):
+            route.continue_()
+        elif url.startswith(PAGES_ORIGIN):
+            path = root / url[len(PAGES_ORIGIN) :].split("?")[0].split("#")[0]
+            if not path.is_file():
+                route.fulfill(status=404, body="not found")
+                return
+            body = path.read_bytes()
+            headers = {
+                "Content-Type": types.get(path.suffix, "application/octet-stream"),
+                "Accept-Ranges": "bytes",
+            }
+            wanted = route.request.headers.get("range", "")
+            if wanted.startswith("bytes="):  # a video seeks by byte ranges
+                first, _, last = wanted[len("bytes=") :].partition("-")
+                start, end = int(first or 0), int(last) if last else len(body) - 1
+                headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                route.fulfill(status=206, headers=headers, body=body[start : end + 1])
+            else:
+                route.fulfill(status=200, headers=headers, body=body)
+        else:
+            refused.append(url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return refused
+
+
+def console_errors(page) -> list[str]:
+    """The page's console errors and uncaught exceptions, as they come."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
 def play_every_video(page) -> list[dict]:

@@ -1,7 +1,9 @@
 """Animations as docs sites want them: videos beside the GIF, and posters."""
 
+import json
 from pathlib import Path
 
+import imageio.v3 as iio
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -20,6 +22,8 @@ from optimizer_animations.export.formats import (
 )
 from optimizer_animations.export.writers import (
     WRITE,
+    Timing,
+    grid_columns,
     video_frames,
     write_animation,
     write_gif,
@@ -69,17 +73,59 @@ def test_video_frames_repeat_the_last_one_for_the_hold():
 def test_write_animation_writes_each_format_and_a_poster(tmp_path):
     frames = moving_bar()
     gif = tmp_path / "animation.gif"
-    companions = write_animation(frames, gif, 200, 1000, ["gif", "webm", "mp4"])
+    labels = [f"epoch {10 * i}" for i in range(len(frames))]
+    companions = write_animation(frames, gif, Timing(200, 1000, labels), ["gif", "webm", "mp4"])
     assert companions == companion_paths(gif, ["webm", "mp4"])
     assert [p.rsplit("/", 1)[1] for p in companions] == [
         "animation.webm",
         "animation.mp4",
         "animation.poster.png",
+        "animation.player.json",
     ]
-    with Image.open(companions[-1]) as poster:
+    with Image.open(companions[2]) as poster:
         np.testing.assert_array_equal(np.asarray(poster.convert("RGB")), np.asarray(frames[-1]))
     assert gif.stat().st_size > 0
-    assert write_animation(frames, tmp_path / "only.gif", 200, 1000, ["gif"]) == []
+    player = json.loads(Path(companions[3]).read_text())
+    assert player == {
+        "frames": len(frames),
+        "width": frames[0].width,
+        "height": frames[0].height,
+        "columns": grid_columns(len(frames), frames[0].width, frames[0].height),
+        "duration_ms": 200,
+        "hold_ms": 1000,
+        "labels": labels,
+    }
+
+
+def test_without_a_video_every_frame_is_on_one_grid_exactly_as_the_gif_shows_it(tmp_path):
+    frames = moving_bar(7)
+    gif = tmp_path / "only.gif"
+    companions = write_animation(frames, gif, Timing(200, 1000), ["gif"])
+    assert [Path(p).name for p in companions] == ["only.frames.png", "only.player.json"]
+    player = json.loads(Path(companions[1]).read_text())
+    assert player["labels"] == [f"frame {i + 1}" for i in range(7)]
+    width, height, columns = player["width"], player["height"], player["columns"]
+    with Image.open(companions[0]) as sheet:
+        grid = np.asarray(sheet.convert("RGB"))
+    assert grid.shape == (height * -(-7 // columns), width * columns, 3)
+    gif_frames = iio.imread(gif, index=None)[..., :3]
+    for index, frame in enumerate(frames):
+        row, column = divmod(index, columns)
+        cell = grid[row * height : (row + 1) * height, column * width : (column + 1) * width]
+        np.testing.assert_array_equal(cell, np.asarray(frame))
+        np.testing.assert_array_equal(cell, gif_frames[index])
+
+
+def test_frame_labels_that_do_not_match_the_frames_are_refused_before_any_file(tmp_path):
+    with pytest.raises(ValueError, match="2 frame labels for 3 frames"):
+        write_animation(moving_bar(3), tmp_path / "x.gif", Timing(200, 1000, ["a", "b"]))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_tall_animation_is_laid_out_near_square():
+    assert grid_columns(101, 640, 480) == 9  # 9 x 12 frames: 5,760 x 5,760 px
+    assert grid_columns(1, 640, 480) == 1
+    assert grid_columns(3, 100, 1000) == 3
 
 
 def test_the_gallery_plays_the_video_with_the_gif_as_fallback():
@@ -112,7 +158,12 @@ def test_the_schema_allows_the_formats_and_scales_of_the_registry_and_each_has_a
     for name, fmt in FORMATS.items():
         assert format_of(f"results/x/anim{fmt.suffix}").name == name
     assert set(WRITE) == set(FORMATS)
-    assert companion_paths("a/b.gif", ["mp4", "gif"]) == ["a/b.mp4", "a/b.poster.png"]
+    assert companion_paths("a/b.gif", ["mp4", "gif"]) == [
+        "a/b.mp4",
+        "a/b.poster.png",
+        "a/b.player.json",
+    ]
+    assert companion_paths("a/b.gif", ["gif"]) == ["a/b.frames.png", "a/b.player.json"]
     assert playback_order(["a.mp4", "a.webm"]) == ["a.webm", "a.mp4"]
 
 
@@ -162,7 +213,12 @@ def test_scale_2_draws_every_figure_at_twice_the_pixels(tmp_path):
     assert tuple(meta["size"]) == (800, 600)
     index = Path(layout.index()).read_text()
     assert 'srcset="losses/sgd/loss.png 2x"' in index
-    assert '<video autoplay loop muted playsinline poster="losses/comparison.poster.png"' in index
+    # The player shows the 2400 px comparison at 1200 CSS px (its scale).
+    assert '"scale": 2, "sprite": "", "width": 2400}' in index
+    assert (
+        '<video controls preload="metadata" playsinline poster="losses/comparison.poster.png"'
+        in index
+    )
 
 
 # --- the smallest GIFs: gifsicle -O3 -------------------------------------------

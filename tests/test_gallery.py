@@ -1,24 +1,31 @@
 """Issue 5: the report, the gallery (in a real browser) and publishing."""
 
+import json
 import os
 import shutil
 import time
 import zipfile
 from pathlib import Path
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import (
+    PAGES_ORIGIN,
     chromium_browser,
+    console_errors,
     copy_workflow,
     default_config,
     finished_small_run,
     play_every_video,
     run_snakemake,
+    serve_offline,
     small_config,
 )
 from optimizer_animations.config.plan import build_plan
+from optimizer_animations.export.writers import Timing, write_animation
 from optimizer_animations.records.history import History, load_history, save_history
 from optimizer_animations.site import gallery, pages
 from optimizer_animations.site.pages import RunSummary
@@ -46,10 +53,16 @@ def write_run(results: Path, experiment: str, label: str, loss_end: float) -> Pa
     folder = results / experiment / label
     folder.mkdir(parents=True)
     save_history(folder / "history.npz", history)
-    for name in ("animation.gif", "loss.png"):
-        (folder / name).write_bytes(b"GIF89a")
-    (results / experiment / "comparison.gif").write_bytes(b"GIF89a")
+    (folder / "loss.png").write_bytes(b"PNG")
     return folder / "history.npz"
+
+
+def write_animations(root, plan) -> None:
+    """Every animation of `plan` under `root`: two small frames each."""
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("white", "navy")]
+    for path in plan.figure_paths():
+        if path.endswith(".gif"):
+            write_animation(frames, root / path, Timing(100, 300, ["epoch 0", "epoch 4"]))
 
 
 def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
@@ -65,13 +78,17 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
             "optimizers": ["Adam", {"name": "Adam", "label": "fast", "learning_rate": 0.01}],
         }
     }
-    gallery.write_index(results / "index.html", histories, build_plan(config).shown())
+    plan = build_plan(config)
+    write_animations(tmp_path, plan)
+    gallery.write_index(results / "index.html", histories, plan.shown())
     runs = [RunSummary.of(load_history(path)) for path in histories["exp"]]
     run_captions = [results / "exp" / r.label / "caption.rst" for r in runs]
     pages.write_captions("exp", runs, len(runs), results / "exp/caption.rst", run_captions)
     for run in runs:
         folder = results / "exp" / run.label
-        pages.write_animation_page(folder / "animation.gif", folder / "animation.html", run)
+        pages.write_animation_page(
+            folder / "animation.gif", folder / "animation.html", run, ["gif"]
+        )
     index = (results / "index.html").read_text()
     assert 'src="exp/comparison.gif"' in index and 'src="exp/fast/animation.gif"' in index
     assert "file://" not in index and "http" not in index.replace("http-equiv", "")
@@ -80,8 +97,13 @@ def test_gallery_pages_and_captions_name_settings_and_final_loss(tmp_path):
     assert "**exp**" in caption and "**fast** (Adam)" in caption and "final loss 0.5" in caption
     assert "learning_rate=0.01" in caption and "4 full-batch epochs without bias" in caption
     assert "**Adam**: final loss 0.25" in (results / "exp/caption.rst").read_text()
+    assert '"labels": ["epoch 0", "epoch 4"]' in index
+    assert '<script src="oa-player.js" defer></script>' in index
     page = (results / "exp/adam/animation.html").read_text()
-    assert 'src="data:image/gif;base64,R0lGODlh' in page  # the GIF itself, embedded
+    # Standing alone: the GIF, its frames and the player, all inlined.
+    assert 'src="data:image/gif;base64,R0lGODlh' in page
+    assert '"sprite": "data:image/png;base64,iVBORw0KGgo' in page
+    assert "window.optimizerAnimations" in page and "<script src" not in page
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +151,8 @@ def test_publish_rule_uses_the_config_section(finished):
     result = run_snakemake(finished, "--cores", "1", "publish")
     assert "created  docs/images/basics_of_optimizer_03.png" in result.stdout
     again = run_snakemake(finished, "--cores", "1", "publish")
-    assert again.stdout.count("unchanged") == 2 * 5  # each with its dark variant
+    # Each with its dark variant; each of the 3 GIFs with its frames and player file.
+    assert again.stdout.count("unchanged") == 2 * (5 + 3 * 2)
     published = finished / "docs/images/basics_of_optimizer_03.png"
     assert published.read_bytes() == (finished / "results/losses/loss.png").read_bytes()
 
@@ -161,11 +184,15 @@ def test_gallery_loads_every_image_and_animates_in_a_real_browser(finished):
             assert all(complete and width > 0 for _, complete, width in sizes), sizes
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"the page scrolls sideways at {width}px"
-            gif = page.locator('img[src="outputs/comparison.gif"]')
-            first = gif.screenshot()
-            page.wait_for_timeout(700)  # more than three 200 ms frames
-            second = gif.screenshot()
-            assert first != second, "the comparison GIF does not animate"
+            player = page.locator(
+                ".oa-player", has=page.locator('img[src="outputs/comparison.gif"]')
+            )
+            player.scroll_into_view_if_needed()
+            seen = set()
+            for _ in range(8):  # 800 ms: four 200 ms frames, the last held 1 s
+                seen.add(player.get_attribute("data-frame"))
+                page.wait_for_timeout(100)
+            assert len(seen) > 1, "the comparison does not play"
             if width == 1280:
                 page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(finished / "results/gallery.png"))
@@ -198,3 +225,125 @@ def test_gallery_videos_play_in_a_real_browser(with_videos):
         assert overflow <= 0, "the page scrolls sideways at 390px"
         posters = page.eval_on_selector_all("video", "vs => vs.map(v => v.poster)")
         assert all((with_videos / "results" / p.split("/results/")[1]).exists() for p in posters)
+
+
+def player_frames(results: Path, gif: str) -> list[np.ndarray]:
+    """An animation's frames as its GIF holds them."""
+    return list(iio.imread(results / gif, index=None)[..., :3])
+
+
+def test_every_animation_plays_in_the_player_exactly_offline_and_by_keyboard(finished):
+    """Issue 24: every animation of the gallery in the player, served at one
+    origin (so that its canvas reads back) with every other request refused."""
+    results = finished / "results"
+    with chromium_browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        refused = serve_offline(page, results)
+        errors = console_errors(page)
+        page.goto(PAGES_ORIGIN + "index.html")
+        page.wait_for_load_state("load")
+        players = page.locator(".oa-player")
+        gifs = page.eval_on_selector_all(
+            ".oa-player img", "imgs => imgs.map(i => i.getAttribute('src'))"
+        )
+        assert (
+            players.count() == len(gifs) == 2 * 2 + 4
+        )  # per experiment: paths, comparison; each run
+        # Every control has an accessible name.
+        names = page.eval_on_selector_all(
+            ".oa-controls button, .oa-controls input",
+            "els => els.map(e => e.getAttribute('aria-label'))",
+        )
+        assert len(names) == 4 * len(gifs) and all(names), names
+        gif = "outputs/sgd/animation.gif"
+        player = page.locator(".oa-player", has=page.locator(f'img[src="{gif}"]'))
+        player.scroll_into_view_if_needed()
+        page.wait_for_function("p => p.dataset.state === 'playing'", arg=player.element_handle())
+        # Keyboard only: focus the player, pause, step, jump.
+        player.focus()
+        page.keyboard.press("Space")
+        assert player.get_attribute("data-state") == "paused"
+        page.keyboard.press("Home")
+        assert player.get_attribute("data-frame") == "0"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert player.get_attribute("data-frame") == "2"
+        # The test config's 10 epochs, a frame every 4 and the last.
+        assert "epoch 8 (3/4)" in player.locator("output").inner_text()
+        slider = player.locator("input[type=range]")
+        assert slider.get_attribute("aria-valuetext") == "epoch 8"
+        frames = player_frames(results, gif)
+        assert len(frames) == 4
+        for index in (3, 0, 2, 1):
+            slider.fill(str(index))
+            assert player.get_attribute("data-frame") == str(index)
+            drawn = player.locator("canvas").evaluate(
+                "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+            )
+            pixels = np.asarray(drawn, np.uint8).reshape(*frames[index].shape[:2], 4)[..., :3]
+            np.testing.assert_array_equal(pixels, frames[index], err_msg=f"frame {index}")
+        page.keyboard.press("End")
+        assert player.get_attribute("data-frame") == "3"
+        player.locator("button[aria-label=Play]").click()
+        assert player.get_attribute("data-state") == "playing"
+        assert player.get_attribute("data-frame") == "0"  # from the start again
+        page.wait_for_timeout(500)
+        assert player.get_attribute("data-frame") in ("2", "3")
+        page.close()
+        assert not refused, refused
+        assert not errors, errors
+
+
+def test_reduced_motion_starts_paused_on_the_last_frame_and_a_tap_plays(finished):
+    results = finished / "results"
+    with chromium_browser() as chromium:
+        context = chromium.new_context(
+            viewport={"width": 390, "height": 800},
+            has_touch=True,
+            is_mobile=True,
+            reduced_motion="reduce",
+        )
+        page = context.new_page()
+        refused = serve_offline(page, results)
+        page.goto(PAGES_ORIGIN + "index.html")
+        page.wait_for_load_state("load")
+        player = page.locator(".oa-player").nth(0)
+        player.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        count = json.loads(player.get_attribute("data-player"))["frames"]
+        assert player.get_attribute("data-state") == "paused"
+        assert player.get_attribute("data-frame") == str(count - 1)
+        player.locator(".oa-stage").tap()
+        assert player.get_attribute("data-state") == "playing"
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the gallery scrolls sideways at 390px"
+        context.close()
+        assert not refused, refused
+
+
+def test_the_player_seeks_the_video_to_each_frame(with_videos):
+    results = with_videos / "results"
+    with chromium_browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        refused = serve_offline(page, results)
+        errors = console_errors(page)
+        page.goto(PAGES_ORIGIN + "index.html")
+        page.wait_for_load_state("load")
+        player = page.locator(".oa-player", has=page.locator("video")).nth(0)
+        player.scroll_into_view_if_needed()
+        page.wait_for_function("p => p.dataset.state === 'playing'", arg=player.element_handle())
+        data = json.loads(player.get_attribute("data-player"))
+        player.locator("button[aria-label=Pause]").click()
+        slider = player.locator("input[type=range]")
+        seconds = data["duration_ms"] / 1000
+        for index in (0, 1, data["frames"] - 1):
+            slider.fill(str(index))
+            time = player.locator("video").evaluate("v => v.currentTime")
+            assert index * seconds <= time < (index + 1) * seconds, (index, time)
+            assert slider.get_attribute("aria-valuetext") == data["labels"][index]
+        player.locator("button[aria-label=Play]").click()
+        page.wait_for_timeout(600)
+        assert player.locator("video").evaluate("v => !v.paused && v.currentTime > 0")
+        page.close()
+        assert not refused, refused
+        assert not errors, errors

@@ -7,6 +7,8 @@ runs in a fresh venv holding Sphinx, MyST and the package without its
 dependencies: the extension needs nothing of the workflow's stack.
 """
 
+import html
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 from PIL import Image
 
 from conftest import fresh_venv, pinned
-from optimizer_animations.export.writers import write_animation
+from optimizer_animations.export.writers import Timing, write_animation
 
 CONF = """
 extensions = ["myst_parser", "optimizer_animations.site.sphinx"]
@@ -82,9 +84,13 @@ def project(tmp_path) -> Path:
     (source / "conf.py").write_text(CONF)
     (source / "index.rst").write_text(INDEX_RST)
     (source / "markdown.md").write_text(MARKDOWN_MD)
-    # As `publish:` writes them: a GIF with its WebM and poster, and a GIF alone.
-    write_animation(frames(), source / "images/descent.gif", 100, 300, ["gif", "webm"])
-    write_animation(frames(), source / "images/still.gif", 100, 300, ["gif"])
+    # As `publish:` writes them: a GIF with its WebM, poster and player file,
+    # and a GIF with its frames and player file.
+    labels = [f"step {10 * i}" for i in range(4)]
+    write_animation(
+        frames(), source / "images/descent.gif", Timing(100, 300, labels), ["gif", "webm"]
+    )
+    write_animation(frames(), source / "images/still.gif", Timing(100, 300), ["gif"])
     return source
 
 
@@ -105,25 +111,40 @@ def build(sphinx_python) -> Callable[[Path, str], subprocess.CompletedProcess]:
     return run
 
 
-def test_html_plays_the_videos_with_numbered_captions(build, project):
+def test_html_plays_each_animation_in_the_player_with_numbered_captions(build, project):
     result = build(project, "html")
     assert result.returncode == 0, result.stderr
     index = (project / "_build/html/index.html").read_text()
-    video = index[index.index("<video") : index.index("</video>")]
-    assert "autoplay loop muted playsinline" in video
-    assert 'poster="_images/descent.poster.png"' in video and 'style="width: 80%"' in video
-    assert '<source src="_images/descent.webm" type="video/webm">' in video
-    assert 'src="_images/descent.gif"' in video  # the fallback inside the video
+    player = index[index.index('<span class="oa-player"') : index.index("</video>")]
+    assert 'aria-label="Two dots descending a bowl"' in player and 'style="width: 80%"' in player
+    data = json.loads(html.unescape(player.split("data-player='")[1].split("'")[0]))
+    assert data["labels"] == ["step 0", "step 10", "step 20", "step 30"]
+    assert data["frames"] == 4 and data["sprite"] == ""  # the player seeks the video
+    # Without the script, the browser's own controls; the script replaces them.
+    assert '<video controls preload="metadata" playsinline' in player
+    assert 'poster="_images/descent.poster.png"' in player
+    assert '<source src="_images/descent.webm" type="video/webm">' in player
+    assert 'src="_images/descent.gif"' in player  # the fallback inside the video
     assert 'id="fig-descent"' in index and "Fig. 1" in index
     assert "Two optimizers descend the <em>same</em> bowl." in index
     assert 'href="#fig-descent"' in index  # :numref:
-    assert index.count("<video") == 1  # the GIF alone stays an image
-    assert 'src="_images/still.gif"' in index
+    assert index.count("<video") == 1  # the GIF alone: its frames
+    assert index.count('<span class="oa-player"') == 2
+    assert '"sprite": "_images/still.frames.png"' in html.unescape(index)
+    assert '<script defer="defer" src="_static/oa-player.js' in index
+    assert 'href="_static/oa-player.css' in index
     markdown = (project / "_build/html/markdown.html").read_text()
-    assert "<video controls preload=" in markdown and "autoplay" not in markdown
+    assert 'data-start="paused"' in markdown and "autoplay" not in markdown
     assert "Fig. 2" in markdown and 'href="#fig-controls"' in markdown
-    for name in ("descent.webm", "descent.poster.png", "descent.gif", "still.gif"):
+    for name in (
+        "descent.webm",
+        "descent.poster.png",
+        "descent.gif",
+        "still.gif",
+        "still.frames.png",
+    ):
         assert (project / "_build/html/_images" / name).is_file(), name
+    assert (project / "_build/html/_static/oa-player.js").is_file()
 
 
 def test_latex_shows_the_poster_with_its_caption(build, project):
@@ -167,7 +188,7 @@ def test_latex_refuses_a_gif_without_a_poster(build, project):
     ids=["missing", "width", "align", "name-twice", "unpublished"],
 )
 def test_bad_input_is_a_warning_naming_the_page_and_line(build, project, directive, message):
-    write_animation(frames(), project / "outside.gif", 100, 300, ["gif"])
+    write_animation(frames(), project / "outside.gif", Timing(100, 300), ["gif"])
     text = INDEX_RST + "\n" + directive + "\n"
     (project / "index.rst").write_text(text)
     result = build(project, "html")
@@ -184,7 +205,9 @@ def test_bad_input_is_a_warning_naming_the_page_and_line(build, project, directi
 def test_a_published_dark_variant_pairs_with_the_light_one_in_html_only(build, project):
     # As publish: writes a figure's dark variant: name.dark.gif with its videos and poster.
     dark_frames = [Image.new("RGB", (40, 30), (20, 20, 20 + 40 * i)) for i in range(4)]
-    write_animation(dark_frames, project / "images/descent.dark.gif", 100, 300, ["gif", "webm"])
+    write_animation(
+        dark_frames, project / "images/descent.dark.gif", Timing(100, 300), ["gif", "webm"]
+    )
     result = build(project, "html")
     assert result.returncode == 0, result.stderr
     index = (project / "_build/html/index.html").read_text()

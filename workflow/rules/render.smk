@@ -116,6 +116,7 @@ for experiment, plan in PLAN.experiments.items():
                 labels=gif_labels,
                 animations=chunk,
                 comparison=with_comparison,
+                frame_epochs=list(plan.frame_epochs),
                 duration_ms=config["frames"]["duration_ms"],
                 hold_ms=config["frames"]["hold_ms"],
                 formats=FORMATS,

@@ -17,8 +17,10 @@ rule gallery:
             for experiment, plan in PLAN.experiments.items()
             for path in histories(experiment, plan.animated_labels)
         ],
+        players=PLAN.player_files(),
     output:
         index=LAYOUT.index(),
+        assets=[f"{RESULTS}/{name}" for name in PLAYER_ASSETS],
     log:
         f"{LOGS}/gallery.log",
     # Quick, file-system-only jobs: not worth a cluster submission.

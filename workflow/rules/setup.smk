@@ -18,6 +18,7 @@ from optimizer_animations.export.formats import companion_paths, dark_variant
 from optimizer_animations.files import remove_partial_outputs
 from optimizer_animations.problems.spec import data_file
 from optimizer_animations.records.meta import remove_damaged_histories
+from optimizer_animations.site.player import ASSETS as PLAYER_ASSETS
 
 DEFAULT_CONFIG = "config/config.yaml"
 # Imported by a host workflow (`module`): the host passes the config and owns

@@ -24,7 +24,7 @@ from optimizer_animations.config.check import (
     training_chunks,
     tuning_chunks,
 )
-from optimizer_animations.export.formats import companion_paths, dark_variant
+from optimizer_animations.export.formats import companion_paths, companions_by_role, dark_variant
 from optimizer_animations.problems.spec import (
     experiment_data,
     parameter_count,
@@ -352,6 +352,14 @@ class Plan:
                 if kind.applies(experiment)
             ]
         return paths + ([self.layout.profile()] if self.profiled else [])
+
+    def player_files(self) -> list[str]:
+        """Every planned animation's player file (`name.player.json`)."""
+        return [
+            companions_by_role(path, self.formats)["player"][0]
+            for path in self.figure_paths()
+            if path.endswith(".gif")
+        ]
 
     @functools.cached_property
     def published_figures(self) -> frozenset[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from PIL import Image
 
 from optimizer_animations.export.formats import dark_variant
-from optimizer_animations.export.writers import write_animation
+from optimizer_animations.export.writers import Timing, write_animation
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
 from optimizer_animations.site.pages import RunSummary, write_animation_page, write_comparison_page
@@ -42,14 +42,12 @@ def assemble(
     frame_paths: Sequence[str | Path],
     panels: int,
     path: str | Path,
-    duration_ms: int,
-    hold_ms: int,
+    timing: Timing,
     open_frame: Callable[[str | Path], Image.Image] = open_rgb,
     formats: Sequence[str] = ("gif",),
-    gifsicle: bool = False,
 ) -> int:
     """Write the GIF of `frame_paths` (panel-major: all frames of panel 1,
-    then 2...) and its videos and poster for `formats`.
+    then 2...) and the files beside it for `formats`.
 
     `open_frame` reads a frame (a job that uses frames twice caches them).
     Returns the number of GIF frames.
@@ -62,7 +60,7 @@ def assemble(
     for row in zip(*columns, strict=True):
         images = [open_frame(frame_path) for frame_path in row]
         frames.append(tile(images))
-    write_animation(frames, path, duration_ms, hold_ms, formats, gifsicle)
+    write_animation(frames, path, timing, formats)
     return len(frames)
 
 
@@ -80,23 +78,23 @@ def main(smk: Any) -> None:
         for label, path in zip(labels, smk.input.histories, strict=True)
     }
     # The comparison reads every run's frames again: decode each PNG once.
-    gif_settings = (
+    timing = Timing(
         smk.params.duration_ms,
         smk.params.hold_ms,
-        functools.cache(open_rgb),
-        smk.params.formats,
+        [f"epoch {epoch}" for epoch in smk.params.frame_epochs],
         smk.params.gifsicle,
     )
+    gif_settings = (timing, functools.cache(open_rgb), smk.params.formats)
     for label, gif, page in zip(
         smk.params.animations, smk.output.gifs, smk.output.pages, strict=True
     ):
         count = assemble(frames[label], 1, gif, *gif_settings)
-        write_animation_page(gif, page, runs[label])
+        write_animation_page(gif, page, runs[label], smk.params.formats)
         log.info("wrote %s: %d frames", gif, count)
     if smk.params.comparison:
         (gif,), (page,) = smk.output.comparison, smk.output.comparison_page
         count = assemble(smk.input.frames, len(labels), gif, *gif_settings)
-        write_comparison_page(gif, page, list(runs.values()))
+        write_comparison_page(gif, page, list(runs.values()), smk.params.formats)
         log.info("wrote %s: %d frames of %d panels", gif, count, len(labels))
     # A published GIF's dark variant, from the dark frames (figures/style.py).
     dark = set(smk.output.dark)

@@ -9,15 +9,22 @@ the GIF.
   flags, so that the same frames give the same bytes.
 - The poster: the last frame as an indexed PNG (index_frames), what a
   `<video>` shows before it plays.
+- Without a video, the frames: every frame, indexed with the GIF's
+  palette, on one grid PNG that a page's player steps through exactly.
+- The player's file (`name.player.json`): the frames' count, size, timing,
+  grid and labels, which the gallery, the report pages and the Sphinx
+  directive give the player (site/player.py).
 
 Pillow, NumPy, gifsicle and imageio-ffmpeg only: no matplotlib, no TensorFlow.
 """
 
+import json
+import math
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -39,6 +46,24 @@ ENCODERS = {
     # Constant quality (-b:v 0); row multithreading off for the same bytes.
     "webm": ("libvpx-vp9", ["-crf", "32", "-b:v", "0", "-row-mt", "0", "-deadline", "good"]),
 }
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How an animation plays: each frame's time, the last one's, and what
+    each frame shows (`labels`, "epoch 25"; empty: "frame 1", "frame 2"...)."""
+
+    duration_ms: int
+    hold_ms: int
+    labels: Sequence[str] = field(default_factory=tuple)
+    gifsicle: bool = False  # the GIF through `gifsicle -O3`
+
+    def frame_labels(self, count: int) -> list[str]:
+        if not self.labels:
+            return [f"frame {index + 1}" for index in range(count)]
+        if len(self.labels) != count:
+            raise ValueError(f"{len(self.labels)} frame labels for {count} frames")
+        return list(self.labels)
 
 
 def frame_durations(count: int, duration_ms: int, hold_ms: int) -> list[int]:
@@ -200,34 +225,78 @@ def write_video(
         writer.close()
 
 
-def write_poster(frames: Sequence[Image.Image], path: str | Path, *_: Any) -> None:
+def write_poster(frames: Sequence[Image.Image], path: str | Path, _: Timing) -> None:
     """The last frame, indexed like the GIF's frames (its own most frequent
     colours, exact up to 256 of them): under half the RGB size."""
     with atomic_output(path) as tmp:
         index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
 
 
+def grid_columns(count: int, width: int, height: int) -> int:
+    """Columns of the frames' grid: near square, so that neither side grows
+    past what browsers decode (a strip of 100 frames is 48,000 px tall)."""
+    return max(1, min(count, math.ceil(math.sqrt(count * height / width))))
+
+
+def write_frames(frames: Sequence[Image.Image], path: str | Path, _: Timing) -> None:
+    """Every frame, indexed with one palette (index_frames), row-major on a
+    grid of grid_columns columns: frame i at column i % columns, row
+    i // columns, each exactly as the GIF shows it."""
+    indexed = index_frames(frames)
+    width, height = indexed[0].size
+    columns = grid_columns(len(indexed), width, height)
+    rows = -(-len(indexed) // columns)
+    sheet = Image.new("P", (width * columns, height * rows), 0)
+    sheet.putpalette(indexed[0].getpalette())
+    for index, frame in enumerate(indexed):
+        sheet.paste(frame, ((index % columns) * width, (index // columns) * height))
+    with atomic_output(path) as tmp:
+        sheet.save(tmp, format="PNG", optimize=True)
+
+
+def player_description(frames: Sequence[Image.Image], timing: Timing) -> dict:
+    """What a page's player needs to know of an animation (`name.player.json`)."""
+    width, height = frames[0].size
+    return {
+        "frames": len(frames),
+        "width": width,
+        "height": height,
+        "columns": grid_columns(len(frames), width, height),
+        "duration_ms": timing.duration_ms,
+        "hold_ms": timing.hold_ms,
+        "labels": timing.frame_labels(len(frames)),
+    }
+
+
+def write_player(frames: Sequence[Image.Image], path: str | Path, timing: Timing) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(player_description(frames, timing), indent=1) + "\n")
+
+
 # The function that writes each registered format (export/formats.py).
-WRITE: dict[str, Callable[..., None]] = {
-    "gif": write_gif,
-    "webm": lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
-    "mp4": lambda frames, path, duration, hold, _: write_video(frames, path, duration, hold),
+WRITE: dict[str, Callable[[Sequence[Image.Image], str | Path, Timing], None]] = {
+    "gif": lambda frames, path, t: write_gif(frames, path, t.duration_ms, t.hold_ms, t.gifsicle),
+    "webm": lambda frames, path, t: write_video(frames, path, t.duration_ms, t.hold_ms),
+    "mp4": lambda frames, path, t: write_video(frames, path, t.duration_ms, t.hold_ms),
     "poster": write_poster,
+    "frames": write_frames,
+    "player": write_player,
 }
 
 
 def write_animation(
     frames: Sequence[Image.Image],
     gif: str | Path,
-    duration_ms: int,
-    hold_ms: int,
+    timing: Timing,
     formats: Sequence[str] = ("gif",),
-    gifsicle: bool = False,
 ) -> list[str]:
-    """The GIF of the frames (through gifsicle: `gifsicle`) and, for
-    `formats`, its videos and poster; returns the companions' paths."""
-    WRITE["gif"](frames, gif, duration_ms, hold_ms, gifsicle)
+    """The GIF of the frames and, for `formats`, the files beside it
+    (companion_formats); returns the companions' paths."""
+    if not frames:
+        raise ValueError("no frames to assemble")
+    timing.frame_labels(len(frames))  # refused before any file is written
+    WRITE["gif"](frames, gif, timing)
     companions = companion_paths(gif, formats)
     for fmt, path in zip(companion_formats(formats), companions, strict=True):
-        WRITE[fmt.name](frames, path, duration_ms, hold_ms, gifsicle)
+        WRITE[fmt.name](frames, path, timing)
     return companions

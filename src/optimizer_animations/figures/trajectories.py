@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from PIL import Image
 
-from optimizer_animations.export.writers import write_animation
+from optimizer_animations.export.writers import Timing, write_animation
 from optimizer_animations.figures.frames import Blitter
 from optimizer_animations.figures.style import (
     MAX_SERIES,
@@ -650,7 +650,8 @@ def animate(
 ) -> None:
     """One frame per frame epoch: the GIF, and its videos and poster for `formats`."""
     frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
-    write_animation(frames, path, duration_ms, hold_ms, formats, gifsicle)
+    labels = [f"{step_label.lower()} {epoch}" for epoch in frame_epochs]
+    write_animation(frames, path, Timing(duration_ms, hold_ms, labels, gifsicle), formats)
 
 
 def draw_trajectories(
@@ -712,7 +713,9 @@ def main(smk: Any) -> None:
             smk.params.families,
             smk.params.get("bold"),
         )
-    write_trajectory_page(smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle)
+    write_trajectory_page(
+        smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle, smk.params.formats
+    )
     log.info(
         "drew %d paths in %d frames: %s", len(scene.paths), len(smk.params.frame_epochs), outputs
     )

@@ -8,11 +8,10 @@ every experiment's results, so the only file that changes with any of them.
 
 import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optimizer_animations.export.formats import companion_paths, format_of, playback_order
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
 from optimizer_animations.records.layout import Figure, Layout
@@ -23,36 +22,21 @@ from optimizer_animations.site.pages import (
     protocol_text,
     write_text,
 )
+from optimizer_animations.site.player import ASSETS, STATIC, Shown
 
 
-@dataclass(frozen=True)
-class Shown:
-    """A figure as a page shows it: an image, or an animation's GIF with the
-    videos and poster that `formats` wrote beside it."""
-
-    src: str
-    alt: str
-    videos: list[dict[str, str]] = field(default_factory=list)  # src and MIME type
-    poster: str | None = None
-
-    @classmethod
-    def of(cls, src: str, alt: str, formats: Collection[str] = ("gif",)) -> "Shown":
-        companions = companion_paths(src, formats) if src.endswith(".gif") else []
-        if not companions:
-            return cls(src, alt)
-        *videos, poster = companions
-        return cls(
-            src,
-            alt,
-            [{"src": video, "type": format_of(video).mime} for video in playback_order(videos)],
-            poster,
-        )
-
-
-def animation(gif: str, alt: str, formats: Collection[str] = ("gif",), scale: int = 1) -> str:
+def animation(
+    gif: str,
+    alt: str,
+    formats: Collection[str] = ("gif",),
+    scale: int = 1,
+    root: Path | None = None,
+) -> str:
     """An animation's HTML as the gallery writes it (see templates/figures.html)."""
     return str(
-        TEMPLATES.get_template("figures.html").module.figure(Shown.of(gif, alt, formats), scale)
+        TEMPLATES.get_template("figures.html").module.figure(
+            Shown.of(gif, alt, formats, root, scale), scale
+        )
     )
 
 
@@ -78,18 +62,27 @@ def settings_rows(run: RunSummary) -> list[tuple[str, str]]:
     return rows + [(key, format_value(value)) for key, value in sorted(run.settings.items())]
 
 
-def shown_figure(figure: Figure, formats: Collection[str], subject: str | None = None) -> Shown:
-    """A planned figure as the page shows it; `subject`: a run's title."""
-    if subject is not None:
-        figure = dataclasses.replace(figure, subject=subject)
-    return Shown.of(figure.path, figure.alt, formats)
+@dataclass(frozen=True)
+class Showing:
+    """How the gallery shows its figures: `formats`, drawn at `scale`, read
+    from `root` (the results folder; None: no players)."""
+
+    formats: Collection[str] = ("gif",)
+    scale: int = 1
+    root: Path | None = None
+
+    def figure(self, figure: Figure, subject: str | None = None) -> Shown:
+        """A planned figure as the page shows it; `subject`: a run's title."""
+        if subject is not None:
+            figure = dataclasses.replace(figure, subject=subject)
+        return Shown.of(figure.path, figure.alt, self.formats, self.root, self.scale)
 
 
 def experiment_entry(
     experiment: str,
     runs: list[RunSummary],
     shown: dict[str, Any],
-    formats: Collection[str],
+    showing: Showing,
 ) -> dict[str, Any]:
     """What the gallery shows of one experiment, for templates/gallery.html:
     the figures the plan gives it (config/plan.py), the comparison wide."""
@@ -99,17 +92,14 @@ def experiment_entry(
     return {
         "name": experiment,
         "protocol": protocol_text(runs[0].tuned) if runs[0].tuned else None,
-        "comparison": shown_figure(comparison[0], formats) if comparison else None,
-        "figures": [
-            shown_figure(figure, formats) for figure in figures if figure.kind != "comparison"
-        ],
+        "comparison": showing.figure(comparison[0]) if comparison else None,
+        "figures": [showing.figure(figure) for figure in figures if figure.kind != "comparison"],
         "summary": link.summary(experiment),
         "runs": [
             {
                 "title": run.title,
                 "figures": [
-                    shown_figure(Figure.from_params(figure), formats, run.title)
-                    for figure in run_figures
+                    showing.figure(Figure.from_params(figure), run.title) for figure in run_figures
                 ],
                 "rows": settings_rows(run),
                 "diverged": run.diverged_at is not None,
@@ -123,21 +113,21 @@ def experiment_entry(
 def index_page(
     experiments: dict[str, list[RunSummary]],
     shown: dict[str, Any],
-    formats: Collection[str] = ("gif",),
-    scale: int = 1,
+    showing: Showing = Showing(),
 ) -> str:
     """The page; `shown`: the plan's figures (config.plan.Plan.shown). Every
-    image is marked as drawn at `scale` pixels per CSS pixel (`srcset`), so
-    that a browser shows a frames.scale 2 figure at its layout size, sharp on
-    a HiDPI screen."""
+    image is marked as drawn at `showing.scale` pixels per CSS pixel
+    (`srcset`), so that a browser shows a frames.scale 2 figure at its
+    layout size, sharp on a HiDPI screen."""
     profile = shown["profile"]
     return render_page(
         "gallery.html",
         title="optimizer-animations",
-        scale=scale,
-        profile=None if profile is None else shown_figure(Figure.from_params(profile), formats),
+        scale=showing.scale,
+        assets=ASSETS if showing.root is not None else (),
+        profile=None if profile is None else showing.figure(Figure.from_params(profile)),
         experiments=[
-            experiment_entry(experiment, runs, shown["experiments"][experiment], formats)
+            experiment_entry(experiment, runs, shown["experiments"][experiment], showing)
             for experiment, runs in experiments.items()
         ],
     )
@@ -150,16 +140,21 @@ def write_index(
     formats: Collection[str] = ("gif",),
     scale: int = 1,
 ) -> dict[str, list[RunSummary]]:
-    """Write the gallery to `path` from each experiment's animated histories.
+    """Write the gallery to `path` from each experiment's animated histories,
+    and the player's files (ASSETS) beside it.
 
-    The page links the figures by name: it depends on the histories and the
-    config only, so redrawing a figure leaves it untouched.
+    The page links the figures by name and reads each animation's player
+    file (its frames' count, size and labels), never the figures
+    themselves.
     """
     experiments = {
         experiment: [RunSummary.of(load_history(path)) for path in paths]
         for experiment, paths in histories.items()
     }
-    write_text(path, index_page(experiments, shown, formats, scale))
+    folder = Path(path).parent
+    write_text(path, index_page(experiments, shown, Showing(formats, scale, folder)))
+    for name in ASSETS:
+        write_text(folder / name, (STATIC / name).read_text(encoding="utf-8"))
     return experiments
 
 

@@ -2,18 +2,18 @@
 
 - `caption.rst`: what each figure shows, read by `snakemake --report`;
   written with the experiment's summary, from the histories alone.
-- `animation.html` / `comparison.html`: a GIF embedded in a self-contained
-  page, because Snakemake's report offers GIFs only as downloads but shows
-  HTML in place; written with the GIFs.
+- `animation.html` / `comparison.html`: an animation in its player
+  (site/player.py), in a self-contained page (frames, video, script and
+  style inlined), because Snakemake's report offers GIFs only as downloads
+  but shows HTML in place; written with the GIFs.
 
 Each experiment's pages and captions are written by that experiment's jobs, so
 a change to one experiment never rewrites another's files.
 """
 
-import base64
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from optimizer_animations.files import atomic_output
 from optimizer_animations.records.history import History
 from optimizer_animations.site.html import render_page
+from optimizer_animations.site.player import Shown, inline_assets
 from optimizer_animations.tuning.protocol import OBJECTIVE_WORDS
 
 
@@ -185,10 +186,16 @@ def trained_with(versions: dict[str, str]) -> str:
     )
 
 
-def gif_page(gif: Path, title: str, description: str) -> str:
-    """A self-contained page that plays `gif` in place (embedded as a data URI)."""
-    data = base64.b64encode(gif.read_bytes()).decode("ascii")
-    return render_page("gif_page.html", title=title, description=description, data=data)
+def gif_page(gif: Path, title: str, description: str, formats: Collection[str]) -> str:
+    """A self-contained page that plays `gif` (and the files `formats` wrote
+    beside it) in its player."""
+    return render_page(
+        "gif_page.html",
+        title=title,
+        description=description,
+        shown=Shown.standing_alone(gif, title, formats),
+        inline=inline_assets(),
+    )
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -210,20 +217,26 @@ def write_captions(
         write_text(run_path, run_caption(run))
 
 
-def write_animation_page(gif: str | Path, path: str | Path, run: RunSummary) -> None:
+def write_animation_page(
+    gif: str | Path, path: str | Path, run: RunSummary, formats: Collection[str]
+) -> None:
     """The page that plays one run's `gif`."""
     description = f"{run.epochs} epochs, final loss {run.final_loss_text}; {run.settings_text}"
-    write_text(path, gif_page(Path(gif), f"{run.experiment}: {run.title}", description))
+    title = f"{run.experiment}: {run.title}"
+    write_text(path, gif_page(Path(gif), title, description, formats))
 
 
-def write_comparison_page(gif: str | Path, path: str | Path, runs: Sequence[RunSummary]) -> None:
+def write_comparison_page(
+    gif: str | Path, path: str | Path, runs: Sequence[RunSummary], formats: Collection[str]
+) -> None:
     """The page that plays an experiment's comparison `gif` of `runs`."""
     description = "; ".join(f"{r.title}: final loss {r.final_loss_text}" for r in runs)
-    write_text(path, gif_page(Path(gif), f"{runs[0].experiment}: all optimizers", description))
+    title = f"{runs[0].experiment}: all optimizers"
+    write_text(path, gif_page(Path(gif), title, description, formats))
 
 
 def write_trajectory_page(
-    gif: str | Path, path: str | Path, experiment: str, subtitle: str
+    gif: str | Path, path: str | Path, experiment: str, subtitle: str, formats: Collection[str]
 ) -> None:
     """The page that plays an experiment's trajectory `gif`."""
-    write_text(path, gif_page(Path(gif), f"{experiment}: paths", subtitle))
+    write_text(path, gif_page(Path(gif), f"{experiment}: paths", subtitle, formats))

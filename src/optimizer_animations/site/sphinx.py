@@ -11,11 +11,15 @@ Markdown or reStructuredText:
     :align: center
     ```
 
-- Where `publish:` also wrote its videos (`animation.formats` lists webm or
-  mp4), an HTML page gets a muted looping `<video>` (the writers' order:
-  WebM first, the smaller) with the poster, and the GIF inside it as the
-  fallback; `:controls:` shows the player's controls instead of playing by
-  itself. Without videos, the GIF.
+- An HTML page plays it in the package's player (static/oa-player.js):
+  play/pause, previous/next frame, a slider labelled with each frame's
+  epoch or step, the keyboard; it starts paused on the last frame when the
+  reader's system asks for reduced motion, and `:controls:` starts it
+  paused for everyone. Where `publish:` also wrote its videos
+  (`animation.formats` lists webm or mp4), the player seeks the video
+  (WebM first, the smaller) and the GIF is the fallback inside it; without
+  videos it draws the published frames (`name.frames.png`). A GIF
+  published without its player file (`name.player.json`) stays a GIF.
 - `:caption:` makes a numbered figure (`numfig`), `:name:` a target for
   `{numref}` / `:numref:`.
 - Other builders (LaTeX, EPUB, text...) get the poster as an image, with the
@@ -45,19 +49,21 @@ from sphinx.util.docutils import SphinxDirective
 
 from optimizer_animations.export.formats import (
     VIDEO_FORMATS,
-    companion_paths,
+    companions_by_role,
     dark_variant,
     format_of,
     playback_order,
 )
 from optimizer_animations.site.html import TEMPLATES
+from optimizer_animations.site.player import ASSETS, STATIC, read_player
 
 logger = logging.getLogger(__name__)
 
 
 class animation_node(nodes.General, nodes.Element):
-    """A published animation: its GIF (the child image), and the videos and
-    poster published beside it (`videos`, `poster`: source-relative paths)."""
+    """A published animation: its GIF (the child image), and the videos,
+    poster and frames published beside it (`videos`, `poster`, `sprite`:
+    source-relative paths) with its player file's contents (`player`)."""
 
 
 def align(argument: str) -> str:
@@ -85,8 +91,10 @@ class Animation(SphinxDirective):
         width = self.options.get("width", "")
         image = nodes.image(uri=gif, alt=alt, **({"width": width} if width else {}))
         self._locate(image)
-        *videos, poster = companion_paths(gif, VIDEO_FORMATS)
-        videos = [video for video in videos if self._published(video)]
+        files = companions_by_role(gif, VIDEO_FORMATS)
+        videos = [video for video in files["video"] if self._published(video)]
+        poster = files["poster"][0]
+        sprite = companions_by_role(gif, ())["frames"][0]
         node = animation_node(
             "",
             image,
@@ -95,6 +103,8 @@ class Animation(SphinxDirective):
             alt=alt,
             width=width,
             controls="controls" in self.options,
+            player=self._player(files["player"][0]),
+            sprite=self._register(sprite) if not videos and self._published(sprite) else None,
         )
         self._locate(node)
         caption = self.options.get("caption")
@@ -122,6 +132,10 @@ class Animation(SphinxDirective):
     def _published(self, path: str) -> bool:
         return Path(self.env.relfn2path(path, self.env.docname)[1]).is_file()
 
+    def _player(self, path: str) -> dict[str, Any] | None:
+        """The published player file's contents (None: not published)."""
+        return player_file(self.env, path, self.env.docname)
+
     def _register(self, path: str) -> str:
         """A file the builder copies with the images; its source-relative path."""
         source, full_path = self.env.relfn2path(path, self.env.docname)
@@ -140,7 +154,7 @@ class AnimationFiles(SphinxPostTransform):
         builder = self.app.builder
         for node in list(self.document.findall(animation_node)):
             if builder.format == "html":
-                for source in [*node["videos"], *([node["poster"]] if node["poster"] else [])]:
+                for source in node_files(node):
                     builder.images[source] = self.env.images[source][1]
                 continue
             gif = node.children[0]
@@ -165,31 +179,65 @@ class AnimationFiles(SphinxPostTransform):
             node.replace_self(gif)
 
 
+def player_file(env: Any, path: str, docname: str) -> dict[str, Any] | None:
+    """A published player file's contents, noted as the page's dependency;
+    None where it is not published or is not a player file (a warning)."""
+    full_path = env.relfn2path(path, docname)[1]
+    if not Path(full_path).is_file():
+        return None
+    env.note_dependency(full_path)
+    try:
+        return read_player(full_path)
+    except (ValueError, KeyError, TypeError) as error:
+        logger.warning("%s: %s", path, error, location=(docname, None))
+        return None
+
+
+def node_files(node: animation_node) -> list[str]:
+    """The files an animation's page shows besides its GIF."""
+    return [*node["videos"], *(source for source in (node["poster"], node["sprite"]) if source)]
+
+
 def shown(translator: Any, node: animation_node) -> dict[str, Any]:
-    """The animation as templates/figures.html's `video_open` takes it, with
-    the builder's URLs of the copied files."""
+    """The animation as templates/figures.html's macros take it, with the
+    builder's URLs of the copied files."""
 
     def url(source: str) -> str:
         builder = translator.builder
         return posixpath.join(builder.imgpath, urllib.parse.quote(builder.images[source]))
 
+    player = None
+    if node["player"] is not None and (node["videos"] or node["sprite"]):
+        player = {
+            **node["player"],
+            "sprite": url(node["sprite"]) if node["sprite"] else "",
+            "scale": 1,
+        }
     return {
         "alt": node["alt"],
         "poster": url(node["poster"]) if node["poster"] else "",
         "videos": [{"src": url(video), "type": format_of(video).mime} for video in node["videos"]],
+        "player": player,
     }
 
 
 def visit_animation_html(translator: Any, node: animation_node) -> None:
-    if node["videos"]:
-        video_open = TEMPLATES.get_template("figures.html").module.video_open
-        translator.body.append(
-            str(video_open(shown(translator, node), node["controls"], node["width"]))
-        )
+    figures = TEMPLATES.get_template("figures.html").module
+    seen = shown(translator, node)
+    if seen["player"]:
+        start = "paused" if node["controls"] else ""
+        translator.body.append(str(figures.player_open(seen, start, node["width"])))
+    elif node["videos"]:
+        translator.body.append(str(figures.video_open(seen, node["controls"], node["width"])))
 
 
 def depart_animation_html(translator: Any, node: animation_node) -> None:
-    if node["videos"]:
+    seen = shown(translator, node)
+    if seen["player"]:
+        translator.body.append(
+            str(TEMPLATES.get_template("figures.html").module.player_close(seen))
+        )
+    elif node["videos"]:
         translator.body.append("</video>")
 
 
@@ -203,11 +251,7 @@ def check_published(app: Sphinx, doctree: nodes.document) -> None:
     allowed = [PurePosixPath(folder) for folder in folders]
     sources = [
         (node, app.env.relfn2path(node["uri"], docname)[0]) for node in doctree.findall(nodes.image)
-    ] + [
-        (node, source)
-        for node in doctree.findall(animation_node)
-        for source in [*node["videos"], *([node["poster"]] if node["poster"] else [])]
-    ]
+    ] + [(node, source) for node in doctree.findall(animation_node) for source in node_files(node)]
     for node, source in sources:
         # Sphinx resets an image's line to 0 at times: an animation's is its node's.
         if isinstance(node.parent, animation_node):
@@ -250,7 +294,12 @@ def dark_variants(app: Sphinx, doctree: nodes.document) -> None:
         if isinstance(node, animation_node):
             variant["videos"] = [dark_variant(video) for video in node["videos"]]
             variant["poster"] = dark_variant(node["poster"]) if node["poster"] else None
-            for source in [*variant["videos"], *filter(None, [variant["poster"]])]:
+            variant["sprite"] = dark_variant(node["sprite"]) if node["sprite"] else None
+            if node["player"] is not None:  # the dark GIF's own player file
+                variant["player"] = player_file(
+                    env, companions_by_role(dark, ())["player"][0], docname
+                )
+            for source in node_files(variant):
                 if not published(source):  # a light video without its dark one
                     break
                 env.note_dependency(env.relfn2path(source, docname)[1])
@@ -271,8 +320,19 @@ def pair(light: nodes.Element, dark: nodes.Element) -> list[nodes.Element]:
     return containers
 
 
+def add_player(app: Sphinx, config: Any) -> None:
+    """The player's script and style, copied into the site's _static."""
+    config.html_static_path.append(str(STATIC))
+    for name in ASSETS:
+        if name.endswith(".css"):
+            app.add_css_file(name)
+        else:
+            app.add_js_file(name, loading_method="defer")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("animation_published_dirs", [], "env", types=[list, tuple])
+    app.connect("config-inited", add_player)
     app.add_node(animation_node, html=(visit_animation_html, depart_animation_html))
     app.add_directive("animation", Animation)
     app.add_post_transform(AnimationFiles)
