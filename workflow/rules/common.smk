@@ -80,6 +80,16 @@ def tuning_params(experiment):
     return tuning.to_params() if tuning else None
 
 
+def explorer_params(experiment):
+    """What a job that records trials for the explorer needs to know (none
+    without an explorer: those jobs' params stay as they were)."""
+    plan = PLAN[experiment]
+    if not plan.explorer:
+        return {}
+    target = plan.tuning.target if plan.tuning is not None else None
+    return {"explorer_stride": plan.explorer_stride, "explorer_target": target}
+
+
 def training_data(experiment):
     """The CSV file of samples that an experiment's training reads: a user's
     file as the config names it (`local`: a host's module `prefix:` does not

@@ -75,6 +75,12 @@ for experiment in PLAN.tuned:
             output:
                 rows=LAYOUT.tuning_rows(experiment, index, len(chunks)),
                 histories=histories(experiment, [run.label for run in chunk]),
+                # Every trial's path, for the explorer: only where it is asked for.
+                trials=(
+                    [LAYOUT.tuning_trials(experiment, index, len(chunks))]
+                    if PLAN[experiment].explorer
+                    else []
+                ),
             log:
                 f"{LOGS}/{experiment}/{job_name('tune', index, len(chunks))}.log",
             conda:
@@ -84,6 +90,7 @@ for experiment in PLAN.tuned:
                 mem_mb=2000,
                 runtime=30,
             params:
+                **explorer_params(experiment),
                 code=code("tune.py"),
                 step="trials",
                 experiment=experiment,

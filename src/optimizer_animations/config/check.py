@@ -717,6 +717,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     runs_by_experiment = experiment_runs(config, shapes)  # checks names, arguments, labels
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
+        _check_explorer(config, experiment, runs)
     _check_sizes(config, runs_by_experiment, shapes)
     for experiment, settings in config["experiments"].items():
         count = frame_count(settings["epochs"], frames["every"])
@@ -728,6 +729,36 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
                 f" {needed} or more"
             )
     return runs_by_experiment
+
+
+def _check_explorer(config: dict[str, Any], experiment: str, runs: list[Run]) -> None:
+    """An explorer needs runs to move between (a grid, tuning trials or
+    seeds), and puts each grid argument on a slider: numbers only."""
+    settings = config["experiments"][experiment]
+    if not settings.get("explorer"):
+        return
+    where = f"experiments.{experiment}.explorer"
+    grids = [
+        entry["grid"]
+        for entry in settings["optimizers"]
+        if isinstance(entry, dict) and "grid" in entry
+    ]
+    if not grids and "tune" not in settings and len(experiment_seeds(settings)) < 2:
+        raise ConfigError(
+            f"'{where}' = true: an explorer moves between runs, but experiment {experiment!r}"
+            " has no grid, no tune section and fewer than two seeds; give an optimizer entry a"
+            " 'grid' (e.g. {name: Adam, grid: {learning_rate: [0.001, 0.01, 0.1]}}), a 'tune'"
+            " section or 'seeds'"
+        )
+    for grid in grids:
+        for argument, values in grid.items():
+            wrong = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float)]
+            if wrong:
+                raise ConfigError(
+                    f"'{where}' = true: grid argument {argument!r} has the value"
+                    f" {short_repr(wrong[0])}, which a slider cannot place; the explorer's"
+                    " sliders take numbers only (set explorer: false, or grid numbers)"
+                )
 
 
 def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:

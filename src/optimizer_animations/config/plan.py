@@ -8,6 +8,7 @@ figures are written down here only. A new figure kind is one entry in
 EXPERIMENT_FIGURES or RUN_FIGURES (and the module that draws it).
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -164,6 +165,15 @@ class ExperimentPlan:
     trajectory_axes: Any = None
     # Its `generate:` spec, whose samples a job writes to data.csv first (None: none).
     generator: dict[str, Any] | None = None
+    explorer: bool = False  # explorer.html, over every run or tuning trial
+    explorer_stride: int = 1  # every how many steps its paths are recorded
+
+    @property
+    def trial_count(self) -> int:
+        """Runs, or a tuned experiment's trials: what an explorer moves through."""
+        if self.tuning is None:
+            return len(self.runs)
+        return len(self.runs) * self.tuning.grid.points * len(self.tuning.seeds)
 
     @property
     def landscape(self) -> bool:
@@ -269,6 +279,8 @@ class ExperimentPlan:
             outputs.append(layout.data(name))
         if self.tuning is not None:
             outputs += [layout.tuning(name), layout.tuned(name)]
+        if self.explorer:
+            outputs.append(layout.explorer(name))
         placed = [(kind, "") for kind in EXPERIMENT_FIGURES] + [
             (kind, label) for label in self.animated_labels for kind in RUN_FIGURES
         ]
@@ -444,14 +456,48 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         generator=None
         if landscape or "generate" not in (data := experiment_data(config, name))
         else data,
+        explorer=bool(settings.get("explorer", False)),
     )
+
+
+# An explorer page's budget of drawn numbers (every trial's x, y and loss at
+# each recorded step; 1.2 MB of float32): the tuned landscapes' 192 trials of
+# 400 steps keep every step, a sweep of 1,000 runs of 500 epochs every 6th.
+MAX_RECORDED_NUMBERS = 300_000
+NUMBERS_PER_STEP = 3
+
+
+def recorded_step_count(epochs: int, stride: int) -> int:
+    """How many of steps 0, stride, 2 * stride... and the last, `epochs`."""
+    return epochs // stride + 1 + (1 if epochs % stride else 0)
+
+
+def stride_for(trials: int, epochs: int) -> int:
+    """The smallest stride at which `trials` paths of `epochs` steps stay
+    within MAX_RECORDED_NUMBERS."""
+    per_step = trials * NUMBERS_PER_STEP
+    stride = 1
+    while recorded_step_count(epochs, stride) * per_step > MAX_RECORDED_NUMBERS and stride < epochs:
+        stride += 1
+    return stride
+
+
+def with_explorer_stride(plan: ExperimentPlan) -> ExperimentPlan:
+    """`plan` with the stride at which its explorer's data stays within
+    records.trials.MAX_RECORDED_NUMBERS."""
+    if not plan.explorer:
+        return plan
+    stride = stride_for(plan.trial_count, plan.epochs)
+    return dataclasses.replace(plan, explorer_stride=stride)
 
 
 def build_plan(config: dict[str, Any]) -> Plan:
     """Check `config` (in place, filling its defaults; ConfigError on the first
     problem) and plan everything it makes."""
     runs = check_config(config)
-    experiments = {name: experiment_plan(config, name, runs[name]) for name in runs}
+    experiments = {
+        name: with_explorer_stride(experiment_plan(config, name, runs[name])) for name in runs
+    }
     tuned = [name for name, e in experiments.items() if e.tuning is not None]
     return Plan(
         config=config,

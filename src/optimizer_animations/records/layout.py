@@ -52,6 +52,14 @@ class Layout:
         """One tuning job's rows of tuning.csv (its share of the entries)."""
         return self._join(experiment, "tuning", f"rows-{index + 1}-of-{count}.csv")
 
+    def tuning_trials(self, experiment: str, index: int, count: int) -> str:
+        """One tuning job's trials, every path (records/trials.py), for the explorer."""
+        return self._join(experiment, "tuning", f"trials-{index + 1}-of-{count}.npz")
+
+    def explorer(self, experiment: str) -> str:
+        """The page that moves through every run of a grid (site/explorer.py)."""
+        return self._join(experiment, "explorer.html")
+
     def time_to_target(self, experiment: str) -> str:
         """A tuned experiment's epochs to its target, a box per optimizer."""
         return self._join(experiment, "time_to_target.png")

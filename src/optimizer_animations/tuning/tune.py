@@ -22,6 +22,7 @@ from optimizer_animations.problems.problem import FunctionProblem, problem_from_
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
 from optimizer_animations.records.run_table import landscape_fields
+from optimizer_animations.records.trials import TrialTable
 from optimizer_animations.tuning.grid import LearningRateGrid
 from optimizer_animations.tuning.protocol import (
     chosen_rates,
@@ -153,6 +154,10 @@ def main_trials(smk: Any) -> None:
     for index, path in zip(chosen_trials(trials, chosen), smk.output.histories, strict=True):
         save_history(path, histories[index])
     write_tuning_csv(rows, smk.output.rows)
+    if smk.output.get("trials"):
+        stride, target = smk.params.explorer_stride, smk.params.explorer_target
+        points = [{**trial.grid, "learning_rate": trial.learning_rate} for trial in trials]
+        TrialTable.of(histories, stride, target, points).save(smk.output.trials[0])
     for family, (rate, points) in chosen.items():
         log.info("%s: learning rate %.3g, best of %d", family, rate, points)
 
