@@ -2,6 +2,7 @@
 from published figures only, with sphinx-build -W, byte-reproducible, and
 working in a real browser."""
 
+import html
 import shutil
 from pathlib import Path
 
@@ -46,9 +47,12 @@ def test_docs_publishes_every_animation_with_its_videos_then_builds_the_pages(si
     site_dir = results / "site"
     assert all((site_dir / f"{page}.html").is_file() for page in PAGES)
     tutorial = (site_dir / "tutorial.html").read_text()
-    # The video with its poster, WebM first, and the GIF inside as the fallback.
+    # In the player: the video with its poster, WebM first, and the GIF
+    # inside as the fallback; the browser's controls until the script runs.
+    player = tutorial[tutorial.index('<span class="oa-player"') :]
+    assert '"labels": ["epoch 0", "epoch 25"' in html.unescape(player[: player.index("<video")])
     video = tutorial[tutorial.index("<video") : tutorial.index("</video>")]
-    assert "autoplay" in video and "loop" in video and "muted" in video
+    assert "controls" in video and "autoplay" not in video
     assert video.index('.webm" type="video/webm"') < video.index('.mp4" type="video/mp4"')
     assert 'poster="_images/optimizer_outputs.poster.png"' in video
     assert '<img alt="SGD' in video and 'src="_images/optimizer_outputs.gif"' in video

@@ -30,6 +30,16 @@ Markdown or reStructuredText:
   `publish:` wrote is a warning, so `sphinx-build -W` fails on it). Default:
   no check.
 
+The `explorer` directive shows an explorer that `publish:` wrote (an
+experiment's `explorer.html`, which stands alone) in a frame that grows to
+its content:
+
+    ```{explorer} images/tuned/rosenbrock-explorer.html
+    :title: Every learning rate of six optimizers on Rosenbrock's function
+    ```
+
+Other builders get its title as a paragraph.
+
 A missing file and a bad option are warnings naming the page and the line.
 The video's HTML comes from the gallery's template (templates/figures.html),
 escaped.
@@ -144,6 +154,29 @@ class Animation(SphinxDirective):
         return source
 
 
+class explorer_node(nodes.General, nodes.Element):
+    """A published explorer page (`source`: its source-relative path)."""
+
+
+class Explorer(SphinxDirective):
+    required_arguments = 1
+    option_spec: ClassVar = {"title": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        page = self.arguments[0]
+        if not page.endswith(".html"):
+            raise self.warning(f"explorer {page!r}: give a published explorer (`name.html`)")
+        source, full_path = self.env.relfn2path(page, self.env.docname)
+        if not Path(full_path).is_file():
+            raise self.warning(f"explorer {page!r}: no such file (is it published?)")
+        self.env.note_dependency(full_path)
+        self.env.images.add_file(self.env.docname, source)
+        title = self.options.get("title", "An interactive explorer of the experiment's runs")
+        node = explorer_node("", source=source, title=title)
+        node.source, node.line = self.get_source_info()[0], self.lineno
+        return [node]
+
+
 class AnimationFiles(SphinxPostTransform):
     """HTML: copy each animation's videos and poster with the images. Other
     builders: the poster as an image instead of the animation."""
@@ -152,6 +185,11 @@ class AnimationFiles(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         builder = self.app.builder
+        for node in list(self.document.findall(explorer_node)):
+            if builder.format == "html":
+                builder.images[node["source"]] = self.env.images[node["source"]][1]
+            else:
+                node.replace_self(nodes.paragraph("", node["title"]))
         for node in list(self.document.findall(animation_node)):
             if builder.format == "html":
                 for source in node_files(node):
@@ -239,6 +277,14 @@ def depart_animation_html(translator: Any, node: animation_node) -> None:
         )
     elif node["videos"]:
         translator.body.append("</video>")
+
+
+def visit_explorer_html(translator: Any, node: explorer_node) -> None:
+    builder = translator.builder
+    url = posixpath.join(builder.imgpath, urllib.parse.quote(builder.images[node["source"]]))
+    frame = TEMPLATES.get_template("figures.html").module.explorer_frame(url, node["title"])
+    translator.body.append(str(frame))
+    raise nodes.SkipNode
 
 
 def check_published(app: Sphinx, doctree: nodes.document) -> None:
@@ -335,6 +381,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", add_player)
     app.add_node(animation_node, html=(visit_animation_html, depart_animation_html))
     app.add_directive("animation", Animation)
+    app.add_node(explorer_node, html=(visit_explorer_html, None))
+    app.add_directive("explorer", Explorer)
     app.add_post_transform(AnimationFiles)
     # Before Sphinx's image collector rewrites the URIs relative to the source folder.
     app.connect("doctree-read", check_published, priority=400)

@@ -401,6 +401,12 @@
       ready: true
     };
     root.setAttribute("data-ready", "true");
+    // In a frame (the Sphinx directive): tell the page how tall this one is.
+    if (window.parent !== window && window.ResizeObserver) {
+      new ResizeObserver(function () {
+        window.parent.postMessage({ type: "oa-explorer-height", height: document.documentElement.scrollHeight }, "*");
+      }).observe(document.body);
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -254,6 +254,19 @@
     window.optimizerAnimations.players = players;
   }
 
+  // An explorer in a frame (the Sphinx `explorer` directive) says how tall
+  // its page is; only a number, from one of this page's explorer frames.
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || data.type !== "oa-explorer-height" || typeof data.height !== "number") return;
+    var frames = document.querySelectorAll("iframe.oa-explorer-frame");
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === event.source) {
+        frames[i].style.height = Math.max(200, Math.min(8000, Math.ceil(data.height))) + "px";
+      }
+    }
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
