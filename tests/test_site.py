@@ -50,7 +50,9 @@ def test_docs_publishes_every_animation_with_its_videos_then_builds_the_pages(si
     # In the player: the video with its poster, WebM first, and the GIF
     # inside as the fallback; the browser's controls until the script runs.
     player = tutorial[tutorial.index('<span class="oa-player"') :]
-    assert '"labels": ["epoch 0", "epoch 25"' in html.unescape(player[: player.index("<video")])
+    assert '"labels": ["epoch 0", "epoch 4", "epoch 8"' in html.unescape(
+        player[: player.index("<video")]
+    )
     video = tutorial[tutorial.index("<video") : tutorial.index("</video>")]
     assert "controls" in video and "autoplay" not in video
     assert video.index('.webm" type="video/webm"') < video.index('.mp4" type="video/mp4"')

@@ -226,3 +226,34 @@ def test_a_published_dark_variant_pairs_with_the_light_one_in_html_only(build, p
     assert latex.returncode == 0, latex.stderr
     tex = next((project / "_build/latex").glob("*.tex")).read_text()
     assert "descent.poster" in tex and ".dark" not in tex
+
+
+def test_an_explorer_shows_in_a_frame_in_html_and_as_its_title_elsewhere(build, project):
+    (project / "images/explorer.html").write_text("<!DOCTYPE html><title>x</title><p>explorer")
+    (project / "explore.md").write_text(
+        "# Explore\n\n```{explorer} images/explorer.html\n:title: Every <rate> & seed\n```\n"
+    )
+    (project / "index.rst").write_text(INDEX_RST + "   explore\n")
+    result = build(project, "html")
+    assert result.returncode == 0, result.stderr
+    page = (project / "_build/html/explore.html").read_text()
+    assert (
+        '<iframe class="oa-explorer-frame" src="_images/explorer.html"'
+        ' title="Every &lt;rate&gt; &amp; seed" loading="lazy"'
+    ) in page
+    assert (project / "_build/html/_images/explorer.html").is_file()
+    # The GIF alone cannot go into a PDF: without it the build is clean.
+    (project / "index.rst").write_text(
+        INDEX_RST.replace(".. animation:: images/still.gif", "") + "   explore\n"
+    )
+    latex = build(project, "latex")
+    assert latex.returncode == 0, latex.stderr
+    tex = next((project / "_build/latex").glob("*.tex")).read_text()
+    assert r"Every \textless{}rate\textgreater{} \& seed" in tex and "explorer.html" not in tex
+
+
+def test_an_explorer_that_was_not_published_is_a_warning(build, project):
+    (project / "index.rst").write_text(INDEX_RST + "\n.. explorer:: images/missing.html\n")
+    result = build(project, "html")
+    assert result.returncode != 0
+    assert "explorer 'images/missing.html': no such file" in result.stderr

@@ -27,7 +27,13 @@ for experiment, plan in PLAN.experiments.items():
             **explorer_inputs(experiment),
             **training_data(experiment),
         output:
-            explorer=LAYOUT.explorer(experiment),
+            explorer=report(
+                LAYOUT.explorer(experiment),
+                caption=experiment_caption(experiment),
+                category=experiment,
+                subcategory="all optimizers",
+                labels={"figure": "explorer (interactive)"},
+            ),
         log:
             f"{LOGS}/{experiment}/explorer.log",
         conda:

@@ -21,6 +21,7 @@ RESOURCES = {
     f"{PACKAGE}.config.check": ("config/config.schema.yaml",),
     f"{PACKAGE}.training.keras_optimizers": ("training/keras_optimizers.json",),
     f"{PACKAGE}.site.pages": ("site/templates/*.html",),
+    f"{PACKAGE}.site.player": ("site/static/*",),
 }
 # Modules that a module runs without importing them: the site's build runs
 # sphinx-build, which loads the package's extension from docs/conf.py.

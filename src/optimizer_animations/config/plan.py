@@ -340,6 +340,7 @@ class Plan:
             "experiments": {
                 name: {
                     "kind": plan.kind,
+                    "explorer": link.explorer(name) if plan.explorer else None,
                     "figures": [figure.to_params() for figure in plan.figures(link)],
                     "run_figures": [
                         [figure.to_params() for figure in plan.run_figures(link, label, "")]

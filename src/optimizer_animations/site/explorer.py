@@ -9,9 +9,12 @@ a JSON block that the page parses (never evaluates); the page's model is
 drawn on the principal plane of all its trials' movement, whose origin and
 basis the data carries, so that anyone can project the recorded weights
 again. The page's script (static/oa-explorer.js) is a small canvas module,
-chosen over Plotly and Vega-Lite by measurement (see benchmarks/README.md):
-it is inlined, a few kilobytes, where `plotly.min.js` alone is 4.7 MB
-(1.4 MB compressed) and Vega-Lite with Vega 0.9 MB.
+chosen over Plotly and Vega-Lite by measurement: it is 17.7 kB (5 kB
+gzipped), where Plotly 7.1's `plotly.min.js` alone is 4.8 MB (1.47 MB
+gzipped, the whole budget of a page) and Vega 6.4, Vega-Lite 6.4 and
+vega-embed 7.3 together 0.83 MB (0.28 MB gzipped); both would also take
+the data as JSON numbers, about three times the bytes of base64 float32.
+benchmarks/explorer_benchmark.py measures the pages.
 
 The drawn state is readable: `window.optimizerAnimations.explorer` has
 `state()` (the selection), `drawn()` (every shown optimizer's points up to

@@ -95,6 +95,7 @@ def experiment_entry(
         "comparison": showing.figure(comparison[0]) if comparison else None,
         "figures": [showing.figure(figure) for figure in figures if figure.kind != "comparison"],
         "summary": link.summary(experiment),
+        "explorer": shown.get("explorer"),
         "runs": [
             {
                 "title": run.title,

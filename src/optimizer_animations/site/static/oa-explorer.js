@@ -400,6 +400,7 @@
       tuned: explorer.tuned,
       ready: true
     };
+    window.optimizerAnimations.explorer.readyAt = performance.now();
     root.setAttribute("data-ready", "true");
     // In a frame (the Sphinx directive): tell the page how tall this one is.
     if (window.parent !== window && window.ResizeObserver) {
