@@ -354,7 +354,7 @@
     if (this.playing) return;
     this.playing = true;
     this.playButton.setAttribute("aria-label", "Pause");
-    this.playButton.textContent = "\u23F8\uFE0E";
+    this.showIcon(true);
     this.root.setAttribute("data-state", "playing");
     if (this.step >= this.stepCount - 1) this.step = 0;
     var per = Math.min(150, Math.max(16, 6000 / this.stepCount));  // a long path in about 6 s
@@ -372,8 +372,13 @@
     this.playing = false;
     clearTimeout(this.timer);
     this.playButton.setAttribute("aria-label", "Play");
-    this.playButton.textContent = "\u25B6\uFE0E";
+    this.showIcon(false);
     this.root.setAttribute("data-state", "paused");
+  };
+
+  Explorer.prototype.showIcon = function (playing) {
+    this.playButton.querySelector(".oa-x-icon-play").toggleAttribute("hidden", playing);
+    this.playButton.querySelector(".oa-x-icon-pause").toggleAttribute("hidden", !playing);
   };
 
   Explorer.prototype.state = function () {

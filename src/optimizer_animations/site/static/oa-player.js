@@ -16,13 +16,37 @@
   "use strict";
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  function button(label, text) {
+  // Icons as SVG paths (a 16 x 16 box): no font is needed for them.
+  var ICONS = {
+    previous: "M3 2h2v12H3zM14 2v12L6 8z",
+    next: "M11 2h2v12h-2zM2 2v12l8-6z",
+    play: "M4 2v12l10-6z",
+    pause: "M4 2h3v12H4zM9 2h3v12H9z"
+  };
+
+  function setIcon(b, name) {
+    var svgNS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(svgNS, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(svgNS, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    while (b.firstChild) b.removeChild(b.firstChild);
+    b.appendChild(svg);
+  }
+
+  function button(label, icon) {
     var b = document.createElement("button");
     b.type = "button";
     b.className = "oa-button";
     b.setAttribute("aria-label", label);
     b.title = label;
-    b.textContent = text;
+    setIcon(b, icon);
     return b;
   }
 
@@ -66,9 +90,9 @@
 
     var controls = document.createElement("span");
     controls.className = "oa-controls";
-    this.previous = button("Previous frame", "\u23EE\uFE0E");
-    this.toggle = button("Play", "\u25B6\uFE0E");
-    this.next = button("Next frame", "\u23ED\uFE0E");
+    this.previous = button("Previous frame", "previous");
+    this.toggle = button("Play", "play");
+    this.next = button("Next frame", "next");
     this.slider = document.createElement("input");
     this.slider.type = "range";
     this.slider.min = "0";
@@ -164,7 +188,7 @@
     this.root.setAttribute("data-state", playing ? "playing" : "paused");
     this.toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
     this.toggle.title = playing ? "Pause" : "Play";
-    this.toggle.textContent = playing ? "\u23F8\uFE0E" : "\u25B6\uFE0E";
+    setIcon(this.toggle, playing ? "pause" : "play");
   };
 
   Player.prototype.play = function () {
