@@ -72,6 +72,7 @@ def every_kind_config() -> dict:
             "optimizers": ["SGD", "Adam"],
             "tune": {"learning_rate": {"min": 0.001, "max": 0.1, "points": 2}},
         }
+    config["experiments"]["tuned_bowl"]["explorer"] = True  # its trials, explorer.html
     # Two weights and minibatches of generated samples, more than a bar chart
     # holds: data.csv, fit frames, batch_sizes.png, gradients.png.
     config["experiments"]["minibatch"] = {

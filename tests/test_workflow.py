@@ -55,7 +55,16 @@ def expected_outputs(config: dict) -> list[str]:
             if animations & published:
                 paths += [dark_variant(frame) for frame in frames]
     # Every published figure is also drawn dark, beside it.
-    return paths + [dark_variant(path) for path in published]
+    paths += [dark_variant(path) for path in published]
+    # Issue 24: every GIF's player file, and its frames (no video here); the
+    # gallery's player script and style.
+    paths += [
+        gif.removesuffix(".gif") + suffix
+        for gif in paths
+        if gif.endswith(".gif")
+        for suffix in (".frames.png", ".player.json")
+    ]
+    return [*paths, layout.asset("oa-player.css"), layout.asset("oa-player.js")]
 
 
 def planned_jobs(workdir: Path, changes: dict | None = None) -> dict[str, int]:
@@ -113,7 +122,8 @@ def test_frame_setting_rerenders_without_retraining(finished_run):
     assert not any(rule.startswith("train_") for rule in jobs)
     assert jobs["render_frames_outputs"] == 1 and jobs["render_frames_losses"] == 1
     assert jobs["animate_outputs"] == 1 and jobs["animate_losses"] == 1
-    assert "gallery" not in jobs  # the page names the figures; their pixels do not matter
+    # The page holds each animation's frame labels (its player's), not its pixels.
+    assert jobs["gallery"] == 1
     assert not any(rule.startswith("plot_losses") for rule in jobs)
 
 
@@ -124,6 +134,7 @@ def test_gif_timing_reassembles_only_the_gifs(finished_run):
         "animate_losses": 1,
         "draw_trajectories_outputs": 1,
         "draw_trajectories_losses": 1,
+        "gallery": 1,  # its players hold each animation's timing
         "all": 1,
     }
 
@@ -152,7 +163,8 @@ def test_one_experiments_change_touches_only_its_files_and_the_gallery(finished_
     assert "results/losses/sgd/history.npz" in outputs  # the change is planned
     assert "results/losses/comparison.html" in outputs and "results/losses/caption.rst" in outputs
     outside = [p for p in outputs if not p.startswith("results/losses/")]
-    assert outside == ["results/index.html"]
+    # The gallery's job also writes the player's files beside it.
+    assert outside == ["results/index.html", "results/oa-player.css", "results/oa-player.js"]
 
 
 def test_log_scale_replots_only_the_losses(finished_run):

@@ -20,7 +20,7 @@ rule gallery:
         players=PLAN.player_files(),
     output:
         index=LAYOUT.index(),
-        assets=[f"{RESULTS}/{name}" for name in PLAYER_ASSETS],
+        assets=[LAYOUT.asset(name) for name in PLAYER_ASSETS],
     log:
         f"{LOGS}/gallery.log",
     # Quick, file-system-only jobs: not worth a cluster submission.

@@ -35,6 +35,7 @@ from optimizer_animations.problems.spec import (
 from optimizer_animations.records.layout import Figure, Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
 from optimizer_animations.records.run import Run
+from optimizer_animations.site.player import ASSETS
 
 # At most this many runs' frames per rendering job, so that a sweep's
 # animations spread over the cores; the default config's three fit in one.
@@ -420,7 +421,8 @@ class Plan:
             for label in experiment.animated_labels
             for path in self.dark_frames(name, label)
         ]
-        return [*outputs, *self.dark(self.figure_paths()), *frames, self.layout.index()]
+        assets = [self.layout.asset(name) for name in ASSETS]
+        return [*outputs, *self.dark(self.figure_paths()), *frames, self.layout.index(), *assets]
 
 
 def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> ExperimentPlan:

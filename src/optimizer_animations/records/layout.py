@@ -120,6 +120,10 @@ class Layout:
     def index(self) -> str:
         return self._join("index.html")
 
+    def asset(self, name: str) -> str:
+        """A file the gallery's page loads (the player's script and style)."""
+        return self._join(name)
+
     def profile(self) -> str:
         """The performance profile across the tuned experiments."""
         return self._join("profile.png")
