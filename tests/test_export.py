@@ -259,3 +259,24 @@ def test_a_missing_gifsicle_fails_the_job_that_needs_it_naming_the_fix(monkeypat
     assert list(tmp_path.iterdir()) == []  # nothing half-written
     write_gif(frames, tmp_path / "b.gif", 200, 1000, gifsicle=False)
     assert (tmp_path / "b.gif").is_file()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"frames": 0}, "frames = 0 is not a whole number"),
+        ({"width": "400"}, "width = '400' is not a whole number"),
+        ({"duration_ms": True}, "duration_ms = True is not a whole number"),
+        ({"labels": ["a"]}, "its frame count and labels disagree"),
+        ({"extra": 1}, "not an animation's player file"),
+    ],
+)
+def test_a_player_file_that_is_not_what_the_writers_write_is_refused(tmp_path, change, message):
+    from optimizer_animations.site.player import read_player
+
+    write_animation(moving_bar(2), tmp_path / "a.gif", Timing(100, 200, ["x", "y"]))
+    path = tmp_path / "a.player.json"
+    data = json.loads(path.read_text()) | change
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=message):
+        read_player(path)

@@ -16,6 +16,7 @@ from conftest import (
     digests,
     play_every_video,
     run_snakemake,
+    serve_offline,
     small_config,
 )
 from optimizer_animations.export.formats import companion_paths, dark_variant
@@ -128,6 +129,32 @@ def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browse
             # seven, the noise page's five.
             assert played == 1 + 3 + 7 + 5
             page.close()
+
+
+def test_the_tuned_and_landscapes_pages_show_the_explorer_offline_in_a_frame_that_fits(site):
+    """Issue 24: the `explorer` directive's frame, sandboxed, grown to its page."""
+    with chromium_browser() as chromium:
+        for name in ("tuned", "landscapes"):
+            page = chromium.new_page(viewport={"width": 390, "height": 900})
+            refused = serve_offline(page, site / "results/site")  # file:// passes
+            page.goto((site / "results/site" / f"{name}.html").as_uri())
+            frame_element = page.locator("iframe.oa-explorer-frame")
+            assert frame_element.count() == 1
+            assert frame_element.get_attribute("sandbox") == "allow-scripts"
+            frame_element.scroll_into_view_if_needed()
+            frame = frame_element.element_handle().content_frame()
+            frame.wait_for_function("() => window.optimizerAnimations?.explorer?.ready")
+            assert frame.evaluate("window.optimizerAnimations.explorer.state().shown.length") == 6
+            inner = frame.evaluate("document.documentElement.scrollHeight")
+            page.wait_for_function(
+                "h => Math.abs(document.querySelector('iframe.oa-explorer-frame')"
+                ".getBoundingClientRect().height - h) <= 2",
+                arg=inner,
+            )
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name}.html scrolls sideways at 390px"
+            page.close()
+            assert not refused, refused
 
 
 def test_a_dark_colour_scheme_sees_the_dark_variants_and_a_light_one_the_light(site):

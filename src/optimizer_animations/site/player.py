@@ -37,11 +37,17 @@ def read_player(path: str | Path) -> dict[str, Any]:
     expected = {"frames", "width", "height", "columns", "duration_ms", "hold_ms", "labels"}
     if not isinstance(data, dict) or set(data) != expected:
         raise ValueError(f"{path}: not an animation's player file")
-    count = data["frames"]
-    if not (isinstance(count, int) and count > 0 and len(data["labels"]) == count):
+    # A docs repository's published file may come from a stranger: numbers
+    # that are whole and bounded, labels that are short text.
+    for key in ("frames", "width", "height", "columns", "duration_ms", "hold_ms"):
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 100_000:
+            raise ValueError(f"{path}: {key} = {value!r} is not a whole number from 1 to 100,000")
+    labels = data["labels"]
+    if not isinstance(labels, list) or len(labels) != data["frames"]:
         raise ValueError(f"{path}: its frame count and labels disagree")
-    if not all(isinstance(label, str) for label in data["labels"]):
-        raise ValueError(f"{path}: a frame label is not text")
+    if not all(isinstance(label, str) and len(label) <= 100 for label in labels):
+        raise ValueError(f"{path}: a frame label is not text of at most 100 characters")
     return data
 
 
