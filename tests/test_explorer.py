@@ -303,3 +303,17 @@ def test_the_explorer_bytes_are_reproducible(explored):
     (results / "sweep/explorer.html").unlink()
     run_snakemake(explored, "--cores", "1", "results/sweep/explorer.html")
     assert (results / "sweep/explorer.html").read_bytes() == first
+
+
+def test_the_gallery_links_each_explorer_and_the_report_holds_it(explored):
+    import zipfile
+
+    index = (explored / "results/index.html").read_text()
+    assert index.count('<a href="valley/explorer.html">Explore every run</a>') == 1
+    assert index.count('<a href="sweep/explorer.html">Explore every run</a>') == 1
+    run_snakemake(explored, "--report", "results/report.zip")
+    with zipfile.ZipFile(explored / "results/report.zip") as archive:
+        names = archive.namelist()
+        report_html = archive.read("report/report.html").decode()
+    assert sum(name.endswith("explorer.html") for name in names) == 2
+    assert "explorer (interactive)" in report_html

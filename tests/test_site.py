@@ -117,6 +117,12 @@ def test_every_site_page_shows_its_figures_and_plays_its_videos_in_a_real_browse
                     "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])",
                 )
                 assert all(complete and size > 0 for _, complete, size in images), images
+                # Every animation in the player, which has started (issue 24).
+                states = page.eval_on_selector_all(
+                    "article .oa-player", "ps => ps.map(p => p.dataset.state)"
+                )
+                assert len(states) == page.locator("article video").count()
+                assert all(state in ("playing", "paused") for state in states), (name, states)
                 for video in play_every_video(page):
                     source = video["source"]
                     assert video["error"] is None and source.endswith(".webm"), (name, video)
