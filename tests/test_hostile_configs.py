@@ -112,6 +112,8 @@ def payload_run(tmp_path_factory):
         optimizers=["SGD", {"name": "Muon", "exclude_layers": PAYLOADS}],
     )
     config["frames"]["every"] = 1
+    # Two seeds and an explorer: its page is opened too (issue 24).
+    config["experiments"]["e1"] |= {"seeds": [0, 1], "explorer": True}
     workdir = copy_workflow(tmp_path_factory.mktemp("payloads") / "wf", config)
     run_snakemake(workdir, "--cores", "2")
     run_snakemake(workdir, "--report", "results/report.html")
@@ -124,7 +126,7 @@ def test_the_workflow_and_its_report_run_no_payload(payload_run):
     report = (payload_run / "results" / "report.html").read_text()
     assert "<img src=x onerror=window.__pwned=1>" not in report
     assert "</script><script>window.__pwned=2" not in report
-    caption = (payload_run / "results" / "e1" / "muon" / "caption.rst").read_text()
+    caption = (payload_run / "results" / "e1" / "muon-s0" / "caption.rst").read_text()
     assert "49" not in visible_text(rendered_as_the_report_does(caption))
     gallery = (payload_run / "results" / "index.html").read_text()
     assert "<img src=x onerror=window.__pwned=1>" not in gallery
