@@ -46,7 +46,13 @@ if workflow.exec_mode.name == "DEFAULT":
             on_disk(LAYOUT.history(experiment, label))
             for experiment in PLAN
             for label in PLAN[experiment].labels
-        ]
+        ],
+        [
+            on_disk(LAYOUT.tuning_trials(experiment, index, len(plan.tuning_chunks)))
+            for experiment, plan in PLAN.experiments.items()
+            if plan.explorer and plan.tuning is not None
+            for index in range(len(plan.tuning_chunks))
+        ],
     ):
         print(
             f"Removed {path}, which cannot be read ({why}): retraining its run.",

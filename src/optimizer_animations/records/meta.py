@@ -156,16 +156,48 @@ def history_damage(path: str | Path) -> str | None:
     return None
 
 
-def remove_damaged_histories(paths: list[str | Path]) -> list[tuple[Path, str]]:
-    """Remove every existing history of `paths` that cannot be read, so that
-    Snakemake sees it missing and retrains its run; return them and why.
+# What every trial table (records/trials.py) holds.
+TRIAL_TABLE_MEMBERS = tuple(
+    f"{name}.npy"
+    for name in (
+        *("families", "titles", "arguments", "family", "points", "seed", "steps"),
+        *("params", "loss", "diverged_at", "reached_at", "distance"),
+    )
+)
+
+
+def trial_table_damage(path: str | Path) -> str | None:
+    """Why the trial table at `path` cannot be read (None: it can), from its
+    zip structure and every member's checksum."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            missing = [name for name in TRIAL_TABLE_MEMBERS if name not in archive.namelist()]
+            if missing:
+                return f"it has no {', '.join(missing)}"
+            broken = archive.testzip()
+            if broken:
+                return f"the checksum of {broken} does not match"
+    except UNREADABLE as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def remove_damaged_histories(
+    paths: list[str | Path], trial_tables: list[str | Path] = ()
+) -> list[tuple[Path, str]]:
+    """Remove every existing history of `paths` (and trial table of
+    `trial_tables`) that cannot be read, so that Snakemake sees it missing
+    and retrains its runs; return them and why.
 
     A history is a result: it can always be rebuilt, and one that is not
     whole would otherwise fail every job that reads it, on every run.
     """
     removed = []
-    for path in map(Path, paths):
-        if path.is_file() and (why := history_damage(path)) is not None:
+    checks = [(path, history_damage) for path in paths]
+    checks += [(path, trial_table_damage) for path in trial_tables]
+    for path, damage in checks:
+        path = Path(path)
+        if path.is_file() and (why := damage(path)) is not None:
             path.unlink()
             removed.append((path, why))
     return removed
