@@ -79,6 +79,14 @@ def test_a_config_of_landscapes_makes_their_figures_and_no_bar_charts(finished):
         dark_variant(LAYOUT.trajectory("saddle", True)),
         dark_variant(LAYOUT.panels("quadratic")),
     }
+    # Every animation's player file and frames (issue 24), the player's files.
+    expected |= {
+        gif.removesuffix(".gif") + suffix
+        for gif in expected
+        if gif.endswith(".gif")
+        for suffix in (".frames.png", ".player.json")
+    }
+    expected |= {LAYOUT.asset("oa-player.css"), LAYOUT.asset("oa-player.js")}
     assert set(digests(finished)) == expected
 
 
@@ -175,12 +183,20 @@ def test_changing_one_landscape_leaves_every_file_of_the_other_alone(finished):
     change = {"experiments": {"saddle": {"optimizers": [{"name": "SGD", "learning_rate": 0.02}]}}}
     _, outputs = planned(finished, change)
     assert LAYOUT.history("saddle", "sgd") in outputs
-    assert [p for p in outputs if not p.startswith("results/saddle/")] == [LAYOUT.index()]
+    # The gallery's job also writes the player's files beside it.
+    assets = [LAYOUT.asset("oa-player.css"), LAYOUT.asset("oa-player.js")]
+    assert [p for p in outputs if not p.startswith("results/saddle/")] == [LAYOUT.index(), *assets]
 
 
 def test_changing_a_plot_setting_retrains_nothing(finished):
     rules, _ = planned(finished, {"frames": {"duration_ms": 80}})
-    assert sorted(set(rules)) == ["all", "draw_trajectories_quadratic", "draw_trajectories_saddle"]
+    # The gallery too: its players hold each animation's timing (issue 24).
+    assert sorted(set(rules)) == [
+        "all",
+        "draw_trajectories_quadratic",
+        "draw_trajectories_saddle",
+        "gallery",
+    ]
 
 
 def page_histories(workdir: Path, experiment: str, labels: list[str]):
