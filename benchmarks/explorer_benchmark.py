@@ -26,14 +26,20 @@ the wheels and npm packages in pip's and npm's caches when present.
 
 import argparse
 import gzip
+import shutil
 import statistics
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+from optimizer_animations.testing import (
+    PAGES_ORIGIN,
+    console_errors,
+    launch_chromium,
+    serve_offline,
+)
 
-from conftest import PAGES_ORIGIN, chromium_browser, console_errors, serve_offline  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 MOVE = """(column) => {
   const slider = document.querySelector(`#oa-x-arg-${column}`);
@@ -52,7 +58,7 @@ def measure(results: Path, page_path: Path, runs: int) -> dict:
     relative = page_path.relative_to(results).as_posix()
     body = page_path.read_bytes()
     ready, moves, refused_all, errors_all = [], [], [], []
-    with chromium_browser() as chromium:
+    with launch_chromium(CHROMIUM) as chromium:
         for _ in range(runs):
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
             refused = serve_offline(page, results)

@@ -11,11 +11,15 @@ import yaml
 
 from optimizer_animations.testing import CHECKOUT as REPO
 from optimizer_animations.testing import (
+    PAGES_ORIGIN,
+    console_errors,
     copy_workflow,
     default_config,
     digests,
+    launch_chromium,
     package_source,
     run_snakemake,
+    serve_offline,
     workflow_env,
 )
 
@@ -146,83 +150,11 @@ def finished_small_run(tmp_path_factory, name: str) -> Path:
 @contextmanager
 def chromium_browser():
     """Headless Debian Chromium driven by Playwright, or a skip saying why not."""
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-PAGES_ORIGIN = "http://pages.test/"
-
-
-def serve_offline(page, root: Path) -> list[str]:
-    """Serve `root` to a Playwright page at PAGES_ORIGIN (one origin, so that a
-    canvas stays readable), and refuse every other request; returns the list
-    of refused URLs, which a test asserts empty. `file://` pages load their
-    files without the network, so they pass through."""
-    refused: list[str] = []
-    types = {
-        ".html": "text/html",
-        ".js": "text/javascript",
-        ".css": "text/css",
-        ".json": "application/json",
-        ".png": "image/png",
-        ".gif": "image/gif",
-        ".webm": "video/webm",
-        ".mp4": "video/mp4",
-    }
-
-    def handle(route):
-        url = route.request.url
-        if url.startswith("file://") or url.startswith("data:"):
-            route.continue_()
-        elif url.startswith(PAGES_ORIGIN):
-            path = root / url[len(PAGES_ORIGIN) :].split("?")[0].split("#")[0]
-            if not path.is_file():
-                route.fulfill(status=404, body="not found")
-                return
-            body = path.read_bytes()
-            headers = {
-                "Content-Type": types.get(path.suffix, "application/octet-stream"),
-                "Accept-Ranges": "bytes",
-            }
-            wanted = route.request.headers.get("range", "")
-            if wanted.startswith("bytes="):  # a video seeks by byte ranges
-                first, _, last = wanted[len("bytes=") :].partition("-")
-                start, end = int(first or 0), int(last) if last else len(body) - 1
-                headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-                route.fulfill(status=206, headers=headers, body=body[start : end + 1])
-            else:
-                route.fulfill(status=200, headers=headers, body=body)
-        else:
-            refused.append(url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return refused
-
-
-def console_errors(page) -> list[str]:
-    """The page's console errors and uncaught exceptions, as they come."""
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+    with launch_chromium(CHROMIUM) as chromium:
+        yield chromium
 
 
 def play_every_video(page) -> list[dict]:

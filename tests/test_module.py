@@ -124,7 +124,8 @@ def test_the_example_docs_repository_publishes_its_figures(tmp_path):
         assert target.read_bytes() == (docs_repository / "figures/results" / source).read_bytes()
         assert f"created  docs/images/{name}" in first.stdout
     again = run_snakemake(docs_repository, "--cores", "4", "oa_publish")
-    assert again.stdout.count("unchanged") == 2 * 3  # each with its dark variant
+    # Each with its dark variant; each of the 2 GIFs with its frames and player file.
+    assert again.stdout.count("unchanged") == 2 * (3 + 2 * 2)
     # Its own one-page site, from what it published (Sphinx with -W).
     run_snakemake(docs_repository, "--cores", "4", "oa_docs")
     site = docs_repository / "figures" / "results" / "site"

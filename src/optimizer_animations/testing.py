@@ -5,12 +5,15 @@ As `numpy.testing`: part of the package so that the tests and the benchmarks
 share one copy, not an API for workflows.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -91,3 +94,86 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
             f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         )
     return result
+
+
+# --- pages in a real browser (Playwright's Chromium) ---------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextlib.contextmanager
+def launch_chromium(executable: str) -> Iterator[Any]:
+    """Headless Chromium at `executable`, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+PAGES_ORIGIN = "http://pages.test/"
+
+
+def serve_offline(page: Any, root: Path) -> list[str]:
+    """Serve `root` to a Playwright page at PAGES_ORIGIN (one origin, so that a
+    canvas stays readable), and refuse every other request; returns the list
+    of refused URLs, which a test asserts empty. `file://` pages load their
+    files without the network, so they pass through."""
+    refused: list[str] = []
+    types = {
+        ".html": "text/html",
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".json": "application/json",
+        ".png": "image/png",
+        ".gif": "image/gif",
+        ".webm": "video/webm",
+        ".mp4": "video/mp4",
+    }
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith("file://") or url.startswith("data:"):
+            route.continue_()
+        elif url.startswith(PAGES_ORIGIN):
+            path = root / url[len(PAGES_ORIGIN) :].split("?")[0].split("#")[0]
+            if not path.is_file():
+                route.fulfill(status=404, body="not found")
+                return
+            body = path.read_bytes()
+            headers = {
+                "Content-Type": types.get(path.suffix, "application/octet-stream"),
+                "Accept-Ranges": "bytes",
+            }
+            wanted = route.request.headers.get("range", "")
+            if wanted.startswith("bytes="):  # a video seeks by byte ranges
+                first, _, last = wanted[len("bytes=") :].partition("-")
+                start, end = int(first or 0), int(last) if last else len(body) - 1
+                headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                route.fulfill(status=206, headers=headers, body=body[start : end + 1])
+            else:
+                route.fulfill(status=200, headers=headers, body=body)
+        else:
+            refused.append(url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return refused
+
+
+def console_errors(page: Any) -> list[str]:
+    """The page's console errors and uncaught exceptions, as they come."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
