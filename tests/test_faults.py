@@ -214,8 +214,12 @@ def test_default_config_is_byte_identical_across_runs_and_core_counts(tmp_path):
     run_snakemake(second, "--cores", "1")
     assert digests(first) == digests(second)
     # index.html; per experiment 6 files and 3 of its paths; per run 5 files and its frames;
-    # the 5 published figures' dark variants, and the dark frames of the comparison's 3 runs
-    assert len(digests(first)) == 1 + 2 * (6 + 3) + 6 * 5 + 3 * 21 + 3 * 5 + 5 + 3 * 21
+    # the 5 published figures' dark variants, and the dark frames of the comparison's 3 runs;
+    # each of the 13 GIFs' frames and player file (2 per experiment, 1 per run, 3 dark ones)
+    # and the player's 2 files beside the gallery
+    assert len(digests(first)) == (
+        1 + 2 * (6 + 3) + 6 * 5 + 3 * 21 + 3 * 5 + 5 + 3 * 21 + 2 * (2 * 2 + 6 + 3) + 2
+    )
 
 
 def test_seeded_weights_are_the_same_in_every_job(tmp_path):

@@ -50,6 +50,10 @@ Animations
 MARKDOWN_MD = """
 # In Markdown
 
+```{explorer} images/explorer.html
+:title: Every <rate> & seed
+```
+
 ```{animation} images/descent.gif
 :alt: The same animation, with controls
 :controls:
@@ -91,6 +95,8 @@ def project(tmp_path) -> Path:
         frames(), source / "images/descent.gif", Timing(100, 300, labels), ["gif", "webm"]
     )
     write_animation(frames(), source / "images/still.gif", Timing(100, 300), ["gif"])
+    # As `publish:` writes an experiment's explorer.html.
+    (source / "images/explorer.html").write_text("<!DOCTYPE html><title>x</title><p>explorer")
     return source
 
 
@@ -135,6 +141,12 @@ def test_html_plays_each_animation_in_the_player_with_numbered_captions(build, p
     assert 'href="_static/oa-player.css' in index
     markdown = (project / "_build/html/markdown.html").read_text()
     assert 'data-start="paused"' in markdown and "autoplay" not in markdown
+    # The explorer in a sandboxed frame, its title escaped.
+    assert (
+        '<iframe class="oa-explorer-frame" src="_images/explorer.html"'
+        ' title="Every &lt;rate&gt; &amp; seed" loading="lazy" sandbox="allow-scripts"'
+    ) in markdown
+    assert (project / "_build/html/_images/explorer.html").is_file()
     assert "Fig. 2" in markdown and 'href="#fig-controls"' in markdown
     for name in (
         "descent.webm",
@@ -157,6 +169,8 @@ def test_latex_shows_the_poster_with_its_caption(build, project):
     assert r"\caption{Two optimizers descend the \sphinxstyleemphasis{same} bowl.}" in tex
     assert r"\label{\detokenize{index:fig-descent}}" in tex
     assert "With the player" in tex and ".gif" not in tex and ".webm" not in tex
+    # An explorer is its title as text.
+    assert r"Every \textless{}rate\textgreater{} \& seed" in tex and "explorer.html" not in tex
     assert (project / "_build/latex/descent.poster.png").is_file()
 
 
@@ -184,8 +198,9 @@ def test_latex_refuses_a_gif_without_a_poster(build, project):
         ),
         (".. animation:: images/descent.gif\n   :name: fig-descent", "fig-descent"),
         (".. animation:: outside.gif", "outside.gif is not a published figure"),
+        (".. explorer:: images/missing.html", "explorer 'images/missing.html': no such file"),
     ],
-    ids=["missing", "width", "align", "name-twice", "unpublished"],
+    ids=["missing", "width", "align", "name-twice", "unpublished", "explorer-missing"],
 )
 def test_bad_input_is_a_warning_naming_the_page_and_line(build, project, directive, message):
     write_animation(frames(), project / "outside.gif", Timing(100, 300), ["gif"])
@@ -226,34 +241,3 @@ def test_a_published_dark_variant_pairs_with_the_light_one_in_html_only(build, p
     assert latex.returncode == 0, latex.stderr
     tex = next((project / "_build/latex").glob("*.tex")).read_text()
     assert "descent.poster" in tex and ".dark" not in tex
-
-
-def test_an_explorer_shows_in_a_frame_in_html_and_as_its_title_elsewhere(build, project):
-    (project / "images/explorer.html").write_text("<!DOCTYPE html><title>x</title><p>explorer")
-    (project / "explore.md").write_text(
-        "# Explore\n\n```{explorer} images/explorer.html\n:title: Every <rate> & seed\n```\n"
-    )
-    (project / "index.rst").write_text(INDEX_RST + "   explore\n")
-    result = build(project, "html")
-    assert result.returncode == 0, result.stderr
-    page = (project / "_build/html/explore.html").read_text()
-    assert (
-        '<iframe class="oa-explorer-frame" src="_images/explorer.html"'
-        ' title="Every &lt;rate&gt; &amp; seed" loading="lazy"'
-    ) in page
-    assert (project / "_build/html/_images/explorer.html").is_file()
-    # The GIF alone cannot go into a PDF: without it the build is clean.
-    (project / "index.rst").write_text(
-        INDEX_RST.replace(".. animation:: images/still.gif", "") + "   explore\n"
-    )
-    latex = build(project, "latex")
-    assert latex.returncode == 0, latex.stderr
-    tex = next((project / "_build/latex").glob("*.tex")).read_text()
-    assert r"Every \textless{}rate\textgreater{} \& seed" in tex and "explorer.html" not in tex
-
-
-def test_an_explorer_that_was_not_published_is_a_warning(build, project):
-    (project / "index.rst").write_text(INDEX_RST + "\n.. explorer:: images/missing.html\n")
-    result = build(project, "html")
-    assert result.returncode != 0
-    assert "explorer 'images/missing.html': no such file" in result.stderr
