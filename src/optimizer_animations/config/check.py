@@ -717,7 +717,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     runs_by_experiment = experiment_runs(config, shapes)  # checks names, arguments, labels
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
-        _check_explorer(config, experiment, runs)
+        _check_explorer(config, experiment)
     _check_sizes(config, runs_by_experiment, shapes)
     for experiment, settings in config["experiments"].items():
         count = frame_count(settings["epochs"], frames["every"])
@@ -731,7 +731,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     return runs_by_experiment
 
 
-def _check_explorer(config: dict[str, Any], experiment: str, runs: list[Run]) -> None:
+def _check_explorer(config: dict[str, Any], experiment: str) -> None:
     """An explorer needs runs to move between (a grid, tuning trials or
     seeds), and puts each grid argument on a slider: numbers only."""
     settings = config["experiments"][experiment]
