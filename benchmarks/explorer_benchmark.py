@@ -31,12 +31,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from optimizer_animations.testing import (
-    PAGES_ORIGIN,
-    console_errors,
-    launch_chromium,
-    serve_offline,
-)
+from optimizer_animations.testing import launch_chromium, open_offline
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,9 +56,7 @@ def measure(results: Path, page_path: Path, runs: int) -> dict:
     with launch_chromium(CHROMIUM) as chromium:
         for _ in range(runs):
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
-            refused = serve_offline(page, results)
-            errors = console_errors(page)
-            page.goto(PAGES_ORIGIN + relative)
+            refused, errors = open_offline(page, results, relative)
             page.wait_for_function("() => window.optimizerAnimations?.explorer?.readyAt")
             ready.append(page.evaluate("window.optimizerAnimations.explorer.readyAt"))
             moves += page.evaluate(MOVE, 0)

@@ -9,12 +9,10 @@ import pytest
 import yaml
 
 from conftest import (
-    PAGES_ORIGIN,
     chromium_browser,
-    console_errors,
     copy_workflow,
+    open_offline,
     run_snakemake,
-    serve_offline,
     small_config,
 )
 from optimizer_animations.config.check import ConfigError
@@ -180,9 +178,7 @@ def test_a_damaged_trial_table_is_removed_and_rebuilt(explored):
 
 def open_explorer(chromium, results: Path, experiment: str, **context):
     page = chromium.new_page(**({"viewport": {"width": 1280, "height": 900}} | context))
-    refused = serve_offline(page, results)
-    errors = console_errors(page)
-    page.goto(f"{PAGES_ORIGIN}{experiment}/explorer.html")
+    refused, errors = open_offline(page, results, f"{experiment}/explorer.html")
     page.wait_for_function(
         "() => window.optimizerAnimations && window.optimizerAnimations.explorer"
     )

@@ -13,15 +13,13 @@ import pytest
 from PIL import Image
 
 from conftest import (
-    PAGES_ORIGIN,
     chromium_browser,
-    console_errors,
     copy_workflow,
     default_config,
     finished_small_run,
+    open_offline,
     play_every_video,
     run_snakemake,
-    serve_offline,
     small_config,
 )
 from optimizer_animations.config.plan import build_plan
@@ -238,10 +236,7 @@ def test_every_animation_plays_in_the_player_exactly_offline_and_by_keyboard(fin
     results = finished / "results"
     with chromium_browser() as chromium:
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        refused = serve_offline(page, results)
-        errors = console_errors(page)
-        page.goto(PAGES_ORIGIN + "index.html")
-        page.wait_for_load_state("load")
+        refused, errors = open_offline(page, results, "index.html")
         players = page.locator(".oa-player")
         gifs = page.eval_on_selector_all(
             ".oa-player img", "imgs => imgs.map(i => i.getAttribute('src'))"
@@ -304,9 +299,7 @@ def test_reduced_motion_starts_paused_on_the_last_frame_and_a_tap_plays(finished
             reduced_motion="reduce",
         )
         page = context.new_page()
-        refused = serve_offline(page, results)
-        page.goto(PAGES_ORIGIN + "index.html")
-        page.wait_for_load_state("load")
+        refused, _ = open_offline(page, results, "index.html")
         player = page.locator(".oa-player").nth(0)
         player.scroll_into_view_if_needed()
         page.wait_for_timeout(400)
@@ -325,10 +318,7 @@ def test_the_player_seeks_the_video_to_each_frame(with_videos):
     results = with_videos / "results"
     with chromium_browser() as chromium:
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        refused = serve_offline(page, results)
-        errors = console_errors(page)
-        page.goto(PAGES_ORIGIN + "index.html")
-        page.wait_for_load_state("load")
+        refused, errors = open_offline(page, results, "index.html")
         player = page.locator(".oa-player", has=page.locator("video")).nth(0)
         player.scroll_into_view_if_needed()
         page.wait_for_function("p => p.dataset.state === 'playing'", arg=player.element_handle())

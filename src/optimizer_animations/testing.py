@@ -177,3 +177,14 @@ def console_errors(page: Any) -> list[str]:
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+def open_offline(page: Any, root: Path, path: str) -> tuple[list[str], list[str]]:
+    """Open `root`/`path` in `page` at PAGES_ORIGIN (serve_offline), up to its
+    load event; returns the refused requests and the console errors, both
+    filled as they come, which a test asserts empty at its end."""
+    refused = serve_offline(page, root)
+    errors = console_errors(page)
+    page.goto(PAGES_ORIGIN + path)
+    page.wait_for_load_state("load")
+    return refused, errors

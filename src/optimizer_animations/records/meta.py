@@ -8,6 +8,7 @@ these while it parses the workflow.
 import ast
 import json
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,23 +138,39 @@ def read_text_array(npy: bytes) -> str:
 HISTORY_MEMBERS = ("epoch.npy", "loss.npy", "meta.npy")
 
 
-def history_damage(path: str | Path) -> str | None:
-    """Why the history file at `path` cannot be read (None: it can), from its
-    zip structure, every member's checksum and its `meta`, without loading
-    its arrays."""
+def archive_damage(
+    path: str | Path,
+    members: Sequence[str],
+    check: Callable[[zipfile.ZipFile], None] | None = None,
+) -> str | None:
+    """Why the .npz at `path` cannot be read (None: it can): a missing member
+    of `members`, a member whose checksum does not match, or what `check`
+    (given the open archive) raises."""
     try:
         with zipfile.ZipFile(path) as archive:
-            missing = [name for name in HISTORY_MEMBERS if name not in archive.namelist()]
+            missing = [name for name in members if name not in archive.namelist()]
             if missing:
                 return f"it has no {', '.join(missing)}"
             broken = archive.testzip()
             if broken:
                 return f"the checksum of {broken} does not match"
-            with archive.open("meta.npy") as member:
-                RunMeta.parse(json.loads(read_text_array(member.read())))
+            if check is not None:
+                check(archive)
     except UNREADABLE as error:
         return f"{type(error).__name__}: {error}"
     return None
+
+
+def history_damage(path: str | Path) -> str | None:
+    """Why the history file at `path` cannot be read (None: it can), from its
+    zip structure, every member's checksum and its `meta`, without loading
+    its arrays."""
+
+    def parse_meta(archive: zipfile.ZipFile) -> None:
+        with archive.open("meta.npy") as member:
+            RunMeta.parse(json.loads(read_text_array(member.read())))
+
+    return archive_damage(path, HISTORY_MEMBERS, parse_meta)
 
 
 # What every trial table (records/trials.py) holds.
@@ -169,17 +186,7 @@ TRIAL_TABLE_MEMBERS = tuple(
 def trial_table_damage(path: str | Path) -> str | None:
     """Why the trial table at `path` cannot be read (None: it can), from its
     zip structure and every member's checksum."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            missing = [name for name in TRIAL_TABLE_MEMBERS if name not in archive.namelist()]
-            if missing:
-                return f"it has no {', '.join(missing)}"
-            broken = archive.testzip()
-            if broken:
-                return f"the checksum of {broken} does not match"
-    except UNREADABLE as error:
-        return f"{type(error).__name__}: {error}"
-    return None
+    return archive_damage(path, TRIAL_TABLE_MEMBERS)
 
 
 def remove_damaged_histories(

@@ -22,7 +22,7 @@ from optimizer_animations.site.pages import (
     protocol_text,
     write_text,
 )
-from optimizer_animations.site.player import ASSETS, STATIC, Shown
+from optimizer_animations.site.player import ASSETS, Shown, asset_text
 
 
 def animation(
@@ -155,7 +155,7 @@ def write_index(
     folder = Path(path).parent
     write_text(path, index_page(experiments, shown, Showing(formats, scale, folder)))
     for name in ASSETS:
-        write_text(folder / name, (STATIC / name).read_text(encoding="utf-8"))
+        write_text(folder / name, asset_text(name))
     return experiments
 
 
