@@ -407,11 +407,18 @@
     };
     window.optimizerAnimations.explorer.readyAt = performance.now();
     root.setAttribute("data-ready", "true");
-    // In a frame (the Sphinx directive): tell the page how tall this one is.
-    if (window.parent !== window && window.ResizeObserver) {
-      new ResizeObserver(function () {
+    // In a frame (the Sphinx directive): tell the page how tall this one is,
+    // whenever it changes and whenever the page asks (it may have started
+    // listening after this page first spoke).
+    if (window.parent !== window) {
+      var tellHeight = function () {
         window.parent.postMessage({ type: "oa-explorer-height", height: document.documentElement.scrollHeight }, "*");
-      }).observe(document.body);
+      };
+      window.addEventListener("message", function (event) {
+        if (event.source === window.parent && event.data && event.data.type === "oa-explorer-measure") tellHeight();
+      });
+      if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(document.body);
+      tellHeight();
     }
   }
 

@@ -270,16 +270,14 @@
     event.preventDefault();
   };
 
-  function start() {
-    var nodes = document.querySelectorAll(".oa-player[data-player]");
-    var players = [];
-    for (var i = 0; i < nodes.length; i++) players.push(new Player(nodes[i]));
-    window.optimizerAnimations = window.optimizerAnimations || {};
-    window.optimizerAnimations.players = players;
-  }
-
   // An explorer in a frame (the Sphinx `explorer` directive) says how tall
   // its page is; only a number, from one of this page's explorer frames.
+  // This script is deferred, so a frame may have spoken before it listened:
+  // it asks each frame again once it starts and whenever a frame loads.
+  function askHeight(frame) {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: "oa-explorer-measure" }, "*");
+  }
+
   window.addEventListener("message", function (event) {
     var data = event.data;
     if (!data || data.type !== "oa-explorer-height" || typeof data.height !== "number") return;
@@ -290,6 +288,19 @@
       }
     }
   });
+
+  function start() {
+    var nodes = document.querySelectorAll(".oa-player[data-player]");
+    var players = [];
+    for (var i = 0; i < nodes.length; i++) players.push(new Player(nodes[i]));
+    window.optimizerAnimations = window.optimizerAnimations || {};
+    window.optimizerAnimations.players = players;
+    var frames = document.querySelectorAll("iframe.oa-explorer-frame");
+    for (var j = 0; j < frames.length; j++) {
+      frames[j].addEventListener("load", askHeight.bind(null, frames[j]));
+      askHeight(frames[j]);
+    }
+  }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
