@@ -39,6 +39,17 @@ def test_an_experiment_s_kind_follows_from_its_function_key():
     assert plan["sweep"].sensitivity == "learning_rate" and plan["outputs"].sensitivity is None
 
 
+def test_a_landscape_records_the_optimizers_inside_by_default_the_page_model_if_asked():
+    config = every_kind_config()
+    config["experiments"]["sweep"]["state"] = True
+    plan = build_plan(copy.deepcopy(config))
+    for name, settings in config["experiments"].items():
+        expected = settings.get("state", "function" in settings)
+        assert plan[name].records_state is expected, name
+    assert plan["sweep"].records_state and not plan["outputs"].records_state
+    assert any(plan[name].landscape and plan[name].records_state for name in plan.experiments)
+
+
 def test_every_figure_kind_is_planned_somewhere_and_only_where_it_applies():
     plan = build_plan(every_kind_config())
     kinds = {

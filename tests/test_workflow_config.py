@@ -179,6 +179,11 @@ BAD_CONFIGS = [
         lambda c: outputs(c).update(epochs=100_000),
         ["4001 frames", "frames.max_frames", "'frames.every' to 51"],
     ),
+    (
+        "state not a boolean",
+        lambda c: outputs(c).update(state="yes"),
+        ["experiments.outputs.state", "boolean", "'yes'"],
+    ),
     ("not a mapping", lambda c: c.clear(), ["missing a required key"]),
 ]
 

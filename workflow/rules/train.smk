@@ -54,6 +54,7 @@ for experiment in PLAN.trained:
                 epochs=PLAN[experiment].epochs,
                 problem=PLAN[experiment].problem,
                 runs=[run.to_params() for run in chunk],
+                state=PLAN[experiment].records_state,
             script:
                 "../../scripts/train.py"
 
@@ -97,6 +98,7 @@ for experiment in PLAN.tuned:
                 epochs=PLAN[experiment].epochs,
                 problem=PLAN[experiment].problem,
                 runs=[run.to_params() for run in chunk],
+                state=PLAN[experiment].records_state,
                 tuning=tuning_params(experiment),
             script:
                 "../../scripts/tune.py"

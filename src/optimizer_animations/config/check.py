@@ -184,6 +184,15 @@ def frame_count(epochs: int, every: int) -> int:
 MAX_RECORDED_VALUES = 250_000_000  # 1 GB of histories in all
 MAX_RUN_VALUES = 25_000_000  # 100 MB for one run
 MAX_SAMPLE_OUTPUTS = 20_000  # samples x units
+# The most variables a built-in optimizer keeps per weight (Adam with amsgrad
+# three, Adafactor's factors and velocity four): the budget of a recorded state.
+STATE_SLOTS = 4
+
+
+def records_state(settings: dict[str, Any]) -> bool:
+    """Whether an experiment's histories hold the optimizer's inside
+    (training/state.py): a landscape's by default, the page's model's if asked."""
+    return bool(settings.get("state", is_landscape(settings)))
 
 
 @dataclass(frozen=True)
@@ -202,15 +211,29 @@ def recorded_values(config: dict[str, Any], experiment: str, data: DataShape | N
     settings = config["experiments"][experiment]
     epochs = settings["epochs"]
     if is_landscape(settings):
-        return (epochs + 1) * (1 + 2) + (epochs * 2 if "noise" in settings else 0)
+        noise = epochs * 2 if "noise" in settings else 0
+        return (epochs + 1) * (1 + 2) + noise + _state_values(settings, epochs, 2)
     assert data is not None
     parameters = data.units * (data.inputs + (1 if settings["use_bias"] else 0))
     per_epoch = 1 + data.samples * data.units + parameters
     batch = _smallest_batch(settings, data.samples)
     if batch >= data.samples:
-        return (epochs + 1) * per_epoch
+        return (epochs + 1) * per_epoch + _state_values(settings, epochs, parameters)
     steps = epochs * math.ceil(data.samples / batch)
-    return (epochs + 1) * per_epoch + steps * (parameters + 1) + epochs * data.samples
+    return (
+        (epochs + 1) * per_epoch
+        + steps * (parameters + 1)
+        + epochs * data.samples
+        + _state_values(settings, steps, parameters)
+    )
+
+
+def _state_values(settings: dict[str, Any], updates: int, parameters: int) -> int:
+    """The inside's numbers: the state after each update and before the
+    first, each update's gradient and learning rate."""
+    if not records_state(settings):
+        return 0
+    return (updates + 1) * STATE_SLOTS * parameters + updates * (parameters + 1)
 
 
 def _smallest_batch(settings: dict[str, Any], samples: int) -> int:

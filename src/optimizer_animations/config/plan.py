@@ -21,6 +21,7 @@ from optimizer_animations.config.check import (
     experiment_tuning,
     frame_epochs,
     is_landscape,
+    records_state,
     sensitivity_argument,
     training_chunks,
     tuning_chunks,
@@ -167,6 +168,7 @@ class ExperimentPlan:
     # Its `generate:` spec, whose samples a job writes to data.csv first (None: none).
     generator: dict[str, Any] | None = None
     explorer: bool = False  # explorer.html, over every run or tuning trial
+    records_state: bool = False  # histories hold the optimizer's inside (training/state.py)
     explorer_stride: int = 1  # every how many steps its paths are recorded
 
     @property
@@ -460,6 +462,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         if landscape or "generate" not in (data := experiment_data(config, name))
         else data,
         explorer=bool(settings.get("explorer", False)),
+        records_state=records_state(settings),
     )
 
 

@@ -18,6 +18,18 @@ PARAMETER_KEYS = ("kernel", "bias", "position")
 # A minibatch run's records per update, and a noisy landscape run's noise
 # (README, "The history file"): not one row per epoch.
 STEP_KEYS = ("order", "step_params", "step_loss", "noise")
+# The optimizer's inside, per update (training/state.py records it):
+# `state.<Keras name>` (S+1, ...), `gradient` (S, P), `learning_rate` (S,).
+STATE_PREFIX = "state."
+GRADIENT = "gradient"
+LEARNING_RATE = "learning_rate"
+
+
+def is_inside_key(key: str) -> bool:
+    """Whether a history key holds the optimizer's inside rather than an epoch's record."""
+    return key.startswith(STATE_PREFIX) or key in (GRADIENT, LEARNING_RATE)
+
+
 # Written after `meta`, as files written before problems existed have them,
 # so that a history file's bytes do not change.
 KEYS_AFTER_META = ("bias",)
@@ -73,6 +85,30 @@ class History:
         return self.arrays.get("step_params", self.params)
 
     @property
+    def records_state(self) -> bool:
+        """Whether it holds the optimizer's inside (`state`, `gradient`, `learning_rates`)."""
+        return GRADIENT in self.arrays
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """The optimizer's variables after each update (S+1, ...), by Keras name."""
+        return {
+            key[len(STATE_PREFIX) :]: value
+            for key, value in self.arrays.items()
+            if key.startswith(STATE_PREFIX)
+        }
+
+    @property
+    def gradient(self) -> np.ndarray:
+        """The gradient of each update, flat (S, P)."""
+        return self.arrays[GRADIENT]
+
+    @property
+    def learning_rates(self) -> np.ndarray:
+        """The learning rate of each update (S,)."""
+        return self.arrays[LEARNING_RATE]
+
+    @property
     def steps_per_epoch(self) -> int:
         return (len(self.step_params) - 1) // max(self.epochs, 1)
 
@@ -93,7 +129,7 @@ class History:
         """The first epoch whose loss or any recorded array is NaN or infinite."""
         bad = ~np.isfinite(self.loss)
         for key, values in self.arrays.items():
-            if key not in STEP_KEYS:
+            if key not in STEP_KEYS and not is_inside_key(key):
                 bad |= ~np.isfinite(values.reshape(len(self.epoch), -1)).all(axis=1)
         return int(self.epoch[np.argmax(bad)]) if bad.any() else None
 

@@ -36,6 +36,7 @@ from optimizer_animations.problems.spec import VariableSpec
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table
+from optimizer_animations.training.state import StateRecorder, is_inside_key
 
 
 def configure_threads(threads: int) -> None:
@@ -110,6 +111,7 @@ def train_run(
     start: Sequence[np.ndarray],
     epochs: int,
     noise: np.ndarray | None = None,
+    record_state: bool = False,
 ) -> dict[str, np.ndarray]:
     """Train one run full-batch for `epochs` updates from `start`.
 
@@ -117,8 +119,12 @@ def train_run(
     (E+1, ...) or None. Row e is the state after e updates (row 0: before
     training), so `loss[e]` equals Keras's `history['loss'][e]` (the loss
     before update e+1). `noise` (E, P): added to each update's gradient.
+    `record_state`: also the optimizer's state, gradients and learning
+    rates (training/state.py).
     """
-    return compile_training(problem, optimizer, start, noise is not None)(epochs, noise)
+    return compile_training(problem, optimizer, start, noise is not None, record_state)(
+        epochs, noise
+    )
 
 
 def built_variables(
@@ -132,6 +138,11 @@ def built_variables(
     ]
     optimizer.build(variables)
     return variables
+
+
+def flat_tensor(values: Sequence[tf.Tensor]) -> tf.Tensor:
+    """Per-variable tensors -> one flat (P,) tensor, in `Problem.flatten`'s order."""
+    return tf.concat([tf.reshape(value, [-1]) for value in values], axis=0)
 
 
 def stacked_variable(
@@ -157,6 +168,7 @@ def compile_training(
     optimizer: keras.Optimizer,
     start: Sequence[np.ndarray],
     noisy: bool = False,
+    record_state: bool = False,
 ) -> Callable[..., dict[str, np.ndarray]]:
     """`train_run` as a reusable function of the epochs (and, `noisy`, of
     each update's gradient noise), traced once.
@@ -167,12 +179,14 @@ def compile_training(
     """
     variables = built_variables(problem, optimizer, start)
     has_outputs = problem.outputs_key is not None
+    recorder = StateRecorder(optimizer, record_state)
 
     @tf.function
-    def loop(n: tf.Tensor, noise: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, list[tf.Tensor]]:
+    def loop(n: tf.Tensor, noise: tf.Tensor) -> tuple[Any, ...]:
         outputs = tf.TensorArray(tf.float32, size=n + 1)
         losses = tf.TensorArray(tf.float32, size=n + 1)
         states = [tf.TensorArray(tf.float32, size=n + 1) for _ in variables]
+        inside = recorder.begin(n)
 
         def record(e, output, loss, outputs, losses, states):
             return (
@@ -189,25 +203,29 @@ def compile_training(
             if noisy:  # decided when tracing: an exact run's graph has no addition
                 added = problem.unflatten(noise[e], tf.reshape)
                 gradients = [g + a for g, a in zip(gradients, added, strict=True)]
+            inside = recorder.before(inside, e, flat_tensor(gradients))
             optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            inside = recorder.after(inside, e)
         output, loss = problem.forward(variables)
         outputs, losses, states = record(n, output, loss, outputs, losses, states)
         return (
             outputs.stack() if has_outputs else losses.stack(),
             losses.stack(),
             [w.stack() for w in states],
+            recorder.stack(inside),
         )
 
     def run(epochs: int, noise: np.ndarray | None = None) -> dict[str, np.ndarray]:
         noise_tensor = tf.constant(
             np.zeros((0, problem.parameter_count), np.float32) if noise is None else noise
         )
-        outputs, losses, states = loop(tf.constant(epochs), noise_tensor)
+        outputs, losses, states, inside = loop(tf.constant(epochs), noise_tensor)
         params = problem.flatten([state.numpy() for state in states], leading=1)
         return {
             "loss": losses.numpy(),
             "params": params,
             "outputs": outputs.numpy() if has_outputs else None,
+            **recorder.records(inside, problem)[0],
         }
 
     run.variables = variables  # type: ignore[attr-defined]
@@ -215,7 +233,11 @@ def compile_training(
 
 
 def compile_minibatch_training(
-    problem: DenseProblem, optimizer: keras.Optimizer, start: Sequence[np.ndarray], batch_size: int
+    problem: DenseProblem,
+    optimizer: keras.Optimizer,
+    start: Sequence[np.ndarray],
+    batch_size: int,
+    record_state: bool = False,
 ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """A minibatch run as a reusable function of its sample orders (E, n),
     traced once: each epoch takes ceil(n / batch_size) updates, on the
@@ -231,10 +253,12 @@ def compile_minibatch_training(
     samples = problem.samples
     steps = math.ceil(samples / batch_size)
     x, y = tf.constant(problem.x), tf.constant(problem.y)
+    recorder = StateRecorder(optimizer, record_state)
 
     @tf.function
-    def loop(order: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def loop(order: tf.Tensor) -> tuple[Any, ...]:
         epochs = tf.shape(order)[0]
+        inside = recorder.begin(epochs * steps)
         outputs = tf.TensorArray(tf.float32, size=epochs + 1)
         losses = tf.TensorArray(tf.float32, size=epochs + 1)
         step_losses = tf.TensorArray(tf.float32, size=epochs * steps)
@@ -252,14 +276,22 @@ def compile_minibatch_training(
                 step = e * steps + b
                 step_losses = step_losses.write(step, batch_loss)
                 gradients = tape.gradient(batch_loss, variables)
+                inside = recorder.before(inside, step, flat_tensor(gradients))
                 optimizer.apply_gradients(zip(gradients, variables, strict=True))
+                inside = recorder.after(inside, step)
                 states = [w.write(step + 1, v) for w, v in zip(states, variables, strict=True)]
         output, loss = problem.forward(variables)
         outputs, losses = outputs.write(epochs, output), losses.write(epochs, loss)
-        return outputs.stack(), losses.stack(), step_losses.stack(), [w.stack() for w in states]
+        return (
+            outputs.stack(),
+            losses.stack(),
+            step_losses.stack(),
+            [w.stack() for w in states],
+            recorder.stack(inside),
+        )
 
     def run(order: np.ndarray) -> dict[str, np.ndarray]:
-        outputs, losses, step_losses, states = loop(tf.constant(order, tf.int32))
+        outputs, losses, step_losses, states, inside = loop(tf.constant(order, tf.int32))
         step_params = problem.flatten([state.numpy() for state in states], leading=1)
         return {
             "loss": losses.numpy(),
@@ -268,6 +300,7 @@ def compile_minibatch_training(
             "order": np.asarray(order, np.int32),
             "step_params": step_params,
             "step_loss": step_losses.numpy(),
+            **recorder.records(inside, problem)[0],
         }
 
     run.variables = variables  # type: ignore[attr-defined]
@@ -282,6 +315,7 @@ def train_stacked_minibatches(
     starts: Sequence[Sequence[np.ndarray]],
     orders: Sequence[np.ndarray],
     batch_size: int,
+    record_state: bool = False,
 ) -> list[dict[str, np.ndarray]]:
     """R minibatch runs of an elementwise optimizer in one compiled loop, as
     `train_stacked` stacks full-batch runs: each run's batch is gathered from
@@ -295,10 +329,12 @@ def train_stacked_minibatches(
     steps = math.ceil(samples / batch_size)
     weights, keras_optimizer = stacked_variable(problem, optimizer, arguments, rates, starts)
     x, y = tf.constant(problem.x), tf.constant(problem.y)
+    recorder = StateRecorder(keras_optimizer, record_state)
 
     @tf.function
-    def loop(order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:  # order: (R, E, n)
+    def loop(order: tf.Tensor) -> tuple[Any, ...]:  # order: (R, E, n)
         epochs = tf.shape(order)[1]
+        inside = recorder.begin(epochs * steps)
         step_losses = tf.TensorArray(tf.float32, size=epochs * steps)
         states = tf.TensorArray(tf.float32, size=epochs * steps + 1).write(0, weights.value)
         for e in tf.range(epochs):
@@ -311,11 +347,15 @@ def train_stacked_minibatches(
                 step = e * steps + b
                 step_losses = step_losses.write(step, batch_loss)
                 (gradient,) = tape.gradient(total, [weights])
+                inside = recorder.before(inside, step, gradient)
                 keras_optimizer.apply_gradients([(gradient, weights)])
+                inside = recorder.after(inside, step)
                 states = states.write(step + 1, weights.value)
-        return step_losses.stack(), states.stack()
+        return step_losses.stack(), states.stack(), recorder.stack(inside)
 
-    step_losses, states = (t.numpy() for t in loop(tf.constant(np.stack(orders), tf.int32)))
+    step_losses, states, inside = loop(tf.constant(np.stack(orders), tf.int32))
+    step_losses, states = step_losses.numpy(), states.numpy()
+    recorded = recorder.records(inside, problem, len(starts))
     per_epoch = states[::steps]  # (E+1, R, P)
     losses, outputs = epoch_records(problem, per_epoch.transpose(1, 0, 2))
     return [
@@ -326,6 +366,7 @@ def train_stacked_minibatches(
             "order": np.asarray(orders[run], np.int32),
             "step_params": states[:, run],
             "step_loss": step_losses[:, run],
+            **recorded[run],
         }
         for run in range(len(starts))
     ]
@@ -374,6 +415,7 @@ def train_one_graph(
     epochs: int,
     feeds: Sequence[np.ndarray | None] | None = None,
     batch_size: int | None = None,
+    record_state: bool = False,
 ) -> list[dict[str, np.ndarray]]:
     """Train runs one after another through one traced graph.
 
@@ -389,13 +431,17 @@ def train_one_graph(
     keras_optimizer = make_optimizer(optimizer, {**arguments, SCHEDULED: float(rates[0])}, "shared")
     if batch_size is not None:
         assert isinstance(problem, DenseProblem)
-        minibatch = compile_minibatch_training(problem, keras_optimizer, starts[0], batch_size)
+        minibatch = compile_minibatch_training(
+            problem, keras_optimizer, starts[0], batch_size, record_state
+        )
         variables = minibatch.variables  # type: ignore[attr-defined]
 
         def train(feed: np.ndarray | None) -> dict[str, np.ndarray]:
             return minibatch(feed)
     else:
-        full_batch = compile_training(problem, keras_optimizer, starts[0], feeds[0] is not None)
+        full_batch = compile_training(
+            problem, keras_optimizer, starts[0], feeds[0] is not None, record_state
+        )
         variables = full_batch.variables  # type: ignore[attr-defined]
 
         def train(feed: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -485,6 +531,7 @@ def train_stacked(
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
     noises: Sequence[np.ndarray] | None = None,
+    record_state: bool = False,
 ) -> list[dict[str, np.ndarray]]:
     """Train R independent runs of an elementwise optimizer in one compiled loop.
 
@@ -499,12 +546,14 @@ def train_stacked(
     noise = tf.constant(
         np.stack(noises, axis=1) if noisy else np.zeros((0, 0, 0), np.float32)
     )  # (E, R, P)
+    recorder = StateRecorder(keras_optimizer, record_state)
 
     @tf.function
-    def loop(n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    def loop(n: tf.Tensor) -> tuple[Any, ...]:
         outputs = tf.TensorArray(tf.float32, size=n + 1)
         losses = tf.TensorArray(tf.float32, size=n + 1)
         states = tf.TensorArray(tf.float32, size=n + 1)
+        inside = recorder.begin(n)
         for e in tf.range(n):
             with tf.GradientTape() as tape:
                 output, loss = problem.forward_stacked(tf.convert_to_tensor(weights))
@@ -515,21 +564,27 @@ def train_stacked(
             (gradient,) = tape.gradient(total, [weights])
             if noisy:
                 gradient = gradient + noise[e]
+            inside = recorder.before(inside, e, gradient)
             keras_optimizer.apply_gradients([(gradient, weights)])
+            inside = recorder.after(inside, e)
         output, loss = problem.forward_stacked(tf.convert_to_tensor(weights))
         outputs = outputs.write(n, output) if has_outputs else outputs
         return (
             outputs.stack() if has_outputs else losses.stack(),
             losses.write(n, loss).stack(),
             states.write(n, weights.value).stack(),
+            recorder.stack(inside),
         )
 
-    outputs, losses, states = (t.numpy() for t in loop(tf.constant(epochs)))
+    outputs, losses, states, inside = loop(tf.constant(epochs))
+    outputs, losses, states = outputs.numpy(), losses.numpy(), states.numpy()
+    recorded = recorder.records(inside, problem, len(starts))
     return [
         {
             "loss": losses[:, run],
             "params": states[:, run],
             "outputs": outputs[:, run] if has_outputs else None,
+            **recorded[run],
         }
         for run in range(len(starts))
     ]
@@ -609,13 +664,15 @@ def train_experiment(
     epochs: int,
     problem: Problem,
     stack: bool = True,
+    record_state: bool = False,
 ) -> list[History]:
     """Train every run of one experiment; return their histories in run order.
 
     A run starts from its own seed's draw or else the problem's start. Runs of
     one elementwise optimizer whose arguments differ at most in the learning
     rate train together in one stacked graph (`stack=False` trains each alone).
-    `runs`: Runs, or their params.
+    `record_state`: each history also holds the optimizer's state, gradients
+    and learning rates (training/state.py). `runs`: Runs, or their params.
     """
     runs = [Run.of(run, experiment) for run in runs]
 
@@ -647,20 +704,34 @@ def train_experiment(
             optimizer = make_optimizer(first.optimizer, first.arguments, first.label)
             if first.batch_size is not None:
                 assert isinstance(problem, DenseProblem)
-                train = compile_minibatch_training(problem, optimizer, starts[0], first.batch_size)
+                train = compile_minibatch_training(
+                    problem, optimizer, starts[0], first.batch_size, record_state
+                )
                 per_run = [train(feeds[0])]
             else:
-                per_run = [train_run(problem, optimizer, starts[0], epochs, feeds[0])]
+                per_run = [train_run(problem, optimizer, starts[0], epochs, feeds[0], record_state)]
         elif strategy is Strategy.STACKED and first.batch_size is not None:
             assert isinstance(problem, DenseProblem)
             per_run = train_stacked_minibatches(
-                problem, first.optimizer, fixed, rates, starts, feeds, first.batch_size
+                problem,
+                first.optimizer,
+                fixed,
+                rates,
+                starts,
+                feeds,
+                first.batch_size,
+                record_state,
             )
         elif strategy is Strategy.STACKED:
-            per_run = train_stacked(problem, first.optimizer, fixed, rates, starts, epochs, noises)
+            per_run = train_stacked(
+                problem, first.optimizer, fixed, rates, starts, epochs, noises, record_state
+            )
         else:
             per_run = train_one_graph(
-                problem, first.optimizer, fixed, rates, starts, epochs, feeds, first.batch_size
+                problem,
+                *(first.optimizer, fixed, rates, starts, epochs, feeds),
+                first.batch_size,
+                record_state,
             )
         for (index, run), arrays, start, feed in zip(group, per_run, starts, feeds, strict=True):
             optimizer = keras.optimizers.serialize(
@@ -672,8 +743,8 @@ def train_experiment(
                 arrays=problem.history_arrays(arrays["params"], arrays["outputs"])
                 | {
                     key: arrays[key]
-                    for key in ("order", "step_params", "step_loss")
-                    if key in arrays
+                    for key in arrays
+                    if key in ("order", "step_params", "step_loss") or is_inside_key(key)
                 }
                 | ({"noise": feed} if noises is not None else {}),
                 meta=run_meta(experiment, run, optimizer, epochs, problem, start),
@@ -701,7 +772,11 @@ def main(smk: Any) -> None:
     runs = [Run.from_params(run, experiment) for run in smk.params.runs]
     data = getattr(smk.input, "data", None)  # a CSV file's samples, where Snakemake has it
     histories = train_experiment(
-        experiment, runs, smk.params.epochs, build_problem(smk.params.problem, data)
+        experiment,
+        runs,
+        smk.params.epochs,
+        build_problem(smk.params.problem, data),
+        record_state=smk.params.state,
     )
     for history, path in zip(histories, smk.output.histories, strict=True):
         save_history(path, history)

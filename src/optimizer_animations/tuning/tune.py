@@ -148,6 +148,7 @@ def main_trials(smk: Any) -> None:
         trials,
         smk.params.epochs,
         build_problem(smk.params.problem, getattr(smk.input, "data", None)),
+        record_state=smk.params.state,
     )
     rows = tuning_rows(trials, histories, trial_objectives(histories, tuning))
     chosen = chosen_rates(rows)
