@@ -232,3 +232,17 @@ def pytest_collection_modifyitems(config, items):
     would wait ~10 s (see slurm_controller_for_the_session).
     """
     items.sort(key=lambda item: item.get_closest_marker("cluster") is not None)
+
+
+def capture_saved(monkeypatch, modules) -> list:
+    """Every figure that `modules`' plotting code saves from now on, in order."""
+    figures = []
+    for module in modules:
+        original = module.save_figure
+
+        def capture(figure, path, original=original):
+            figures.append(figure)
+            original(figure, path)
+
+        monkeypatch.setattr(module, "save_figure", capture)
+    return figures

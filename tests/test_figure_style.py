@@ -23,7 +23,8 @@ from matplotlib.legend import Legend
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from optimizer_animations.figures import comparison, facets, frames, render, trajectories
+from conftest import capture_saved
+from optimizer_animations.figures import comparison, facets, frames, inside, render, trajectories
 from optimizer_animations.figures.style import (
     DARK,
     LIGHT,
@@ -67,23 +68,12 @@ def test_the_palette_stays_apart_under_every_colour_vision_deficiency(theme, def
 # --- every figure kind, drawn and read back ---------------------------------
 
 
-def capture_saved(monkeypatch) -> list:
-    """Every figure the plotting code saves from now on, in order."""
-    figures = []
-    for module in (render, comparison, facets, frames, trajectories):
-        original = module.save_figure
-
-        def capture(figure, path, original=original):
-            figures.append(figure)
-            original(figure, path)
-
-        monkeypatch.setattr(module, "save_figure", capture)
-    return figures
+FIGURE_MODULES = (render, comparison, facets, frames, trajectories, inside)
 
 
 @pytest.fixture
 def drawn(monkeypatch) -> list:
-    return capture_saved(monkeypatch)
+    return capture_saved(monkeypatch, FIGURE_MODULES)
 
 
 def decaying(count: int, epochs: int = 100, seed: int = 0) -> list[np.ndarray]:
@@ -163,6 +153,40 @@ def trajectory_figure(name: str, labels: list[str], panels: bool) -> TrajectoryF
         minima_label="minimum",
         panels=panels,
     )
+
+
+def inside_histories(labels: list[str]) -> tuple[FunctionProblem, list[History]]:
+    """The quadratic's runs with a recorded inside: each step's gradient of
+    the function, a learning rate of 0.05 and a momentum that lags the step."""
+    problem, paths = landscape_paths("quadratic", labels)
+    histories = []
+    for index, path in enumerate(paths):
+        points = path.points.astype(np.float32)
+        steps = len(points) - 1
+        # The quadratic's gradient, computed on the float32 points.
+        gradient = (points[:-1] * np.array([2.0, 20.0], np.float32)).astype(np.float32)
+        momentum = np.vstack([np.zeros((1, 2)), np.diff(points, axis=0)]).astype(np.float32)
+        name = labels[index] if labels[index] in ("Adam", "RMSprop", "Adagrad") else "SGD"
+        histories.append(
+            History(
+                epoch=np.arange(steps + 1),
+                loss=problem.loss_numpy(points).astype(np.float32),
+                arrays={
+                    "position": points,
+                    "gradient": gradient,
+                    "learning_rate": np.full(steps, 0.05, np.float32),
+                    "state.position_momentum": momentum,
+                },
+                meta={
+                    **problem.meta([points[0]], None),
+                    "label": labels[index].lower(),
+                    "family": labels[index].lower(),
+                    "experiment": "inside",
+                    "optimizer": {"class_name": name},
+                },
+            )
+        )
+    return problem, histories
 
 
 def minibatch_history(label: str, batch: int | None, seed: int) -> History:
@@ -260,6 +284,17 @@ def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     kinds.append(("batch_sizes", batches.figure))
     trajectories.plot_gradient_fan(scene, runs[1], out)
     kinds.append(("gradients", drawn[-1]))
+    # The optimizer's inside: the frames' vectors, the anatomy, the step sizes.
+    problem, histories = inside_histories(LANDSCAPE)
+    colours = {h.run.family: series_colour(i) for i, h in enumerate(histories)}
+    scene = trajectories.landscape_scene(histories, colours, None, inside.VECTOR_KINDS)
+    figure = scene.figure()
+    figure.save_whole(out)
+    kinds.append(("trajectory:vectors", figure.figure))
+    inside.plot_anatomy(histories, colours, inside.VECTOR_KINDS, 10, out, problem.loss_numpy)
+    kinds.append(("anatomy", drawn[-1]))
+    inside.plot_step_sizes(histories, colours, out)
+    kinds.append(("step_sizes", drawn[-1]))
     return kinds
 
 
@@ -324,7 +359,9 @@ def every_kind(request, tmp_path_factory):
     use_theme(drawn_in)
     try:
         with pytest.MonkeyPatch.context() as monkeypatch:
-            kinds = draw_every_kind(tmp_path_factory.mktemp("figures"), capture_saved(monkeypatch))
+            kinds = draw_every_kind(
+                tmp_path_factory.mktemp("figures"), capture_saved(monkeypatch, FIGURE_MODULES)
+            )
     finally:
         use_theme(LIGHT)
     return drawn_in, kinds

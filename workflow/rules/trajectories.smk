@@ -24,9 +24,15 @@ for experiment, plan in PLAN.experiments.items():
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
             batch_sizes=plan.paths(LAYOUT, "batch_sizes"),
             gradients=plan.paths(LAYOUT, "gradients"),
+            anatomy=plan.paths(LAYOUT, "anatomy"),
+            step_sizes=plan.paths(LAYOUT, "step_sizes"),
             videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
             dark=dark(
-                plan.paths(LAYOUT, "trajectory", "panels", "batch_sizes", "gradients")
+                plan.paths(
+                    LAYOUT,
+                    *("trajectory", "panels", "batch_sizes", "gradients"),
+                    *("anatomy", "step_sizes"),
+                )
             ),
             page=report(
                 LAYOUT.trajectory(experiment, draws_landscape, "html"),
@@ -54,6 +60,8 @@ for experiment, plan in PLAN.experiments.items():
             axes=plan.trajectory_axes,
             families=plan.families,
             bold=plan.animated_labels if plan.seed_cloud else None,
+            vectors=list(plan.vectors),
+            anatomy_step=plan.anatomy_step,
             formats=FORMATS,
             gifsicle=GIFSICLE,
         script:

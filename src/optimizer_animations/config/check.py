@@ -369,7 +369,7 @@ def data_shapes(config: dict[str, Any]) -> dict[str, DataShape]:
 
 # Keys that only one kind of experiment takes.
 DENSE_ONLY_KEYS = ("use_bias", "trajectory", "batch_size", "shuffle", "data", "init")
-LANDSCAPE_ONLY_KEYS = ("start", "domain", "noise")
+LANDSCAPE_ONLY_KEYS = ("start", "domain", "noise", "vectors")
 # What an optimizer entry, its grid or the experiment may set of how a run
 # trains, rather than of its Keras optimizer.
 TRAINING_SETTINGS = ("batch_size", "shuffle")
@@ -379,6 +379,23 @@ def is_landscape(settings: dict[str, Any]) -> bool:
     """Whether an experiment descends a 2-D function (`function:`) instead of
     training the page's model."""
     return "function" in settings
+
+
+def _check_vectors(settings: dict[str, Any], where: str) -> None:
+    """Vectors come from the recorded state, and the anatomy's update must be one."""
+    if "vectors" not in settings:
+        return
+    if not records_state(settings):
+        raise ConfigError(
+            f"'{where}.vectors' draws each step's gradient, momentum and update from the"
+            f" optimizer's recorded state, but '{where}.state' is false; remove one of them"
+        )
+    anatomy = settings["vectors"].get("anatomy", 1)
+    if anatomy > settings["epochs"]:
+        raise ConfigError(
+            f"'{where}.vectors.anatomy' = {anatomy} is past the last update: the experiment"
+            f" takes {settings['epochs']} step(s), so it must be 1 to {settings['epochs']}"
+        )
 
 
 def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
@@ -394,6 +411,7 @@ def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
                         f"'{where}.{key}' applies only to the page's model, but '{name}' is a"
                         " landscape experiment (it has 'function:'); remove the key"
                     )
+            _check_vectors(settings, where)
             if "seeds" in settings and "noise" not in settings:
                 raise ConfigError(
                     f"'{where}.seeds': a landscape experiment starts every run from its one"

@@ -100,6 +100,18 @@ EXPERIMENT_FIGURES = (
         lambda layout, e, _: layout.gradients(e.name),
     ),
     FigureKind(
+        "anatomy",
+        "one update of every optimizer zoomed in: its gradient, momentum and step",
+        lambda e: bool(e.vectors),
+        lambda layout, e, _: layout.anatomy(e.name),
+    ),
+    FigureKind(
+        "step_sizes",
+        "each coordinate's effective learning rate, per optimizer",
+        lambda e: e.trajectories and e.landscape and e.records_state,
+        lambda layout, e, _: layout.step_sizes(e.name),
+    ),
+    FigureKind(
         "loss_plot",
         "loss of every optimizer",
         lambda e: True,
@@ -169,6 +181,8 @@ class ExperimentPlan:
     generator: dict[str, Any] | None = None
     explorer: bool = False  # explorer.html, over every run or tuning trial
     records_state: bool = False  # histories hold the optimizer's inside (training/state.py)
+    vectors: tuple[str, ...] = ()  # each step's vectors on the paths' frames (figures/inside.py)
+    anatomy_step: int = 1  # the update that anatomy.png zooms in on (1: the first)
     explorer_stride: int = 1  # every how many steps its paths are recorded
 
     @property
@@ -463,6 +477,8 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         else data,
         explorer=bool(settings.get("explorer", False)),
         records_state=records_state(settings),
+        vectors=tuple(settings.get("vectors", {}).get("show", ())),
+        anatomy_step=settings.get("vectors", {}).get("anatomy", 1),
     )
 
 

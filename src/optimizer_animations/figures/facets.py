@@ -83,11 +83,13 @@ def draw_facets(
     title: Callable[[T], str],
     figsize: tuple[float, float],
     sharey: bool = True,
+    panels: bool = False,
 ) -> Facets:
     """`draw(axes, item, colour, highlighted)` for every series: on one axes of
-    `figsize` if there are MAX_SERIES or fewer, else one panel per series
-    (`title(item)` above it) with the others drawn first in the context grey."""
-    if len(series) <= MAX_SERIES:
+    `figsize` if there are MAX_SERIES or fewer (and not `panels`), else one
+    panel per series (`title(item)` above it) with the others drawn first in
+    the context grey."""
+    if len(series) <= MAX_SERIES and not panels:
         figure, axes = plt.subplots(figsize=figsize)
         for item, colour in zip(series, colours, strict=True):
             draw(axes, item, colour, True)

@@ -24,6 +24,14 @@ from PIL import Image
 
 from optimizer_animations.export.writers import Timing, write_animation
 from optimizer_animations.figures.frames import Blitter
+from optimizer_animations.figures.inside import (
+    VECTOR_WORDS,
+    draw_arrows,
+    nice_scale,
+    plot_anatomy,
+    plot_step_sizes,
+    step_vectors,
+)
 from optimizer_animations.figures.style import (
     MAX_SERIES,
     MIN_FONT_SIZE,
@@ -121,6 +129,8 @@ class Path2D:
     # One of a cloud of seeds: drawn thin and pale, without a legend entry,
     # around its entry's bold (animated) run.
     faint: bool = False
+    # Each step's vectors to draw at its point (figures/inside.py): kind -> (S, 2).
+    vectors: dict[str, np.ndarray] | None = None
 
     def upto(self, epoch: int) -> np.ndarray:
         """The points up to the end of `epoch`."""
@@ -153,6 +163,8 @@ class TrajectoryFigure:
         minima_label: str = "",
         panels: bool = False,
         context: bool = True,
+        vector_kinds: Sequence[str] = (),
+        arrow_scale: float = 1.0,
     ) -> None:
         use_page_style()
         self.paths = list(paths)
@@ -184,6 +196,9 @@ class TrajectoryFigure:
             surface = surface.coarser(PANEL_GRID_POINTS)
         self.trails: list[Any] = [None] * len(self.paths)
         self.markers: list[Any] = [None] * len(self.paths)
+        # (kind, the paths that have it, their quiver): one quiver per kind.
+        self.arrows: list[tuple[str, list[int], Any]] = []
+        self.arrow_scale = arrow_scale
         self.notes = []
         for axes, members in zip(self.panels, groups, strict=True):
             self._draw_background(axes, surface, levels, logarithmic, minima, minima_label, panels)
@@ -208,6 +223,8 @@ class TrajectoryFigure:
                 (self.markers[index],) = axes.plot(
                     [], [], marker="o", markersize=2.5 if faint else 6, color=colour
                 )
+            if not panels:
+                self._draw_arrows(axes, vector_kinds)
             if panels:
                 # The panel's title names its path and, once it has, says
                 # when the path left the plot: a note that covers nothing.
@@ -271,10 +288,51 @@ class TrajectoryFigure:
                 heading.set_text(textwrap.fill(title, len(title) // 2 + 8))
                 self.figure.tight_layout(rect=rect)
         # The frame protocol (figures/frames.py): these move, the rest is drawn once.
-        self.moving = [*self.trails, *self.markers, *self.notes, self.counter]
+        self.moving = [
+            *self.trails,
+            *self.markers,
+            *(quiver for _, _, quiver in self.arrows),
+            *self.notes,
+            self.counter,
+        ]
         self.exact_axes = None
         self.step_label = "Step"
         self.blitter = Blitter(self)
+
+    def _draw_arrows(self, axes: Any, kinds: Sequence[str]) -> None:
+        """A quiver per vector kind over the bold paths that have it, with its
+        legend entry; `show` moves them to each step's points."""
+        for kind in kinds:
+            members = [
+                i
+                for i, path in enumerate(self.paths)
+                if not path.faint and path.vectors is not None and kind in path.vectors
+            ]
+            if not members:
+                continue
+            origins, vectors = self._arrows_at(kind, members, 0)
+            quiver = draw_arrows(
+                axes,
+                kind,
+                origins,
+                vectors,
+                [self.paths[i].colour for i in members],
+                self.arrow_scale,
+                VECTOR_WORDS[kind],
+            )
+            self.arrows.append((kind, members, quiver))
+
+    def _arrows_at(self, kind: str, members: Sequence[int], step: int) -> tuple[Any, Any]:
+        """The points after `step` updates and the vectors of the next one
+        (NaN, not drawn, past a path's last update)."""
+        origins, vectors = [], []
+        for index in members:
+            path = self.paths[index]
+            assert path.vectors is not None
+            rows = path.vectors[kind]
+            origins.append(path.points[min(step, len(path.points) - 1)])
+            vectors.append(rows[step] if step < len(rows) else np.full(2, np.nan))
+        return np.array(origins, float), np.array(vectors, float)
 
     def panel_title(self, members: Sequence[int]) -> str:
         """A panel's path, or its entry's name when it holds several (a grid)."""
@@ -339,6 +397,11 @@ class TrajectoryFigure:
             shown = path.upto(epoch)
             trail.set_data(shown[:, 0], shown[:, 1])
             marker.set_data(shown[-1:, 0], shown[-1:, 1])
+        for kind, members, quiver in self.arrows:
+            origins, vectors = self._arrows_at(kind, members, epoch)
+            quiver.set_offsets(origins)
+            masked = np.ma.masked_invalid(vectors)
+            quiver.set_UVC(masked[:, 0], masked[:, 1])
         for note, members in zip(self.notes, self.members, strict=True):
             left = []
             for index in members:
@@ -393,6 +456,8 @@ class Scene:
     minima_label: str
     axis_labels: tuple[str, str]
     step_label: str  # "Step" on a landscape, "Epoch" for the page's model
+    vector_kinds: tuple[str, ...] = ()  # drawn at each point of the one-plot figure
+    arrow_scale: float = 1.0  # times their length
 
     def figure(self, panels: bool = False, context: bool = True) -> TrajectoryFigure:
         """All paths on one contour, or (`panels`) one small contour per path
@@ -407,6 +472,8 @@ class Scene:
             minima_label=self.minima_label,
             panels=panels,
             context=context,
+            vector_kinds=() if panels else self.vector_kinds,
+            arrow_scale=self.arrow_scale,
         )
 
 
@@ -419,8 +486,13 @@ def path_label(history: History) -> str:
 
 
 def landscape_scene(
-    histories: Sequence[History], colours: dict[str, str], bold: Sequence[str] | None = None
+    histories: Sequence[History],
+    colours: dict[str, str],
+    bold: Sequence[str] | None = None,
+    vector_kinds: Sequence[str] = (),
 ) -> Scene:
+    """`vector_kinds`: each step's vectors drawn at the bold paths' points
+    (figures/inside.py), on one scale that the subtitle states."""
     problem = problem_from_meta(histories[0].run)
     assert isinstance(problem, FunctionProblem)
     landscape = problem.landscape
@@ -436,25 +508,45 @@ def landscape_scene(
         if noise and bold is not None and seeds > 1
         else (f"; gradient noise sigma {noise['sigma']:g}" if noise else "")
     )
+    paths = [
+        Path2D(
+            path_label(h),
+            h.params,
+            colours[h.run.family],
+            h.run.family,
+            faint=(faint := bold is not None and h.label not in bold),
+            vectors=step_vectors(h) if vector_kinds and not faint else None,
+        )
+        for h in histories
+    ]
+    # One scale for every arrow: the median step (of the kinds shown, if no
+    # step is) a tenth of the plot wide. A longer -lr x gradient runs off.
+    measured = ["update"] if "update" in vector_kinds else vector_kinds
+    lengths = np.concatenate(
+        [
+            np.hypot(*path.vectors[kind].T)
+            for path in paths
+            if path.vectors is not None
+            for kind in measured
+            if kind in path.vectors
+        ]
+        or [np.empty(0)]
+    )
+    width = min(np.ptp(landscape.domain[0]), np.ptp(landscape.domain[1]))
+    scale = nice_scale(lengths, 0.1 * width)
+    arrows = f"; arrows drawn {scale:g} times their length" if vector_kinds else ""
     return Scene(
         surface,
-        [
-            Path2D(
-                path_label(h),
-                h.params,
-                colours[h.run.family],
-                h.run.family,
-                faint=bold is not None and h.label not in bold,
-            )
-            for h in histories
-        ],
+        paths,
         f"{name}: {entries} optimizer{'s' if entries != 1 else ''} from ({start})",
         f"f(x, y) = {landscape.formula}; {histories[0].epochs} steps{cloud};"
-        f" {'log-spaced' if logarithmic else 'linear'} contour levels",
+        f" {'log-spaced' if logarithmic else 'linear'} contour levels{arrows}",
         [tuple(minimum) for minimum in landscape.minima],
         "minimum" if len(landscape.minima) == 1 else "minima",
         ("x", "y"),
         "Step",
+        tuple(vector_kinds),
+        scale,
     )
 
 
@@ -522,12 +614,14 @@ def scene_of(
     axes: Sequence[str] | None,
     families: Sequence[str] | None = None,
     bold: Sequence[str] | None = None,
+    vector_kinds: Sequence[str] = (),
 ) -> Scene:
     """`families`: the experiment's optimizer entries in order (their colours);
-    `bold`: of a cloud of seeds, the runs drawn boldly (the others faint)."""
+    `bold`: of a cloud of seeds, the runs drawn boldly (the others faint);
+    `vector_kinds`: a landscape's step vectors to draw (figures/inside.py)."""
     colours = entry_colours(families or [h.run.family for h in histories])
     if histories[0].run.landscape:
-        return landscape_scene(histories, colours, bold)
+        return landscape_scene(histories, colours, bold, vector_kinds)
     return weight_scene(histories, experiment, colours, axes)
 
 
@@ -666,10 +760,14 @@ def draw_trajectories(
     gifsicle: bool = False,
     families: Sequence[str] | None = None,
     bold: Sequence[str] | None = None,
+    vector_kinds: Sequence[str] = (),
+    anatomy_step: int = 1,
 ) -> Scene:
     """`outputs`: any of `gif`, `png` and `panels` (one small figure per
-    optimizer entry); each animation also in `formats`."""
-    scene = scene_of(histories, experiment, axes, families, bold)
+    optimizer entry), `batch_sizes`, `gradients`, `anatomy` (update
+    `anatomy_step` zoomed in) and `step_sizes`; each animation also in
+    `formats`."""
+    scene = scene_of(histories, experiment, axes, families, bold, vector_kinds)
     timing = (duration_ms, hold_ms, formats, gifsicle)
     if "gif" in outputs or "png" in outputs:
         figure = scene.figure()
@@ -688,6 +786,13 @@ def draw_trajectories(
         batches.close()
     if "gradients" in outputs:
         plot_gradient_fan(scene, histories[0], outputs["gradients"])
+    shown = [h for h in histories if bold is None or h.label in bold]
+    colours = entry_colours(families or [h.run.family for h in histories])
+    if "anatomy" in outputs:
+        loss = problem_from_meta(histories[0].run).loss_numpy
+        plot_anatomy(shown, colours, vector_kinds, anatomy_step, outputs["anatomy"], loss)
+    if "step_sizes" in outputs:
+        plot_step_sizes(shown, colours, outputs["step_sizes"], scene.axis_labels)
     return scene
 
 
@@ -696,7 +801,7 @@ def main(smk: Any) -> None:
     set_pixel_scale(smk.params.scale)
     histories = [load_history(path) for path in smk.input.histories]
     outputs = {"gif": smk.output.gif, "png": smk.output.png}
-    for name in ("panels", "batch_sizes", "gradients"):
+    for name in ("panels", "batch_sizes", "gradients", "anatomy", "step_sizes"):
         if getattr(smk.output, name):
             outputs[name] = getattr(smk.output, name)[0]
     for target in themes_to_draw(smk.output.dark):
@@ -712,6 +817,8 @@ def main(smk: Any) -> None:
             smk.params.gifsicle,
             smk.params.families,
             smk.params.get("bold"),
+            smk.params.vectors,
+            smk.params.anatomy_step,
         )
     write_trajectory_page(
         smk.output.gif, smk.output.page, smk.params.experiment, scene.subtitle, smk.params.formats

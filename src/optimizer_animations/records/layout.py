@@ -94,6 +94,14 @@ class Layout:
         """A two-weight model's per-sample gradients at the start, and their mean."""
         return self._join(experiment, "gradients.png")
 
+    def anatomy(self, experiment: str) -> str:
+        """One update of every optimizer zoomed in, with its vectors."""
+        return self._join(experiment, "anatomy.png")
+
+    def step_sizes(self, experiment: str) -> str:
+        """Each coordinate's effective learning rate, one panel per optimizer."""
+        return self._join(experiment, "step_sizes.png")
+
     # A run's results.
     def run(self, experiment: str, label: str) -> str:
         return self._join(experiment, label)
