@@ -24,7 +24,15 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from conftest import capture_saved
-from optimizer_animations.figures import comparison, facets, frames, inside, render, trajectories
+from optimizer_animations.figures import (
+    comparison,
+    facets,
+    frames,
+    inside,
+    phase,
+    render,
+    trajectories,
+)
 from optimizer_animations.figures.style import (
     DARK,
     LIGHT,
@@ -68,7 +76,7 @@ def test_the_palette_stays_apart_under_every_colour_vision_deficiency(theme, def
 # --- every figure kind, drawn and read back ---------------------------------
 
 
-FIGURE_MODULES = (render, comparison, facets, frames, trajectories, inside)
+FIGURE_MODULES = (render, comparison, facets, frames, trajectories, inside, phase)
 
 
 @pytest.fixture
@@ -295,6 +303,23 @@ def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     kinds.append(("anatomy", drawn[-1]))
     inside.plot_step_sizes(histories, colours, out)
     kinds.append(("step_sizes", drawn[-1]))
+    # A two-argument map: three entries over rate and momentum, one cell diverged.
+    rates, momenta = np.geomspace(1e-3, 1, 4), np.array([0.0, 0.5, 0.9])
+    maps = [
+        phase.PhaseMap(
+            name,
+            rates,
+            momenta,
+            np.where(
+                (rates[None] == 1) & (momenta[:, None] == 0.9),
+                np.inf,
+                (np.log10(rates)[None] + 2) ** 2 + momenta[:, None] + index,
+            ),
+        )
+        for index, name in enumerate(PAGE)
+    ]
+    phase.plot_phase(maps, ("learning_rate", "momentum"), out)
+    kinds.append(("phase", drawn[-1]))
     return kinds
 
 

@@ -160,6 +160,7 @@ for experiment, plan in PLAN.experiments.items():
                 if plan.sensitivity
                 else []
             ),
+            phase=plan.paths(LAYOUT, "phase"),
             dark=dark(
                 [
                     LAYOUT.run_loss_plot(experiment, label)
@@ -167,6 +168,7 @@ for experiment, plan in PLAN.experiments.items():
                 ],
                 [LAYOUT.loss_plot(experiment)],
                 [LAYOUT.sensitivity(experiment)] if plan.sensitivity else [],
+                plan.paths(LAYOUT, "phase"),
             ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
@@ -186,6 +188,7 @@ for experiment, plan in PLAN.experiments.items():
             log_scale=None if plan.landscape else config["plots"]["log_scale"],
             animated=plan.run_loss_plots,
             sensitivity=plan.sensitivity,
+            phase=list(plan.phase) if plan.phase else None,
         script:
             "../../scripts/render.py"
 

@@ -816,13 +816,31 @@ def experiment_seeds(settings: dict[str, Any]) -> list[int | None]:
     return list(seeds)
 
 
+def is_numeric(values: list[Any]) -> bool:
+    """Whether grid values can be an axis: numbers, not booleans."""
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
 def sensitivity_argument(settings: dict[str, Any]) -> str | None:
     """The grid argument a sensitivity plot puts on its x axis: the experiment's
     first grid argument whose values are all numbers (None: no plot)."""
     for entry in settings["optimizers"]:
         for argument, values in (entry.get("grid", {}) if isinstance(entry, dict) else {}).items():
-            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            if is_numeric(values):
                 return argument
+    return None
+
+
+def phase_arguments(settings: dict[str, Any]) -> tuple[str, str] | None:
+    """The two grid arguments of a phase map (figures/phase.py): the first two
+    numeric ones of the first entry whose grid has two (None: no map)."""
+    for entry in settings["optimizers"]:
+        grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
+        numeric = [
+            argument for argument, values in grid.items() if len(values) > 1 and is_numeric(values)
+        ]
+        if len(numeric) >= 2:
+            return numeric[0], numeric[1]
     return None
 
 

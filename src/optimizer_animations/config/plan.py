@@ -21,6 +21,7 @@ from optimizer_animations.config.check import (
     experiment_tuning,
     frame_epochs,
     is_landscape,
+    phase_arguments,
     records_state,
     sensitivity_argument,
     training_chunks,
@@ -124,6 +125,12 @@ EXPERIMENT_FIGURES = (
         lambda layout, e, _: layout.sensitivity(e.name),
     ),
     FigureKind(
+        "phase",
+        "median final loss over two grid arguments, per optimizer",
+        lambda e: e.phase is not None,
+        lambda layout, e, _: layout.phase(e.name),
+    ),
+    FigureKind(
         "time_to_target",
         "time to the target, a box per optimizer",
         lambda e: e.has_time_target,
@@ -183,6 +190,7 @@ class ExperimentPlan:
     records_state: bool = False  # histories hold the optimizer's inside (training/state.py)
     vectors: tuple[str, ...] = ()  # each step's vectors on the paths' frames (figures/inside.py)
     anatomy_step: int = 1  # the update that anatomy.png zooms in on (1: the first)
+    phase: tuple[str, str] | None = None  # a sweep's two numeric grid arguments: phase.png
     explorer_stride: int = 1  # every how many steps its paths are recorded
 
     @property
@@ -479,6 +487,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         records_state=records_state(settings),
         vectors=tuple(settings.get("vectors", {}).get("show", ())),
         anatomy_step=settings.get("vectors", {}).get("anatomy", 1),
+        phase=None if tuning is not None else phase_arguments(settings),
     )
 
 

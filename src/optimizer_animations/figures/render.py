@@ -17,6 +17,7 @@ import numpy as np
 
 from optimizer_animations.figures.facets import draw_facets, place_legend
 from optimizer_animations.figures.frames import Blitter
+from optimizer_animations.figures.phase import phase_maps, plot_phase
 from optimizer_animations.figures.style import (
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
@@ -595,6 +596,11 @@ def main_losses(smk: Any) -> None:
             if to := target(path):
                 argument = smk.params.sensitivity
                 plot_sensitivity(sensitivity(table, argument), to, argument)
+        for path in smk.output.get("phase", []):
+            if to := target(path):
+                arguments = tuple(smk.params.phase)
+                quantity = "final f(x, y)" if table.is_landscape() else "final loss"
+                plot_phase(phase_maps(table, arguments), arguments, to, quantity)
     log.info("plotted the losses of %d runs", len(table.rows))
 
 

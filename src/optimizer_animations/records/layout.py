@@ -94,6 +94,10 @@ class Layout:
         """A two-weight model's per-sample gradients at the start, and their mean."""
         return self._join(experiment, "gradients.png")
 
+    def phase(self, experiment: str) -> str:
+        """A sweep over two numeric arguments: the median final loss over both."""
+        return self._join(experiment, "phase.png")
+
     def anatomy(self, experiment: str) -> str:
         """One update of every optimizer zoomed in, with its vectors."""
         return self._join(experiment, "anatomy.png")
