@@ -1,4 +1,5 @@
-"""Frames per second of a trajectory animation (issue 11's target: 40 per core).
+"""Frames per second of a trajectory animation (issue 11's target: 40 per
+core) and of the 3-D surface.gif (issue 25's target: 10 per core).
 
     python benchmarks/trajectory_benchmark.py [--frames 51] [--repeats 5]
 
@@ -7,7 +8,8 @@ A 500 x 400 Rosenbrock contour with 6 paths of 500 steps: the median over
 of), and, separately, to also encode it as PNG (in memory, Pillow's default
 compression), after the figure (contour, axes, legend) is drawn once; and
 the same paths as panels.gif's small multiples (780 x 510, one panel per
-path). One process, one core.
+path), and surface.gif's 3-D view of the same six paths on the surface
+(720 x 480). One process, one core.
 """
 
 import argparse
@@ -17,6 +19,7 @@ import time
 
 import numpy as np
 
+from optimizer_animations.figures.surface import SurfaceFigure
 from optimizer_animations.figures.trajectories import Path2D, Surface, TrajectoryFigure
 from optimizer_animations.problems.problem import FunctionProblem
 
@@ -38,13 +41,19 @@ def main() -> None:
     surface = Surface.sample(problem.loss_numpy, problem.landscape.domain)
     paths = six_paths(np.asarray(problem.landscape.start), 500)
     epochs = np.linspace(0, 500, args.frames).astype(int)
-    cases = [(False, False), (True, False), (False, True)]
-    for encode, panels in cases:
+    cases = [(False, False, False), (True, False, False), (False, True, False)]
+    cases += [(False, False, True), (True, False, True)]
+    for encode, panels, three_d in cases:
         rates = []
         for _ in range(args.repeats):
-            figure = TrajectoryFigure(
-                surface, paths, "rosenbrock", minima=problem.landscape.minima, panels=panels
-            )
+            if three_d:
+                figure = SurfaceFigure(
+                    surface, paths, "rosenbrock", problem.loss_numpy, problem.landscape.minima
+                )
+            else:
+                figure = TrajectoryFigure(
+                    surface, paths, "rosenbrock", minima=problem.landscape.minima, panels=panels
+                )
             start = time.perf_counter()
             for epoch in epochs:
                 image = figure.frame(int(epoch))
@@ -53,7 +62,9 @@ def main() -> None:
             rates.append(len(epochs) / (time.perf_counter() - start))
             figure.close()
         what = "drawn and PNG-encoded" if encode else "drawn"
-        what += ", six 260 x 240 panels (panels.gif)" if panels else ", 500 x 400"
+        what += ", six 260 x 240 panels (panels.gif)" if panels else ""
+        what += ", 3-D surface (surface.gif), 720 x 480" if three_d else ""
+        what += "" if panels or three_d else ", the contour"
         print(f"{statistics.median(rates):.1f} frames/s {what} (median of {args.repeats})")
 
 

@@ -42,6 +42,7 @@ from optimizer_animations.figures.style import (
     series_colour,
     use_theme,
 )
+from optimizer_animations.figures.surface import SurfaceFigure
 from optimizer_animations.figures.trajectories import Path2D, Surface, TrajectoryFigure
 from optimizer_animations.problems.problem import FunctionProblem
 from optimizer_animations.records.history import History
@@ -299,6 +300,20 @@ def draw_every_kind(tmp_path, drawn) -> list[tuple[str, object]]:
     figure = scene.figure()
     figure.save_whole(out)
     kinds.append(("trajectory:vectors", figure.figure))
+    for function in ("rosenbrock", "quadratic"):
+        surface_problem, paths = landscape_paths(function, LANDSCAPE)
+        surface = Surface.sample(
+            surface_problem.loss_numpy, surface_problem.landscape.domain, points=80
+        )
+        view = SurfaceFigure(
+            surface,
+            paths,
+            function,
+            surface_problem.loss_numpy,
+            surface_problem.landscape.minima,
+        )
+        view.save_whole(out)
+        kinds.append((f"surface:{function}", view.figure))
     inside.plot_anatomy(histories, colours, inside.VECTOR_KINDS, 10, out, problem.loss_numpy)
     kinds.append(("anatomy", drawn[-1]))
     inside.plot_step_sizes(histories, colours, out)

@@ -14,6 +14,7 @@ from conftest import capture_saved, default_config
 from optimizer_animations.config.check import ConfigError, check_config
 from optimizer_animations.config.plan import EXPERIMENT_FIGURES, build_plan
 from optimizer_animations.figures import facets, inside, trajectories
+from optimizer_animations.figures.surface import SurfaceFigure
 from optimizer_animations.problems.problem import build_problem
 from optimizer_animations.records.run import Run
 from optimizer_animations.training import train
@@ -206,3 +207,26 @@ def test_vectors_on_the_page_model_are_refused():
         ConfigError, match=r"'experiments\.outputs\.vectors' applies only to landscape"
     ):
         check_config(config)
+
+
+def test_the_surface_lifts_every_recorded_point_onto_the_function(runs, tmp_path):
+    """Each frame's 3-D trail is the run's recorded positions up to its step,
+    at the height of f there (log10(1 + f - min f) where f spans decades)."""
+    problem = build_problem({"kind": "function", "function": "quadratic"})
+    scene = trajectories.landscape_scene(runs, {h.run.family: "#0072B2" for h in runs})
+    figure = SurfaceFigure(scene.surface, scene.paths, scene.title, problem.loss_numpy)
+    assert figure.logarithmic  # the quadratic's f spans decades over its rectangle
+    floor = float(np.nanmin(scene.surface.loss))
+    for step in (0, 7, 30):
+        image = figure.frame(step)
+        assert image.size == (720, 480)
+        for trail, history in zip(figure.trails, runs, strict=True):
+            x, y, z = (np.asarray(values, float) for values in trail.get_data_3d())
+            points = history.params[: step + 1].astype(float)
+            np.testing.assert_array_equal(np.column_stack([x, y]), points)
+            f = problem.loss_numpy(history.params[: step + 1])
+            np.testing.assert_array_equal(z, np.log10(1 + np.asarray(f, float) - floor))
+    assert figure.counter.get_text() == "Step 30"
+    figure.save_whole(tmp_path / "surface.png")
+    assert (tmp_path / "surface.png").stat().st_size > 30_000
+    figure.close()

@@ -72,6 +72,9 @@ def test_a_config_of_landscapes_makes_their_figures_and_no_bar_charts(finished):
             LAYOUT.caption(experiment),
             LAYOUT.panels(experiment),
             *(LAYOUT.trajectory(experiment, True, suffix) for suffix in ("gif", "png", "html")),
+            # The 3-D view; each coordinate's step size, from the recorded state.
+            *(LAYOUT.surface(experiment, suffix) for suffix in ("gif", "png")),
+            LAYOUT.step_sizes(experiment),
             *(LAYOUT.history(experiment, label) for label in labels),
         }
     # The published figures' dark variants (issue 22).

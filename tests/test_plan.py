@@ -20,13 +20,21 @@ from optimizer_animations.records.meta import DENSE, FUNCTION
 
 
 def every_kind_config() -> dict:
-    """Every rule's config, and a grid sweep of the page's model (sensitivity)."""
+    """Every rule's config, a grid sweep of the page's model over two
+    arguments (sensitivity, phase) and a landscape's vectors (anatomy)."""
     config = all_rules_config()
     config["experiments"]["sweep"] = {
         "epochs": 4,
         "use_bias": False,
-        "optimizers": [{"name": "SGD", "label": "sgd", "grid": {"learning_rate": [0.01, 0.1]}}],
+        "optimizers": [
+            {
+                "name": "SGD",
+                "label": "sgd",
+                "grid": {"learning_rate": [0.01, 0.1], "momentum": [0.0, 0.9]},
+            }
+        ],
     }
+    config["experiments"]["bowl"]["vectors"] = {"show": ["gradient", "momentum", "update"]}
     return config
 
 
@@ -61,6 +69,9 @@ def test_every_figure_kind_is_planned_somewhere_and_only_where_it_applies():
     assert "panels" not in kinds["outputs"] and "comparison" in kinds["outputs"]
     assert "time_to_target" in kinds["tuned_bowl"] and "time_to_target" not in kinds["bowl"]
     assert "sensitivity" in kinds["sweep"] and "sensitivity" not in kinds["losses"]
+    assert "phase" in kinds["sweep"] and "phase" not in kinds["bowl"]
+    assert {"anatomy", "step_sizes", "surface"} <= set(kinds["bowl"])
+    assert not {"anatomy", "step_sizes", "surface"} & set(kinds["outputs"])
     assert [f.kind for f in plan["losses"].run_figures(plan.layout, "sgd", "t")] == [
         kind.kind for kind in RUN_FIGURES
     ]

@@ -24,14 +24,16 @@ for experiment, plan in PLAN.experiments.items():
             panels=[LAYOUT.panels(experiment)] if draws_landscape else [],
             batch_sizes=plan.paths(LAYOUT, "batch_sizes"),
             gradients=plan.paths(LAYOUT, "gradients"),
+            surface=plan.paths(LAYOUT, "surface"),
+            surface_png=[LAYOUT.surface(experiment, "png")] if draws_landscape else [],
             anatomy=plan.paths(LAYOUT, "anatomy"),
             step_sizes=plan.paths(LAYOUT, "step_sizes"),
-            videos=companions(plan.paths(LAYOUT, "trajectory", "panels")),
+            videos=companions(plan.paths(LAYOUT, "trajectory", "panels", "surface")),
             dark=dark(
                 plan.paths(
                     LAYOUT,
                     *("trajectory", "panels", "batch_sizes", "gradients"),
-                    *("anatomy", "step_sizes"),
+                    *("surface", "anatomy", "step_sizes"),
                 )
             ),
             page=report(

@@ -89,6 +89,13 @@ EXPERIMENT_FIGURES = (
         lambda layout, e, _: layout.panels(e.name),
     ),
     FigureKind(
+        "surface",
+        "the landscape in 3-D, every path on it",
+        lambda e: e.trajectories and e.landscape,
+        lambda layout, e, _: layout.surface(e.name),
+        lambda layout, e, _: [layout.surface(e.name, "png")],
+    ),
+    FigureKind(
         "batch_sizes",
         "one panel per batch size",
         lambda e: e.compares_batch_sizes,

@@ -45,6 +45,7 @@ from optimizer_animations.figures.style import (
     themes_to_draw,
     use_page_style,
 )
+from optimizer_animations.figures.surface import SurfaceFigure
 from optimizer_animations.files import log_to
 from optimizer_animations.problems.functions import first_outside
 from optimizer_animations.problems.planes import named_plane, principal_plane
@@ -733,7 +734,7 @@ def plot_gradient_fan(scene: Scene, history: History, path: str | Path) -> None:
 
 
 def animate(
-    figure: TrajectoryFigure,
+    figure: "TrajectoryFigure | SurfaceFigure",
     frame_epochs: Sequence[int],
     path: str | Path,
     step_label: str,
@@ -788,6 +789,14 @@ def draw_trajectories(
         plot_gradient_fan(scene, histories[0], outputs["gradients"])
     shown = [h for h in histories if bold is None or h.label in bold]
     colours = entry_colours(families or [h.run.family for h in histories])
+    if "surface" in outputs or "surface_png" in outputs:
+        loss = problem_from_meta(histories[0].run).loss_numpy
+        surface = SurfaceFigure(scene.surface, scene.paths, scene.title, loss, scene.minima)
+        if "surface" in outputs:
+            animate(surface, frame_epochs, outputs["surface"], scene.step_label, *timing)
+        if "surface_png" in outputs:
+            surface.save_whole(outputs["surface_png"])
+        surface.close()
     if "anatomy" in outputs:
         loss = problem_from_meta(histories[0].run).loss_numpy
         plot_anatomy(shown, colours, vector_kinds, anatomy_step, outputs["anatomy"], loss)
@@ -801,9 +810,11 @@ def main(smk: Any) -> None:
     set_pixel_scale(smk.params.scale)
     histories = [load_history(path) for path in smk.input.histories]
     outputs = {"gif": smk.output.gif, "png": smk.output.png}
-    for name in ("panels", "batch_sizes", "gradients", "anatomy", "step_sizes"):
+    for name in ("panels", "batch_sizes", "gradients", "anatomy", "step_sizes", "surface"):
         if getattr(smk.output, name):
             outputs[name] = getattr(smk.output, name)[0]
+    if smk.output.get("surface_png"):
+        outputs["surface_png"] = smk.output.surface_png[0]
     for target in themes_to_draw(smk.output.dark):
         scene = draw_trajectories(
             histories,

@@ -94,6 +94,10 @@ class Layout:
         """A two-weight model's per-sample gradients at the start, and their mean."""
         return self._join(experiment, "gradients.png")
 
+    def surface(self, experiment: str, suffix: str = "gif") -> str:
+        """A landscape in 3-D with every path on it: `surface.gif`, `surface.png`."""
+        return self._join(experiment, f"surface.{suffix}")
+
     def phase(self, experiment: str) -> str:
         """A sweep over two numeric arguments: the median final loss over both."""
         return self._join(experiment, "phase.png")
