@@ -183,8 +183,11 @@ def test_a_job_killed_mid_way_leaves_nothing_finished_looking(tmp_path, clean_di
 
 
 def test_a_stray_partial_file_is_removed_when_the_next_run_starts(finished_copy):
-    # Left by a job killed while writing an output the config no longer asks for.
-    stray = finished_copy / "results/old-experiment/sgd/.loss.png.partial-4242.png"
+    # Left by a job killed while writing an output the config no longer asks
+    # for, by a process id past the largest the kernel gives: never alive
+    # (a fixed small id can be a live process on a busy machine).
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    stray = finished_copy / f"results/old-experiment/sgd/.loss.png.partial-{gone}.png"
     stray.parent.mkdir(parents=True)
     stray.write_bytes(b"half a figure")
     (finished_copy / "more.yaml").write_text(yaml.safe_dump({"frames": {"hold_ms": 1500}}))
