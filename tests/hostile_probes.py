@@ -272,7 +272,7 @@ PROBES = [
                 }
             ]
         ),
-        ["optimizers[0].learning_rate", "schedules"],
+        ["optimizers[0].learning_rate", "without 'schedule'", "is never loaded"],
     ),
     (
         "infinite ylim",

@@ -35,6 +35,17 @@ def every_kind_config() -> dict:
         ],
     }
     config["experiments"]["bowl"]["vectors"] = {"show": ["gradient", "momentum", "update"]}
+    config["experiments"]["bowl"]["optimizers"].append(
+        {
+            "name": "SGD",
+            "label": "sgd-cosine",
+            "learning_rate": {
+                "schedule": "CosineDecay",
+                "initial_learning_rate": 0.1,
+                "decay_steps": 20,
+            },
+        }
+    )
     return config
 
 
@@ -70,7 +81,7 @@ def test_every_figure_kind_is_planned_somewhere_and_only_where_it_applies():
     assert "time_to_target" in kinds["tuned_bowl"] and "time_to_target" not in kinds["bowl"]
     assert "sensitivity" in kinds["sweep"] and "sensitivity" not in kinds["losses"]
     assert "phase" in kinds["sweep"] and "phase" not in kinds["bowl"]
-    assert {"anatomy", "step_sizes", "surface"} <= set(kinds["bowl"])
+    assert {"anatomy", "step_sizes", "surface", "learning_rate"} <= set(kinds["bowl"])
     assert not {"anatomy", "step_sizes", "surface"} & set(kinds["outputs"])
     assert [f.kind for f in plan["losses"].run_figures(plan.layout, "sgd", "t")] == [
         kind.kind for kind in RUN_FIGURES

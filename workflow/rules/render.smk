@@ -161,6 +161,7 @@ for experiment, plan in PLAN.experiments.items():
                 else []
             ),
             phase=plan.paths(LAYOUT, "phase"),
+            learning_rate=plan.paths(LAYOUT, "learning_rate"),
             dark=dark(
                 [
                     LAYOUT.run_loss_plot(experiment, label)
@@ -168,7 +169,7 @@ for experiment, plan in PLAN.experiments.items():
                 ],
                 [LAYOUT.loss_plot(experiment)],
                 [LAYOUT.sensitivity(experiment)] if plan.sensitivity else [],
-                plan.paths(LAYOUT, "phase"),
+                plan.paths(LAYOUT, "phase", "learning_rate"),
             ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",

@@ -4,7 +4,6 @@ Imported by the Snakefile while it parses, so it must stay light: no
 TensorFlow, Keras or matplotlib here (see keras_optimizers.py).
 """
 
-import difflib
 import itertools
 import math
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from optimizer_animations.config.safety import (
     check_relative_path,
     check_tree,
     check_yaml_file,
+    did_you_mean,
     key_path,
     short_repr,
 )
@@ -48,6 +48,7 @@ from optimizer_animations.training.keras_optimizers import (
     argument_type,
     load_optimizer_table,
 )
+from optimizer_animations.training.schedules import check_schedule, is_schedule
 from optimizer_animations.tuning.grid import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
@@ -55,13 +56,6 @@ SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 
 def load_schema() -> dict[str, Any]:
     return yaml.safe_load(SCHEMA_PATH.read_text())
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    choices = list(choices)
-    lowered = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" Did you mean '{lowered[close[0]]}'?" if close else ""
 
 
 def describe_schema_error(error: jsonschema.ValidationError) -> str:
@@ -191,8 +185,17 @@ STATE_SLOTS = 4
 
 def records_state(settings: dict[str, Any]) -> bool:
     """Whether an experiment's histories hold the optimizer's inside
-    (training/state.py): a landscape's by default, the page's model's if asked."""
-    return bool(settings.get("state", is_landscape(settings)))
+    (training/state.py): a landscape's and a scheduled one's by default, the
+    page's model's if asked."""
+    return bool(settings.get("state", is_landscape(settings) or has_schedule(settings)))
+
+
+def has_schedule(settings: dict[str, Any]) -> bool:
+    """Whether an optimizer entry of the experiment has a learning-rate schedule."""
+    return any(
+        isinstance(entry, dict) and is_schedule(entry.get("learning_rate"))
+        for entry in settings["optimizers"]
+    )
 
 
 @dataclass(frozen=True)
@@ -662,12 +665,9 @@ def parse_optimizer(
 
 def check_argument(where: str, class_name: str, argument: str, value: Any) -> None:
     """Refuse a value that `argument` does not really take (ARGUMENT_TYPES)."""
-    if argument == "learning_rate" and isinstance(value, dict):
-        raise ConfigError(
-            f"'{where}' is a mapping: learning-rate schedules are not taken yet (a"
-            " serialized Keras schedule names classes to import, which a config must not);"
-            " give a number"
-        )
+    if argument == "learning_rate" and is_schedule(value):
+        check_schedule(where, value)
+        return
     kind = argument_type(class_name, argument)
     if not kind.accepts(value):
         raise ConfigError(
@@ -879,7 +879,20 @@ def expand_entry(
             if key not in ("grid", "tuned", *TRAINING_SETTINGS)
         }
     class_name, label, arguments = parse_optimizer(where, entry, table)
+    if is_schedule(arguments.get("learning_rate")):
+        for key in ("tune", "explorer"):
+            if settings.get(key):
+                raise ConfigError(
+                    f"'{where}.learning_rate' is a schedule, and '{key}' over scheduled"
+                    f" runs is not built yet (its grid is of constant rates); remove"
+                    f" 'experiments.{experiment}.{key}' or give a number"
+                )
     for argument, values in grid.items():
+        if any(is_schedule(value) for value in values):
+            raise ConfigError(
+                f"'{where}.grid.{argument}': a grid's values are numbers or names; a"
+                " schedule goes in the entry's own 'learning_rate'"
+            )
         if argument in arguments or (
             argument in training and training[argument][1] == f"{where}.{argument}"
         ):

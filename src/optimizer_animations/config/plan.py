@@ -20,6 +20,7 @@ from optimizer_animations.config.check import (
     check_config,
     experiment_tuning,
     frame_epochs,
+    has_schedule,
     is_landscape,
     phase_arguments,
     records_state,
@@ -126,6 +127,12 @@ EXPERIMENT_FIGURES = (
         lambda layout, e, _: layout.loss_plot(e.name),
     ),
     FigureKind(
+        "learning_rate",
+        "the learning rate of every run against the update",
+        lambda e: e.has_schedule and e.records_state,
+        lambda layout, e, _: layout.learning_rate_plot(e.name),
+    ),
+    FigureKind(
         "sensitivity",
         "final loss against learning rate",
         lambda e: e.has_sensitivity,
@@ -198,6 +205,7 @@ class ExperimentPlan:
     vectors: tuple[str, ...] = ()  # each step's vectors on the paths' frames (figures/inside.py)
     anatomy_step: int = 1  # the update that anatomy.png zooms in on (1: the first)
     phase: tuple[str, str] | None = None  # a sweep's two numeric grid arguments: phase.png
+    has_schedule: bool = False  # an entry's learning rate is a schedule: learning_rate.png
     explorer_stride: int = 1  # every how many steps its paths are recorded
 
     @property
@@ -495,6 +503,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         vectors=tuple(settings.get("vectors", {}).get("show", ())),
         anatomy_step=settings.get("vectors", {}).get("anatomy", 1),
         phase=None if tuning is not None else phase_arguments(settings),
+        has_schedule=has_schedule(settings),
     )
 
 

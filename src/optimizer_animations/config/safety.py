@@ -8,6 +8,7 @@ The limits are in the README ("Bad input and faults").
 Imported while the Snakefile parses: no NumPy, Keras or matplotlib here.
 """
 
+import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -51,6 +52,14 @@ def key_path(parts: Iterable[Any]) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` Did you mean 'Adam'?` for the closest of `choices`, or nothing."""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" Did you mean '{lowered[close[0]]}'?" if close else ""
 
 
 def short_repr(value: Any, limit: int = 80) -> str:

@@ -596,12 +596,45 @@ def main_losses(smk: Any) -> None:
             if to := target(path):
                 argument = smk.params.sensitivity
                 plot_sensitivity(sensitivity(table, argument), to, argument)
+        for path in smk.output.get("learning_rate", []):
+            if to := target(path):
+                plot_learning_rates(table, to, families)
         for path in smk.output.get("phase", []):
             if to := target(path):
                 arguments = tuple(smk.params.phase)
                 quantity = "final f(x, y)" if table.is_landscape() else "final loss"
                 plot_phase(phase_maps(table, arguments), arguments, to, quantity)
     log.info("plotted the losses of %d runs", len(table.rows))
+
+
+def plot_learning_rates(table: RunTable, path: str | Path, families: Sequence[str]) -> None:
+    """The learning rate in effect at every update, a line per run (its
+    legend: `Adam (cosine, peak 0.1)`), as the runs recorded it."""
+    use_page_style()
+    colours = entry_colours(families)
+    rates = table.learning_rates or {}
+    curves = [
+        (curve, rates[i]) for i, curve in enumerate(table.curves(with_rate=True)) if i in rates
+    ]
+
+    def draw(axes: Any, item: tuple[Curve, np.ndarray], colour: str, highlighted: bool) -> None:
+        curve, values = item
+        axes.plot(
+            np.arange(1, len(values) + 1),
+            values,
+            color=colour,
+            linewidth=1.5 if highlighted else 1.0,
+            label=curve.title if highlighted else None,
+        )
+
+    facets = draw_facets(
+        curves,
+        [colours[curve.family] for curve, _ in curves],
+        draw,
+        lambda item: item[0].title,
+        (6.4, 3.6),
+    )
+    facets.finish(path, "update", "learning rate", "Each panel: one run's learning rate")
 
 
 def tuning_lines(rows: Sequence[dict[str, Any]]) -> dict[str, list[SensitivityPoint]]:

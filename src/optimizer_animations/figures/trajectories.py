@@ -480,10 +480,10 @@ class Scene:
 
 def path_label(history: History) -> str:
     """`Adam (lr 0.05)`: the legend names the learning rate, which the figure depends on."""
-    rate = history.run.learning_rate
-    if history.run.tuned or not isinstance(rate, float | int):
+    run = history.run
+    if run.tuned or not (run.schedule or isinstance(run.learning_rate, float | int)):
         return history.title  # a tuned run's title names its rate already
-    return f"{history.title} (lr {rate:.3g})"
+    return f"{history.title} ({run.rate_words})"
 
 
 def landscape_scene(

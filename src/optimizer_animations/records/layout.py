@@ -98,6 +98,10 @@ class Layout:
         """A landscape in 3-D with every path on it: `surface.gif`, `surface.png`."""
         return self._join(experiment, f"surface.{suffix}")
 
+    def learning_rate_plot(self, experiment: str) -> str:
+        """The learning rate of every run against the update (schedules)."""
+        return self._join(experiment, "learning_rate.png")
+
     def phase(self, experiment: str) -> str:
         """A sweep over two numeric arguments: the median final loss over both."""
         return self._join(experiment, "phase.png")

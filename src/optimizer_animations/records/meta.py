@@ -90,6 +90,26 @@ class RunMeta:
         return self.optimizer_config.get("learning_rate")
 
     @property
+    def schedule(self) -> dict[str, Any] | None:
+        """The learning-rate schedule as configured (training/schedules.py), or None."""
+        value = self.arguments.get("learning_rate")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def rate(self) -> float:
+        """The learning rate as one number: a schedule's peak."""
+        from optimizer_animations.training.schedules import schedule_peak
+
+        return schedule_peak(self.schedule) if self.schedule else float(self.learning_rate)
+
+    @property
+    def rate_words(self) -> str:
+        """`lr 0.05`, or `cosine, peak 0.1`."""
+        from optimizer_animations.training.schedules import rate_words
+
+        return rate_words(self.schedule or self.learning_rate)
+
+    @property
     def title(self) -> str:
         """The optimizer's class name (as in the page's legend) unless a label was chosen."""
         class_name = self.optimizer

@@ -23,6 +23,7 @@ from optimizer_animations.problems.problem import (
     problem_from_meta,
 )
 from optimizer_animations.records.history import History
+from optimizer_animations.training.schedules import rate_words
 
 BAND = (10, 90)  # percentiles of the band drawn around the median
 
@@ -57,6 +58,9 @@ def landscape_fields(history: History) -> dict[str, Any]:
         "steps_to_minimum": int(reached[0]) if reached.size else None,
         "left_domain_at": first_outside(history.params, landscape.domain),
     }
+
+
+RATE_PREFIX = "learning_rate_"
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ class RunTable:
     # Row index -> a minibatch run's batch losses (S,): saved as `step_loss_<i>`
     # (none in a table without minibatch runs, whose file stays as it was).
     step_losses: dict[int, np.ndarray] | None = None
+    # Row index -> the learning rate of each update (S,), where the
+    # experiment has a schedule and its histories record it: `learning_rate_<i>`.
+    learning_rates: dict[int, np.ndarray] | None = None
 
     @classmethod
     def from_histories(cls, histories: Sequence[History]) -> "RunTable":
@@ -127,7 +134,8 @@ class RunTable:
                     "seed": run.seed,
                     "grid": run.grid,
                     "arguments": run.arguments,
-                    "learning_rate": float(run.learning_rate),
+                    "learning_rate": run.rate,
+                    **({"schedule": run.schedule} if run.schedule else {}),
                     "final_loss": float(history.loss[-1]),
                     "epochs_to_1pct": epochs_to_fraction(history.loss),
                     "diverged_at": history.first_non_finite_epoch(),
@@ -140,10 +148,15 @@ class RunTable:
         step_losses = {
             i: h.arrays["step_loss"] for i, h in enumerate(histories) if "step_loss" in h.arrays
         }
-        return cls(rows, epoch, losses, step_losses or None)
+        scheduled = any(h.run.schedule for h in histories)
+        learning_rates = {
+            i: h.learning_rates for i, h in enumerate(histories) if scheduled and h.records_state
+        }
+        return cls(rows, epoch, losses, step_losses or None, learning_rates or None)
 
     def save(self, path: str | Path) -> None:
         steps = {f"step_loss_{i}": values for i, values in (self.step_losses or {}).items()}
+        steps |= {f"{RATE_PREFIX}{i}": values for i, values in (self.learning_rates or {}).items()}
         with atomic_output(path) as tmp, open(tmp, "wb") as file:
             np.savez(
                 file,
@@ -161,7 +174,18 @@ class RunTable:
                 for key in npz.files
                 if key.startswith("step_loss_")
             }
-            return cls(json.loads(str(npz["rows"])), npz["epoch"], npz["losses"], steps or None)
+            rates = {
+                int(key.removeprefix(RATE_PREFIX)): npz[key]
+                for key in npz.files
+                if key.startswith(RATE_PREFIX)
+            }
+            return cls(
+                json.loads(str(npz["rows"])),
+                npz["epoch"],
+                npz["losses"],
+                steps or None,
+                rates or None,
+            )
 
     def column(self, name: str) -> list[Any]:
         """A row field, or a grid argument's values (None where a run has none)."""
@@ -200,7 +224,8 @@ class RunTable:
         for i in chosen:
             row = self.rows[i]
             named = with_rate and not row.get("tuned")  # a tuned title names its rate
-            title = f"{row['title']} (lr {row['learning_rate']:.3g})" if named else row["title"]
+            rate = rate_words(row.get("schedule") or row["learning_rate"])
+            title = f"{row['title']} ({rate})" if named else row["title"]
             steps = (self.step_losses or {}).get(i)
             curves.append(
                 Curve(title, self.epoch, self.losses[i], row["diverged_at"], row["family"], steps)

@@ -185,8 +185,16 @@ CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
 def keras_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """A checked entry's arguments as Keras's constructors want them."""
-    return {name: ARGUMENT_TYPES[name].keras_value(value) for name, value in arguments.items()}
+    """A checked entry's arguments as Keras's constructors want them: a
+    schedule built by name (training/schedules.py)."""
+    from optimizer_animations.training.schedules import is_schedule, keras_schedule
+
+    return {
+        name: keras_schedule(value)
+        if is_schedule(value)
+        else ARGUMENT_TYPES[name].keras_value(value)
+        for name, value in arguments.items()
+    }
 
 
 if __name__ == "__main__":
