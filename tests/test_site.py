@@ -198,7 +198,7 @@ def test_a_dark_colour_scheme_sees_the_dark_variants_and_a_light_one_the_light(s
 def test_the_committed_site_figures_are_what_their_configs_publish():
     """The landscape and tuned pages show files that their configs' `publish:`
     wrote; each published animation comes with its videos and poster."""
-    for config_name in ("landscapes", "tuned", "stochastic"):
+    for config_name in ("landscapes", "tuned", "stochastic", "internals"):
         config = yaml.safe_load((REPO / "config" / f"{config_name}.yaml").read_text())
         folder = REPO / config["publish"]["dir"]
         formats = config.get("animation", {}).get("formats", ["gif"])
@@ -227,6 +227,28 @@ def test_the_committed_stochastic_figures_are_current(tmp_path):
     for name in names:
         assert (published / name).read_bytes() == (
             REPO / "docs/images/stochastic" / name
+        ).read_bytes(), name
+
+
+def test_the_committed_inside_the_step_figures_are_current(tmp_path):
+    """Two experiments of config/internals.yaml, trained and drawn afresh: the
+    anatomy of Adam's first step and SGD's learning rate x momentum map are
+    byte for byte what docs/images/internals/ holds."""
+    config = yaml.safe_load((REPO / "config/internals.yaml").read_text())
+    config["experiments"] = {
+        name: config["experiments"][name] for name in ("adam-first-steps", "sgd-map")
+    }
+    files = {"adam-anatomy.png": "adam-first-steps/anatomy.png", "sgd-map.png": "sgd-map/phase.png"}
+    config["publish"]["files"] = files
+    workdir = copy_workflow(tmp_path / "wf", config)
+    shutil.rmtree(workdir / "docs/images/internals")
+    run_snakemake(workdir, "--cores", "2", "publish")
+    published = workdir / "docs/images/internals"
+    names = [variant for name in files for variant in (name, dark_variant(name))]
+    assert sorted(path.name for path in published.iterdir()) == sorted(names)
+    for name in names:
+        assert (published / name).read_bytes() == (
+            REPO / "docs/images/internals" / name
         ).read_bytes(), name
 
 

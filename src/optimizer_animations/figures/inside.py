@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from optimizer_animations.figures.facets import draw_facets, place_legend
+from optimizer_animations.figures.facets import draw_facets
 from optimizer_animations.figures.style import (
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
@@ -130,9 +130,9 @@ def arrow_style(kind: str) -> ArrowStyle:
     update in its path's colour."""
     foreground = theme().foreground
     return {
-        "gradient": ArrowStyle(foreground, False, 0.004),
+        "gradient": ArrowStyle(foreground, False, 0.003),
         "momentum": ArrowStyle(foreground, True, 0.006),
-        "update": ArrowStyle(None, False, 0.005),
+        "update": ArrowStyle(None, False, 0.008),
     }[kind]
 
 
@@ -162,7 +162,9 @@ def draw_arrows(
         facecolor="none" if style.hollow else colour,
         edgecolor=colour if style.hollow else "none",
         linewidth=1.0 if style.hollow else 0.0,
-        zorder=4,
+        # The thin gradient over the wide update: where they coincide (SGD)
+        # both show.
+        zorder={"update": 4, "momentum": 5, "gradient": 6}[kind],
         label=label,
     )
 
@@ -301,6 +303,12 @@ def plot_step_sizes(
             label="learning rate",
         )
         axes.set_yscale("log")
+        # At least a decade tall: a constant rate is a flat line, not its rounding.
+        shown = np.concatenate([rates[rates > 0], history.learning_rates])
+        if shown.size:
+            low, high = float(shown.min()), float(shown.max())
+            middle = math.sqrt(low * high)
+            axes.set_ylim(min(low, middle / 3.2), max(high, middle * 3.2))
         axes.set_title(history.title, fontsize=SMALL_FONT_SIZE)
 
     facets = draw_facets(
@@ -329,6 +337,19 @@ def plot_step_sizes(
     facets.figure.tight_layout(
         rect=(0, (lines * MIN_FONT_SIZE * 1.3 / 72 + 0.05) / facets.figure.get_figheight(), 1, 1)
     )
-    place_legend(facets.axes[0], fontsize=MIN_FONT_SIZE)
+    # Above the panels, right: every panel's line styles mean the same.
+    handles, labels = facets.axes[0].get_legend_handles_labels()
+    height = facets.figure.get_figheight()
+    facets.figure.legend(
+        handles,
+        labels,
+        loc="upper right",
+        bbox_to_anchor=(0.99, 1 - 0.4 / height),  # under the title's line
+        ncol=len(handles),
+        fontsize=MIN_FONT_SIZE,
+        frameon=False,
+    )
+    top = facets.figure.subplotpars.top
+    facets.figure.subplots_adjust(top=top - 0.3 / height)
     save_figure(facets.figure, path)
     plt.close(facets.figure)
