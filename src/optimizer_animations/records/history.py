@@ -16,7 +16,7 @@ from optimizer_animations.records.meta import UNREADABLE, DamagedResult, RunMeta
 # (`History.params`): the page's model's weights, a landscape's position.
 PARAMETER_KEYS = ("kernel", "bias", "position")
 # A minibatch run's records per update, and a noisy landscape run's noise
-# (README, "The history file"): not one row per epoch.
+# (README, "What you get"): not one row per epoch.
 STEP_KEYS = ("order", "step_params", "step_loss", "noise")
 # The optimizer's inside, per update (training/state.py records it):
 # `state.<Keras name>` (S+1, ...), `gradient` (S, P), `learning_rate` (S,).

@@ -2,7 +2,7 @@
 own variables (Keras's names), the gradient it was given and the learning
 rate in effect.
 
-A history that records it (README, "The history file") holds, for S updates:
+A history that records it (README, "What you get") holds, for S updates:
 
 - `state.<name>` (S+1, ...): each of the optimizer's variables after every
   update, row 0 as built, under the name Keras gives it (`position_momentum`,
