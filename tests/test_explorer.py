@@ -21,8 +21,19 @@ from optimizer_animations.records.history import load_history
 from optimizer_animations.records.meta import TRIAL_TABLE_MEMBERS, trial_table_damage
 from optimizer_animations.records.trials import NUMERIC, TrialTable, recorded_steps
 from optimizer_animations.site.explorer import script_json
+from optimizer_animations.training.schedules import peak_rate
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+# A tuned schedule: the explorer's slider gives its peak.
+COSINE = {
+    "schedule": "CosineDecay",
+    "initial_learning_rate": 0.01,
+    "decay_steps": 40,
+    "warmup_steps": 4,
+    "warmup_target": 0.1,
+}
 
 
 def explorer_config() -> dict:
@@ -38,6 +49,7 @@ def explorer_config() -> dict:
                 "SGD",
                 {"name": "SGD", "label": "sgd-momentum", "momentum": 0.9},
                 "Adam",
+                {"name": "Adam", "label": "adam-cosine", "learning_rate": COSINE},
             ],
             "tune": {"learning_rate": {"min": 1e-4, "max": 1.0, "points": 5}},
         },
@@ -139,13 +151,14 @@ def test_the_page_data_cannot_close_its_script_element():
 def test_tuning_records_every_trial_and_the_file_reads_back(explored):
     results = explored / "results"
     table = TrialTable.load(results / "valley/tuning/trials-1-of-1.npz")
-    assert len(table.family) == 3 * 5 and table.families == ["sgd", "sgd-momentum", "adam"]
+    assert len(table.family) == 4 * 5
+    assert table.families == ["sgd", "sgd-momentum", "adam", "adam-cosine"]
     assert list(table.steps) == list(range(41)) and table.params.dtype == np.float32
     # A chosen trial is the run: its recorded path is the run's history.
     chosen = load_history(results / "valley/adam/history.npz")
     rate = chosen.meta["tuned"]["learning_rate"] if "tuned" in chosen.meta else None
     rows = [row for row in (results / "valley/tuning.csv").read_text().splitlines()[1:]]
-    assert len(rows) == 15
+    assert len(rows) == 20
     matches = [
         t
         for t in range(len(table.family))
@@ -199,7 +212,7 @@ def test_the_landscape_explorer_draws_the_recorded_positions_and_marks_the_tuned
         page, refused, errors = open_explorer(chromium, results, "valley")
         explorer = "window.optimizerAnimations.explorer"
         assert page.evaluate(f"{explorer}.tuned") == {
-            entry["label"]: entry["learning_rate"] for entry in tuned["optimizers"]
+            entry["label"]: peak_rate(entry["learning_rate"]) for entry in tuned["optimizers"]
         }
         marks = page.eval_on_selector_all(
             ".oa-x-mark", "ms => ms.map(m => [m.dataset.family, Number(m.dataset.index)])"
@@ -210,7 +223,7 @@ def test_the_landscape_explorer_draws_the_recorded_positions_and_marks_the_tuned
         for index in (0, 2, 4, 1):
             slider.fill(str(index))
             paths = drawn(page)
-            assert set(paths) == {"sgd", "sgd-momentum", "adam"}
+            assert set(paths) == {"sgd", "sgd-momentum", "adam", "adam-cosine"}
             for family, points in paths.items():
                 trial = next(
                     t
@@ -241,7 +254,7 @@ def test_the_landscape_explorer_draws_the_recorded_positions_and_marks_the_tuned
         assert page.locator("#oa-explorer").get_attribute("data-step") == "10"
         # Hide an optimizer.
         page.locator("[data-family='1']").uncheck()
-        assert set(drawn(page)) == {"sgd", "adam"}
+        assert set(drawn(page)) == {"sgd", "adam", "adam-cosine"}
         page.close()
     assert not refused, refused
     assert not errors, errors

@@ -11,7 +11,13 @@ import pytest
 from conftest import capture_saved, default_config
 from optimizer_animations.config.check import ConfigError, check_config
 from optimizer_animations.config.plan import EXPERIMENT_FIGURES, build_plan
-from optimizer_animations.training.schedules import SCHEDULES, rate_words, schedule_peak
+from optimizer_animations.training.schedules import (
+    SCHEDULES,
+    rate_words,
+    scale_schedule,
+    schedule_peak,
+)
+from optimizer_animations.tuning.tune import tuning_trials
 
 COSINE = {
     "schedule": "CosineDecay",
@@ -89,7 +95,6 @@ def landscape(*entries, **settings):
             {},
             ["learning_rate.values", "one more rate than boundaries"],
         ),
-        (COSINE, {"explorer": True}, ["is a schedule", "'explorer'"]),
         ({"schedule": "__import__"}, {}, ["'__import__' is not a Keras learning-rate schedule"]),
     ],
 )
@@ -103,14 +108,45 @@ def test_a_schedule_it_cannot_build_is_a_config_error_naming_the_key(
         assert part in str(error.value), str(error.value)
 
 
-def test_a_schedule_in_a_grid_or_a_tuned_entry_is_refused():
+def test_a_schedule_in_a_grid_is_refused_and_a_tuned_one_is_its_shape():
     grid = landscape({"name": "Adam", "grid": {"learning_rate": [0.1, COSINE]}})
     with pytest.raises(ConfigError, match="a schedule goes in the entry's own"):
         check_config(grid)
-    tuned = landscape({"name": "Adam", "learning_rate": COSINE})
-    tuned["experiments"]["rb"]["tune"] = {"learning_rate": {"min": 0.01, "max": 0.1, "points": 2}}
+    tune = {"learning_rate": {"min": 0.01, "max": 1.0, "points": 3}}
+    tuned = landscape({"name": "Adam", "learning_rate": COSINE}, tune=tune)
+    check_config(tuned)
+    (run,) = build_plan(tuned)["rb"].runs
+    rates = np.geomspace(0.01, 1.0, 3)
+    trials = tuning_trials([run], build_plan(tuned)["rb"].tuning.to_params())
+    for trial, rate in zip(trials, rates, strict=True):
+        schedule = trial.learning_rate
+        assert schedule_peak(schedule) == rate == trial.peak_rate == trial.tuned["learning_rate"]
+        assert schedule["warmup_target"] == rate  # the peak itself, not a product
+        assert schedule["initial_learning_rate"] == pytest.approx(rate / 10, rel=1e-12)
+        assert {k: v for k, v in schedule.items() if "rate" not in k and "target" not in k} == {
+            k: v for k, v in COSINE.items() if "rate" not in k and "target" not in k
+        }
+    number = landscape({"name": "Adam", "learning_rate": 0.1}, tune=tune)
     with pytest.raises(ConfigError, match=r"is set by hand, but 'experiments\.rb\.tune' tunes it"):
-        check_config(tuned)
+        check_config(number)
+
+
+def test_scaling_a_schedule_moves_every_rate_and_keeps_the_rest():
+    piecewise = {
+        "schedule": "PiecewiseConstantDecay",
+        "boundaries": [10, 20],
+        "values": [0.4, 0.2, 0.1],
+    }
+    assert scale_schedule(piecewise, 0.04) == {**piecewise, "values": [0.04, 0.02, 0.01]}
+    poly = {"schedule": "PolynomialDecay", "initial_learning_rate": 0.5, "decay_steps": 9,
+            "end_learning_rate": 0.05, "power": 2.0}  # fmt: skip
+    assert scale_schedule(poly, 1.0) == {
+        **poly,
+        "initial_learning_rate": 1.0,
+        "end_learning_rate": 0.1,
+    }
+    no_warmup = {**COSINE, "warmup_target": None}
+    assert scale_schedule(no_warmup, 0.2) == {**no_warmup, "initial_learning_rate": 0.2}
 
 
 def test_a_schedule_records_the_inside_and_plans_learning_rate_png():
@@ -216,3 +252,84 @@ def test_learning_rate_png_draws_every_runs_recorded_rate(trained, monkeypatch, 
         np.testing.assert_array_equal(line.get_ydata(), history.learning_rates)
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 41))
     assert table.rows[0]["learning_rate"] == 0.1 and table.rows[0]["schedule"] == COSINE
+
+
+EXPONENTIAL = {
+    "schedule": "ExponentialDecay",
+    "initial_learning_rate": 0.02,
+    "decay_steps": 7,
+    "decay_rate": 0.5,
+    "staircase": True,
+}
+PIECEWISE = {
+    "schedule": "PiecewiseConstantDecay",
+    "boundaries": [5, 20],
+    "values": [0.1, 0.01, 0.003],
+}
+
+
+def test_scheduled_runs_of_an_elementwise_optimizer_train_stacked_bit_for_bit():
+    """Runs that differ only in their rate or schedule share one stacked graph
+    (each row its own schedule at the step) and equal the same runs trained
+    alone, every position, rate and state; others train alone."""
+    pytest.importorskip("tensorflow")
+    from optimizer_animations.problems.problem import build_problem
+    from optimizer_animations.training import train
+
+    train.configure_threads(1)
+    entries = [
+        {"name": name, "label": f"{name.lower()}-{kind}", "learning_rate": rate}
+        for name in sorted(train.ELEMENTWISE)
+        for kind, rate in (("cos", COSINE), ("exp", EXPONENTIAL), ("pw", PIECEWISE), ("c", 0.01))
+    ] + [{"name": "RMSprop", "label": "rmsprop-cos", "learning_rate": COSINE}]
+    plan = build_plan(landscape(*entries))["rb"]
+    problem = build_problem(plan.problem)
+    runs = list(plan.runs)
+    strategies = {
+        run.label: train.training_strategy(run.optimizer, run.arguments, problem, True)
+        for run in runs
+    }
+    assert strategies.pop("rmsprop-cos") is train.Strategy.ALONE
+    assert set(strategies.values()) == {train.Strategy.STACKED}
+    stacked = train.train_experiment("rb", runs, 30, problem, record_state=True)
+    alone = train.train_experiment("rb", runs, 30, problem, stack=False, record_state=True)
+    for a, b in zip(stacked, alone, strict=True):
+        assert sorted(a.arrays) == sorted(b.arrays)
+        for key in a.arrays:
+            np.testing.assert_array_equal(a.arrays[key], b.arrays[key], err_msg=f"{a.label} {key}")
+        np.testing.assert_array_equal(a.loss, b.loss, err_msg=a.label)
+        assert a.meta == b.meta
+    # The schedules really moved the rate: piecewise steps down at 5 and 20.
+    (piecewise,) = [h for h in stacked if h.label == "sgd-pw"]
+    np.testing.assert_array_equal(
+        piecewise.learning_rates, np.float32([0.1] * 6 + [0.01] * 15 + [0.003] * 9)
+    )
+
+
+def test_scheduled_minibatch_runs_train_stacked_bit_for_bit():
+    pytest.importorskip("tensorflow")
+    from optimizer_animations.problems.data import generate_samples
+    from optimizer_animations.problems.problem import DenseProblem
+    from optimizer_animations.records.run import Run
+    from optimizer_animations.training import train
+
+    train.configure_threads(1)
+    x, y = generate_samples({"generate": "linear", "samples": 30, "noise": 0.5, "seed": 4})
+    problem = DenseProblem(x, y, True, None, None, 0)
+    runs = [
+        Run("mb", f"{name.lower()}-{i}-s{seed}", name, {"learning_rate": rate}, seed,
+            batch_size=7, shuffle=True)
+        for name in ("SGD", "Adam")
+        for i, rate in enumerate((EXPONENTIAL, 0.05))
+        for seed in (0, 1)
+    ]  # fmt: skip
+    assert {
+        train.training_strategy(r.optimizer, r.arguments, problem, True, True) for r in runs
+    } == {train.Strategy.STACKED}
+    stacked = train.train_experiment("mb", runs, 3, problem, record_state=True)
+    alone = train.train_experiment("mb", runs, 3, problem, stack=False, record_state=True)
+    for a, b in zip(stacked, alone, strict=True):
+        for key in a.arrays:
+            np.testing.assert_array_equal(a.arrays[key], b.arrays[key], err_msg=f"{a.label} {key}")
+    # 5 updates per epoch: the staircase halves the rate after every 7.
+    assert len(set(stacked[0].learning_rates.tolist())) == 3

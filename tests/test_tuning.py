@@ -107,6 +107,17 @@ def test_the_performance_profile_counts_problems_within_a_factor_of_the_best():
 # --- the `tune:` section through the workflow ---------------------------------
 
 
+# A tuned schedule: its shape (warmup from a tenth of the peak, then cosine
+# decay); the grid's rates are its peaks.
+COSINE = {
+    "schedule": "CosineDecay",
+    "initial_learning_rate": 0.01,
+    "decay_steps": 50,
+    "warmup_steps": 5,
+    "warmup_target": 0.1,
+}
+
+
 def tuned_config() -> dict:
     config = default_config()
     del config["publish"]
@@ -126,7 +137,10 @@ def tuned_config() -> dict:
         "rosen": {
             "function": "rosenbrock",
             "epochs": 50,
-            "optimizers": ["Adam"],
+            "optimizers": [
+                "Adam",
+                {"name": "Adam", "label": "adam-cosine", "learning_rate": COSINE},
+            ],
             "tune": {"learning_rate": {"min": 0.01, "max": 1.0, "points": 3}},
         },
     }
@@ -187,6 +201,31 @@ def test_the_chosen_runs_are_their_trials(tuned_run):
             assert history.title.endswith(f"(lr {rate:.3g}, best of 4)")
 
 
+def test_a_tuned_schedule_keeps_its_shape_with_its_peak_at_each_grid_rate(tuned_run):
+    rows = read_csv(tuned_run / LAYOUT.tuning("rosen"))
+    grid = np.geomspace(0.01, 1.0, 3)
+    assert [float(r["learning_rate"]) for r in rows if r["optimizer"] == "adam-cosine"] == list(
+        grid
+    )
+    tuned = yaml.safe_load((tuned_run / LAYOUT.tuned("rosen")).read_text())
+    (entry,) = [e for e in tuned["optimizers"] if e["label"] == "adam-cosine"]
+    peak = entry["learning_rate"]["warmup_target"]
+    assert peak in list(grid)
+    # The same shape: the start a tenth of the peak, the steps unchanged.
+    assert entry["learning_rate"] == {
+        **COSINE,
+        "warmup_target": peak,
+        "initial_learning_rate": pytest.approx(peak / 10, rel=1e-12),
+    }
+    history = load_history(tuned_run / LAYOUT.history("rosen", "adam-cosine"))
+    assert history.run.schedule == entry["learning_rate"]
+    # The rate it trained with: warmup to the peak by step 5, then the decay.
+    rates = history.learning_rates
+    assert rates[5] == np.float32(peak) and rates.max() == rates[5]
+    np.testing.assert_allclose(rates[0], peak / 10, rtol=1e-6)
+    assert history.title == f"adam-cosine (cosine, peak {peak:.3g}, best of 3)"
+
+
 # The figures of the tuning itself, which a pasted config does not tune again.
 TUNING_ONLY = {"sensitivity.png", "time_to_target.png", "profile.png"}
 
@@ -209,7 +248,7 @@ def test_pasting_tuned_yaml_into_a_config_draws_the_same_figures_byte_for_byte(t
         for path in results.rglob("*")
         if path.suffix in (".png", ".gif", ".npz") and path.name not in TUNING_ONLY
     )
-    assert len([f for f in figures if f.name == "history.npz"]) == 2 * 3 + 1
+    assert len([f for f in figures if f.name == "history.npz"]) == 2 * 3 + 2
     assert any(f.name == "animation.gif" for f in figures)
     assert any(f.name == "trajectories.gif" for f in figures)
     for figure in figures:
@@ -219,12 +258,17 @@ def test_pasting_tuned_yaml_into_a_config_draws_the_same_figures_byte_for_byte(t
 
 def test_a_landscape_tunes_on_its_distance_to_the_minimum(tuned_run):
     rows = read_csv(tuned_run / LAYOUT.tuning("rosen"))
-    assert [row["seed"] for row in rows] == ["", "", ""]
-    (history,) = [load_history(tuned_run / LAYOUT.history("rosen", "adam"))]
-    distance = float(np.hypot(*(history.arrays["position"][-1].astype(float) - 1.0)))
-    chosen = load_tuned(tuned_run / LAYOUT.tuned("rosen"))["adam"]
-    (trial,) = [row for row in rows if float(row["learning_rate"]) == chosen]
-    assert float(trial["objective"]) == pytest.approx(distance)
+    assert [row["seed"] for row in rows] == [""] * 6
+    for label in ("adam", "adam-cosine"):
+        history = load_history(tuned_run / LAYOUT.history("rosen", label))
+        distance = float(np.hypot(*(history.arrays["position"][-1].astype(float) - 1.0)))
+        chosen = load_tuned(tuned_run / LAYOUT.tuned("rosen"))[label]
+        (trial,) = [
+            row
+            for row in rows
+            if row["optimizer"] == label and float(row["learning_rate"]) == chosen
+        ]
+        assert float(trial["objective"]) == pytest.approx(distance)
     assert (tuned_run / LAYOUT.sensitivity("rosen")).stat().st_size > 10_000
 
 

@@ -48,7 +48,7 @@ from optimizer_animations.training.keras_optimizers import (
     argument_type,
     load_optimizer_table,
 )
-from optimizer_animations.training.schedules import check_schedule, is_schedule
+from optimizer_animations.training.schedules import check_schedule, is_schedule, peak_rate
 from optimizer_animations.tuning.grid import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
@@ -583,10 +583,10 @@ def _check_tune(config: dict[str, Any], experiment: str) -> None:
         if not isinstance(entry, dict):
             continue
         entry_where = f"experiments.{experiment}.optimizers[{index}]"
-        if "learning_rate" in entry:
+        if "learning_rate" in entry and not is_schedule(entry["learning_rate"]):
             raise ConfigError(
                 f"'{entry_where}.learning_rate' is set by hand, but '{where}' tunes it;"
-                " remove one of them"
+                " remove one of them (a schedule may stay: the grid's rates are its peaks)"
             )
         if "grid" in entry:
             raise ConfigError(
@@ -603,10 +603,10 @@ def _check_tuned_entry(where: str, settings: dict[str, Any], entry: dict[str, An
             " ('tune:'); remove 'tuned'"
         )
     rate = entry.get("learning_rate")
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool):
+    if (not isinstance(rate, (int, float)) or isinstance(rate, bool)) and not is_schedule(rate):
         raise ConfigError(
             f"'{where}.tuned' records how 'learning_rate' was chosen, so the entry needs"
-            f" 'learning_rate' as a number, got {rate!r}"
+            f" 'learning_rate' as a number or a schedule, got {short_repr(rate)}"
         )
     if not isinstance(entry["tuned"], dict) or "learning_rate" not in entry["tuned"]:
         raise ConfigError(
@@ -869,7 +869,7 @@ def expand_entry(
     if isinstance(entry, dict):
         record = experiment_tuning(settings, entry["tuned"]) if "tuned" in entry else None
         if record is not None:  # pasted from a tuned.yaml: as the tuning's own runs record it
-            tuned = {"learning_rate": entry["learning_rate"], **record.to_params()}
+            tuned = {"learning_rate": peak_rate(entry["learning_rate"]), **record.to_params()}
         for key in TRAINING_SETTINGS:
             if key in entry:
                 training[key] = (entry[key], f"{where}.{key}")
@@ -879,14 +879,6 @@ def expand_entry(
             if key not in ("grid", "tuned", *TRAINING_SETTINGS)
         }
     class_name, label, arguments = parse_optimizer(where, entry, table)
-    if is_schedule(arguments.get("learning_rate")):
-        for key in ("tune", "explorer"):
-            if settings.get(key):
-                raise ConfigError(
-                    f"'{where}.learning_rate' is a schedule, and '{key}' over scheduled"
-                    f" runs is not built yet (its grid is of constant rates); remove"
-                    f" 'experiments.{experiment}.{key}' or give a number"
-                )
     for argument, values in grid.items():
         if any(is_schedule(value) for value in values):
             raise ConfigError(

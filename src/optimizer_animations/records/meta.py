@@ -116,7 +116,10 @@ class RunMeta:
         if self.tuned:  # every seed's run of a tuned entry: `Adam (lr 0.126, best of 32)`
             name = class_name if self.family == class_name.lower() else self.family
             points = self.tuned["learning_rate_grid"]["points"]
-            return f"{name} (lr {self.tuned['learning_rate']:.3g}, best of {points})"
+            from optimizer_animations.training.schedules import rate_words
+
+            rate = rate_words(self.schedule or self.tuned["learning_rate"])
+            return f"{name} ({rate}, best of {points})"
         return class_name if self.label == class_name.lower() else self.label
 
 

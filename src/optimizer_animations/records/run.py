@@ -77,3 +77,10 @@ class Run:
     @property
     def learning_rate(self) -> Any:
         return self.arguments.get("learning_rate")
+
+    @property
+    def peak_rate(self) -> float:
+        """The learning rate as one number: a schedule's peak (what `tune:` grids)."""
+        from optimizer_animations.training.schedules import peak_rate
+
+        return peak_rate(self.learning_rate)

@@ -39,6 +39,7 @@ from optimizer_animations.records.trials import NO_VALUE, TrialTable
 from optimizer_animations.site.html import render_page
 from optimizer_animations.site.pages import write_text
 from optimizer_animations.site.player import asset_text
+from optimizer_animations.tuning.protocol import load_tuned
 
 # The view's background, in pixels: the contour with its axes.
 BACKGROUND_SIZE = (560, 480)
@@ -216,14 +217,6 @@ def explorer_page(data: dict[str, Any], description: str) -> str:
     )
 
 
-def tuned_rates(tuned_yaml: str | Path) -> dict[str, float]:
-    """Each entry's chosen learning rate in a tuned.yaml."""
-    import yaml
-
-    document = yaml.safe_load(Path(tuned_yaml).read_text(encoding="utf-8"))
-    return {entry["label"]: float(entry["learning_rate"]) for entry in document["optimizers"]}
-
-
 def description_of(data: dict[str, Any], table: TrialTable) -> str:
     trials = len(table.family)
     grid = ", ".join(
@@ -265,7 +258,7 @@ def main(smk: Any) -> None:
 
         histories = [load_history(path) for path in smk.input.histories]
         tables = [TrialTable.of(histories, smk.params.explorer_stride)]
-    tuned = tuned_rates(smk.input.tuned) if smk.input.get("tuned") else None
+    tuned = load_tuned(smk.input.tuned) if smk.input.get("tuned") else None
     data = write_explorer(
         smk.output.explorer, tables, problem, smk.params.experiment, smk.params.families, tuned
     )

@@ -195,6 +195,36 @@ def schedule_peak(value: dict[str, Any]) -> float:
     return float(max(rates))
 
 
+# The arguments that are learning rates (scaled together when `tune:` moves
+# the peak); the others are steps, shapes or fractions of these.
+RATE_ARGUMENTS = ("initial_learning_rate", "warmup_target", "end_learning_rate", "values")
+
+
+def peak_rate(value: Any) -> float:
+    """A learning rate as one number: a schedule's peak, or the rate itself."""
+    return schedule_peak(value) if is_schedule(value) else float(value)
+
+
+def scale_schedule(value: dict[str, Any], peak: float) -> dict[str, Any]:
+    """The schedule of the same shape with its peak at `peak`: how `tune:`
+    tunes a schedule. The arguments that equal the peak become `peak`
+    exactly (a grid rate, so that tuning.csv and tuned.yaml name the rate
+    the run trained with); the other rates are scaled by peak / old peak."""
+    old = schedule_peak(value)
+
+    def scaled(rate: Any) -> Any:
+        if not isinstance(rate, int | float) or isinstance(rate, bool):
+            return rate  # warmup_target: null
+        return peak if float(rate) == old else float(rate) * (peak / old)
+
+    return {
+        key: ([scaled(r) for r in given] if isinstance(given, list) else scaled(given))
+        if key in RATE_ARGUMENTS
+        else given
+        for key, given in value.items()
+    }
+
+
 def rate_words(value: Any) -> str:
     """A learning rate as a legend says it: `lr 0.01`, `cosine, peak 0.1`."""
     if is_schedule(value):

@@ -36,6 +36,7 @@ from optimizer_animations.problems.spec import VariableSpec
 from optimizer_animations.records.history import History, save_history
 from optimizer_animations.records.run import Run
 from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table
+from optimizer_animations.training.schedules import is_schedule, keras_schedule
 from optimizer_animations.training.state import StateRecorder, is_inside_key
 
 
@@ -149,7 +150,7 @@ def stacked_variable(
     problem: Problem,
     optimizer: str,
     arguments: dict[str, Any],
-    rates: np.ndarray,
+    rates: Sequence[Any],  # each run's learning rate or schedule
     starts: Sequence[Sequence[np.ndarray]],
 ) -> tuple[keras.Variable, keras.Optimizer]:
     """R runs' flat parameters as one (R, P) variable, and the optimizer
@@ -311,7 +312,7 @@ def train_stacked_minibatches(
     problem: DenseProblem,
     optimizer: str,
     arguments: dict[str, Any],
-    rates: np.ndarray,
+    rates: Sequence[Any],  # each run's learning rate or schedule
     starts: Sequence[Sequence[np.ndarray]],
     orders: Sequence[np.ndarray],
     batch_size: int,
@@ -410,7 +411,7 @@ def train_one_graph(
     problem: Problem,
     optimizer: str,
     arguments: dict[str, Any],
-    rates: np.ndarray,
+    rates: Sequence[Any],  # each run's learning rate or schedule
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
     feeds: Sequence[np.ndarray | None] | None = None,
@@ -498,10 +499,11 @@ def training_strategy(
     stack: bool,
     minibatch: bool = False,
 ) -> Strategy:
-    """ALONE for a learning-rate schedule or `stack=False`; STACKED for
-    elementwise optimizers on a problem that stacks exactly (full batch);
-    ONE_GRAPH otherwise."""
-    if not stack or isinstance(arguments.get(SCHEDULED), dict):
+    """ALONE for `stack=False`; STACKED for elementwise optimizers on a
+    problem that stacks exactly (full batch), with or without a schedule;
+    ONE_GRAPH otherwise, or ALONE for a schedule (one graph reuses its
+    optimizer with another rate, which a schedule is not)."""
+    if not stack:
         return Strategy.ALONE
     stacks = problem.stackable_minibatches() if minibatch else problem.stackable()
     if (
@@ -510,24 +512,40 @@ def training_strategy(
         and not any(arguments.get(name) is not None for name in COUPLING_ARGUMENTS)
     ):
         return Strategy.STACKED
-    return Strategy.ONE_GRAPH
+    return Strategy.ALONE if isinstance(arguments.get(SCHEDULED), dict) else Strategy.ONE_GRAPH
 
 
 class PerRunLearningRate(keras.optimizers.schedules.LearningRateSchedule):
-    """A constant learning rate per stacked run, shaped to broadcast over its parameters."""
+    """Each stacked run's learning rate, shaped (R, 1) to broadcast over its
+    parameters: a constant, or its own schedule at the step (the float32
+    number that schedule gives a lone optimizer, so the elementwise update
+    of each row is the lone run's)."""
 
-    def __init__(self, rates: np.ndarray) -> None:
-        self.rates = tf.constant(np.asarray(rates, np.float32).reshape(-1, 1))
+    def __init__(self, rates: Sequence[Any]) -> None:
+        if any(is_schedule(rate) for rate in rates):
+            self.schedules = [
+                keras_schedule(rate) if is_schedule(rate) else tf.constant(rate, tf.float32)
+                for rate in rates
+            ]
+            self.rates = None
+        else:
+            self.rates = tf.constant(np.asarray(rates, np.float32).reshape(-1, 1))
 
     def __call__(self, step: Any) -> tf.Tensor:
-        return self.rates
+        if self.rates is not None:
+            return self.rates
+        rates = [
+            schedule if tf.is_tensor(schedule) else tf.cast(schedule(step), tf.float32)
+            for schedule in self.schedules
+        ]
+        return tf.reshape(tf.stack(rates), (-1, 1))
 
 
 def train_stacked(
     problem: Problem,
     optimizer: str,
     arguments: dict[str, Any],
-    rates: np.ndarray,
+    rates: Sequence[Any],  # each run's learning rate or schedule
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
     noises: Sequence[np.ndarray] | None = None,
@@ -696,7 +714,7 @@ def train_experiment(
         starts = [start_values(problem, run.seed) for _, run in group]
         default_rate = load_optimizer_table()[first.optimizer][SCHEDULED]
         fixed = shared_arguments(first.arguments)
-        rates = np.array([run.arguments.get(SCHEDULED, default_rate) for _, run in group])
+        rates = [run.arguments.get(SCHEDULED, default_rate) for _, run in group]
         strategy = Strategy(key[0])
         feeds = [run_feed(problem, run, epochs) for _, run in group]
         noises = feeds if first.batch_size is None and feeds[0] is not None else None

@@ -25,6 +25,7 @@ import yaml
 from optimizer_animations.files import atomic_output
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, FunctionProblem, Problem
 from optimizer_animations.records.run import Run
+from optimizer_animations.training.schedules import is_schedule, peak_rate, scale_schedule
 from optimizer_animations.tuning.grid import OBJECTIVES
 
 # Each objective (a landscape's too) as an axis title and inside a sentence.
@@ -184,18 +185,24 @@ def time_target(problem: Problem | None, tuning: dict[str, Any]) -> float | None
 
 
 def load_tuned(path: str | Path) -> dict[str, float]:
-    """Entry label -> chosen learning rate, from tuned.yaml."""
+    """Entry label -> chosen learning rate (a schedule's peak), from tuned.yaml."""
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return {entry["label"]: float(entry["learning_rate"]) for entry in document["optimizers"]}
+    return {entry["label"]: peak_rate(entry["learning_rate"]) for entry in document["optimizers"]}
+
+
+def rate_at(learning_rate: Any, rate: float) -> Any:
+    """An entry's learning rate at a grid rate: the rate, or the entry's
+    schedule with its peak there (a tuned schedule keeps its shape)."""
+    return scale_schedule(learning_rate, rate) if is_schedule(learning_rate) else rate
 
 
 def tuned_run(run: Run | Mapping[str, Any], rate: float, tuning: dict[str, Any]) -> Run:
     """A run of a tuned experiment at one grid learning rate (a trial); the
-    chosen one's is the run itself. Its `meta.tuned` records the rate and the
-    protocol, as an entry pasted from tuned.yaml does."""
+    chosen one's is the run itself. Its `meta.tuned` records the rate (a
+    schedule's peak) and the protocol, as an entry pasted from tuned.yaml does."""
     run = Run.of(run)
     return dataclasses.replace(
         run,
-        arguments={**run.arguments, "learning_rate": rate},
+        arguments={**run.arguments, "learning_rate": rate_at(run.learning_rate, rate)},
         tuned={"learning_rate": rate, **tuning},
     )

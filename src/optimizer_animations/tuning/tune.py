@@ -28,6 +28,7 @@ from optimizer_animations.tuning.protocol import (
     chosen_rates,
     landscape_objective,
     objective_values,
+    rate_at,
     read_tuning_csv,
     tuned_run,
     write_tuning_csv,
@@ -70,7 +71,7 @@ def tuning_rows(
     rows = [
         {
             "optimizer": trial.family,
-            "learning_rate": trial.learning_rate,
+            "learning_rate": trial.peak_rate,
             "seed": trial.seed,
             "objective": float(value),
             "final_loss": float(history.loss[-1]),
@@ -85,9 +86,7 @@ def tuning_rows(
 def chosen_trials(trials: Sequence[Run], chosen: dict[str, tuple[float, int]]) -> list[int]:
     """The index of each run's chosen trial, in run order."""
     return [
-        index
-        for index, trial in enumerate(trials)
-        if trial.learning_rate == chosen[trial.family][0]
+        index for index, trial in enumerate(trials) if trial.peak_rate == chosen[trial.family][0]
     ]
 
 
@@ -105,7 +104,7 @@ def tuned_entries(
                 "name": run.optimizer,
                 "label": family,
                 **fixed,
-                "learning_rate": chosen[family][0],
+                "learning_rate": rate_at(run.learning_rate, chosen[family][0]),
                 "tuned": record,
             }
     return list(entries.values())
@@ -157,7 +156,7 @@ def main_trials(smk: Any) -> None:
     write_tuning_csv(rows, smk.output.rows)
     if smk.output.get("trials"):
         stride, target = smk.params.explorer_stride, smk.params.explorer_target
-        points = [{**trial.grid, "learning_rate": trial.learning_rate} for trial in trials]
+        points = [{**trial.grid, "learning_rate": trial.peak_rate} for trial in trials]
         TrialTable.of(histories, stride, target, points).save(smk.output.trials[0])
     for family, (rate, points) in chosen.items():
         log.info("%s: learning rate %.3g, best of %d", family, rate, points)
