@@ -411,7 +411,7 @@ def train_one_graph(
     problem: Problem,
     optimizer: str,
     arguments: dict[str, Any],
-    rates: Sequence[Any],  # each run's learning rate or schedule
+    rates: Sequence[float],  # each run's learning rate (no schedule: see training_strategy)
     starts: Sequence[Sequence[np.ndarray]],
     epochs: int,
     feeds: Sequence[np.ndarray | None] | None = None,
