@@ -99,13 +99,16 @@ def test_the_map_draws_every_cell_hatches_the_diverged_and_stars_the_best(monkey
     (mesh,) = [c for c in axes.collections if isinstance(c, QuadMesh)]
     drawn = np.ma.masked_invalid(maps[0].medians)
     np.testing.assert_array_equal(mesh.get_array().reshape(3, 3), drawn)
+    # The rates span two decades: a log axis. The momentums 0, 0.5, 0.9 are
+    # not evenly spaced: a row each (at 0, 1, 2), labelled with its value.
     assert axes.get_xscale() == "log" and axes.get_yscale() == "linear"
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["0", "0.5", "0.9"]
     hatched = [p for p in axes.patches if isinstance(p, Rectangle) and p.get_hatch()]
     assert len(hatched) == 1
     x0, y0 = hatched[0].get_xy()
-    assert x0 < 1.0 < x0 + hatched[0].get_width() and y0 < 0.9 < y0 + hatched[0].get_height()
+    assert x0 < 1.0 < x0 + hatched[0].get_width() and y0 < 2 < y0 + hatched[0].get_height()
     (star,) = [line for line in axes.get_lines() if line.get_marker() == "*"]
-    np.testing.assert_array_equal(star.get_xydata(), [[0.1, 0.5]])
+    np.testing.assert_array_equal(star.get_xydata(), [[0.1, 1]])  # lr 0.1, momentum 0.5
 
 
 def test_cell_edges_put_each_value_at_its_cells_centre():
@@ -113,6 +116,26 @@ def test_cell_edges_put_each_value_at_its_cells_centre():
     np.testing.assert_allclose(np.sqrt(edges[:-1] * edges[1:]), RATES)
     edges = phase.cell_edges(np.array(MOMENTA), False)
     assert edges[0] < 0.0 < edges[1] < 0.5 < edges[2] < 0.9 < edges[3]
+
+
+@pytest.mark.parametrize(
+    "values, kind",
+    [
+        ([1e-3, 1e-2, 1e-1], "log"),
+        ([0.0, 0.25, 0.5, 0.75], "linear"),
+        ([0.9, 0.99], "linear"),
+        ([0.0, 0.5, 0.8, 0.9, 0.95, 0.99], "category"),
+    ],
+)
+def test_an_axis_is_log_linear_or_a_row_per_value(values, kind):
+    assert phase.axis_kind(np.array(values)) == kind
+    positions = phase.axis_positions(np.array(values), kind)
+    expected = np.arange(len(values)) if kind == "category" else values
+    np.testing.assert_array_equal(positions, expected)
+    np.testing.assert_array_equal(
+        phase.place(np.array(values), kind, np.array([values[-1], np.nan])),
+        [positions[-1], np.nan],
+    )
 
 
 @pytest.mark.parametrize("values", [[0.9, 0.99], [1e-3, 1e-1]])

@@ -308,8 +308,11 @@ BAD_TUNES = [
         "'experiments.page.optimizers[2].learning_rate' is set by hand",
     ),
     (
-        lambda t, e: e["optimizers"].append({"name": "RMSprop", "grid": {"rho": [0.8, 0.9]}}),
-        "grids the learning rate itself",
+        lambda t, e: e["optimizers"].append(
+            {"name": "RMSprop", "grid": {"rho": [0.8, 0.9], "learning_rate": [0.1, 0.01]}}
+        ),
+        "'experiments.page.optimizers[2].grid.learning_rate': 'experiments.page.tune' grids"
+        " the learning rate itself",
     ),
     (
         lambda t, e: e.update(seeds=[0, 1]),

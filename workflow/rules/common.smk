@@ -164,6 +164,15 @@ def published_files():
     return files
 
 
+def phase_map(experiment, job):
+    """phase.png in the outputs of the job that draws it: a sweep's in its
+    loss figures' job (`losses`, from the run table), a tuned experiment's in
+    its tuning figure's (`tuning`, from tuning.csv)."""
+    plan = PLAN[experiment]
+    drawn_by = "losses" if plan.tuning is None else "tuning"
+    return plan.paths(LAYOUT, "phase") if job == drawn_by else []
+
+
 def dark(*paths):
     """The dark variants a figure job also draws: of those of `paths` that are
     published figures (see PLAN.dark)."""

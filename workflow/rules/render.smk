@@ -160,7 +160,7 @@ for experiment, plan in PLAN.experiments.items():
                 if plan.sensitivity
                 else []
             ),
-            phase=plan.paths(LAYOUT, "phase"),
+            phase=phase_map(experiment, "losses"),
             learning_rate=plan.paths(LAYOUT, "learning_rate"),
             dark=dark(
                 [
@@ -169,7 +169,8 @@ for experiment, plan in PLAN.experiments.items():
                 ],
                 [LAYOUT.loss_plot(experiment)],
                 [LAYOUT.sensitivity(experiment)] if plan.sensitivity else [],
-                plan.paths(LAYOUT, "phase", "learning_rate"),
+                phase_map(experiment, "losses"),
+                plan.paths(LAYOUT, "learning_rate"),
             ),
         log:
             f"{LOGS}/{experiment}/plot_losses.log",
@@ -189,7 +190,7 @@ for experiment, plan in PLAN.experiments.items():
             log_scale=None if plan.landscape else config["plots"]["log_scale"],
             animated=plan.run_loss_plots,
             sensitivity=plan.sensitivity,
-            phase=list(plan.phase) if plan.phase else None,
+            phase=list(plan.phase) if phase_map(experiment, "losses") else None,
         script:
             "../../scripts/render.py"
 

@@ -147,7 +147,8 @@ for experiment in PLAN.tuned:
                 subcategory="all optimizers",
                 labels={"figure": "tuning: objective against learning rate"},
             ),
-            dark=dark([LAYOUT.sensitivity(experiment)]),
+            phase=phase_map(experiment, "tuning"),
+            dark=dark([LAYOUT.sensitivity(experiment)], phase_map(experiment, "tuning")),
         log:
             f"{LOGS}/{experiment}/plot_tuning.log",
         localrule: True
@@ -162,5 +163,6 @@ for experiment in PLAN.tuned:
             figure="tuning",
             scale=SCALE,
             tuning=tuning_params(experiment),
+            phase=list(PLAN[experiment].phase or ()) or None,
         script:
             "../../scripts/render.py"

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from optimizer_animations.config.names import grid_name
+from optimizer_animations.config.names import setting_name
 from optimizer_animations.config.safety import (
     NAME_RULE,
     ConfigError,
@@ -588,9 +588,11 @@ def _check_tune(config: dict[str, Any], experiment: str) -> None:
                 f"'{entry_where}.learning_rate' is set by hand, but '{where}' tunes it;"
                 " remove one of them (a schedule may stay: the grid's rates are its peaks)"
             )
-        if "grid" in entry:
+        if "learning_rate" in entry.get("grid", {}):
             raise ConfigError(
-                f"'{entry_where}.grid': '{where}' grids the learning rate itself; remove 'grid'"
+                f"'{entry_where}.grid.learning_rate': '{where}' grids the learning rate"
+                " itself; remove it from 'grid' (a grid over other arguments may stay: each"
+                " of its settings is tuned on its own)"
             )
 
 
@@ -832,15 +834,21 @@ def sensitivity_argument(settings: dict[str, Any]) -> str | None:
 
 
 def phase_arguments(settings: dict[str, Any]) -> tuple[str, str] | None:
-    """The two grid arguments of a phase map (figures/phase.py): the first two
-    numeric ones of the first entry whose grid has two (None: no map)."""
+    """The two arguments of a phase map (figures/phase.py), None: no map.
+
+    A sweep's: the first two numeric grid arguments of the first entry whose
+    grid has two. A tuned experiment's: the learning rate (the tuning's grid)
+    and the first numeric argument of an entry's grid, each of whose values
+    is tuned on its own.
+    """
+    wanted = 1 if "tune" in settings else 2
     for entry in settings["optimizers"]:
         grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
         numeric = [
             argument for argument, values in grid.items() if len(values) > 1 and is_numeric(values)
         ]
-        if len(numeric) >= 2:
-            return numeric[0], numeric[1]
+        if len(numeric) >= wanted:
+            return ("learning_rate", numeric[0]) if wanted == 1 else (numeric[0], numeric[1])
     return None
 
 
@@ -899,7 +907,7 @@ def expand_entry(
     runs = []
     for combination in itertools.product(*grid.values()):
         values = dict(zip(grid, combination, strict=True))
-        setting = "-".join([label] + [grid_name(a, v) for a, v in values.items()])
+        setting = setting_name(label, values)
         batch_size, shuffle = run_batch(
             training
             | {

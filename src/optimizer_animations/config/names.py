@@ -1,5 +1,7 @@
-"""Run names: a grid value as a part of a run's name, `lr0.01`."""
+"""Run names: a grid value as a part of a run's name, `lr0.01`, and a
+setting's name, `sgd-momentum0.9` (an entry's label and its grid values)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 # Grid arguments' short names in run names and legends (`adam-lr0.01`).
@@ -10,3 +12,9 @@ def grid_name(argument: str, value: Any) -> str:
     """A grid value as a part of a run's name: `lr0.01`."""
     text = f"{value:g}" if isinstance(value, float) else str(value).lower()
     return f"{GRID_ABBREVIATIONS.get(argument, argument)}{text}"
+
+
+def setting_name(label: str, values: Mapping[str, Any]) -> str:
+    """A setting's name: the entry's label, then each grid value (`sgd-momentum0.9`);
+    the label alone without a grid."""
+    return "-".join([label] + [grid_name(a, v) for a, v in values.items()])

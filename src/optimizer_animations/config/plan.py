@@ -140,7 +140,7 @@ EXPERIMENT_FIGURES = (
     ),
     FigureKind(
         "phase",
-        "median final loss over two grid arguments, per optimizer",
+        "median result over two numeric arguments, per optimizer",
         lambda e: e.phase is not None,
         lambda layout, e, _: layout.phase(e.name),
     ),
@@ -204,7 +204,7 @@ class ExperimentPlan:
     records_state: bool = False  # histories hold the optimizer's inside (training/state.py)
     vectors: tuple[str, ...] = ()  # each step's vectors on the paths' frames (figures/inside.py)
     anatomy_step: int = 1  # the update that anatomy.png zooms in on (1: the first)
-    phase: tuple[str, str] | None = None  # a sweep's two numeric grid arguments: phase.png
+    phase: tuple[str, str] | None = None  # the two numeric arguments of phase.png
     has_schedule: bool = False  # an entry's learning rate is a schedule: learning_rate.png
     explorer_stride: int = 1  # every how many steps its paths are recorded
 
@@ -481,7 +481,8 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         tune_record=None
         if tuning is None
         else {key: value for key, value in settings["tune"].items() if key != "optimizers_per_job"},
-        sensitivity=sensitivity_argument(settings),
+        # A tuned experiment's sensitivity.png is its tuning's (rate against objective).
+        sensitivity=None if tuning is not None else sensitivity_argument(settings),
         # Two parameters at least: not the page's model with a single weight.
         trajectories=parameter_count(problem) >= 2,
         # A landscape counts the time to its lowest minimum (it needs one);
@@ -502,7 +503,7 @@ def experiment_plan(config: dict[str, Any], name: str, runs: list[Run]) -> Exper
         records_state=records_state(settings),
         vectors=tuple(settings.get("vectors", {}).get("show", ())),
         anatomy_step=settings.get("vectors", {}).get("anatomy", 1),
-        phase=None if tuning is not None else phase_arguments(settings),
+        phase=phase_arguments(settings),
         has_schedule=has_schedule(settings),
     )
 

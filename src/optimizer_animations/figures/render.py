@@ -17,7 +17,7 @@ import numpy as np
 
 from optimizer_animations.figures.facets import draw_facets, place_legend
 from optimizer_animations.figures.frames import Blitter
-from optimizer_animations.figures.phase import phase_maps, plot_phase
+from optimizer_animations.figures.phase import phase_maps, plot_phase, tuning_phase_maps
 from optimizer_animations.figures.style import (
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
@@ -42,6 +42,7 @@ from optimizer_animations.records.run_table import (
     setting_bands,
 )
 from optimizer_animations.tuning.protocol import (
+    LANDSCAPE_OBJECTIVES,
     OBJECTIVE_WORDS,
     load_tuned,
     objectives_by_rate,
@@ -647,9 +648,20 @@ def main_tuning(smk: Any) -> None:
     rows = read_tuning_csv(smk.input.tuning)
     chosen = load_tuned(smk.input.tuned)
     objective = OBJECTIVE_WORDS[smk.params.tuning["objective"]][0]
+    landscape = smk.params.tuning["objective"] in LANDSCAPE_OBJECTIVES
     for target in themes_to_draw(smk.output.dark):
         if to := target(smk.output.sensitivity):
             plot_sensitivity(tuning_lines(rows), to, "learning_rate", objective, chosen)
+        for path in smk.output.get("phase", []):
+            if to := target(path):
+                arguments = tuple(smk.params.phase)
+                plot_phase(
+                    tuning_phase_maps(rows, arguments[1], chosen),
+                    arguments,
+                    to,
+                    objective[:1].lower() + objective[1:],
+                    "diverged or left the plot" if landscape else "diverged",
+                )
     log.info("plotted %d tuning trials", len(rows))
 
 

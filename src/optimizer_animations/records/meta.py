@@ -119,7 +119,11 @@ class RunMeta:
             from optimizer_animations.training.schedules import rate_words
 
             rate = rate_words(self.schedule or self.tuned["learning_rate"])
-            return f"{name} ({rate}, best of {points})"
+            # A gridded entry's settings are tuned each on its own: `SGD momentum 0.9 (...)`.
+            grid = "".join(
+                f" {k} {v:g}" if isinstance(v, float) else f" {k} {v}" for k, v in self.grid.items()
+            )
+            return f"{name}{grid} ({rate}, best of {points})"
         return class_name if self.label == class_name.lower() else self.label
 
 

@@ -13,6 +13,7 @@ Snakefile checks of a tune section is grid.py's.
 
 import csv
 import dataclasses
+import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -22,12 +23,15 @@ from typing import Any
 import numpy as np
 import yaml
 
+from optimizer_animations.config.names import setting_name
 from optimizer_animations.files import atomic_output
 from optimizer_animations.problems.problem import MINIMUM_TOLERANCE, FunctionProblem, Problem
 from optimizer_animations.records.run import Run
 from optimizer_animations.training.schedules import is_schedule, peak_rate, scale_schedule
 from optimizer_animations.tuning.grid import OBJECTIVES
 
+# A landscape's objectives: a trial that leaves the plot fails as one that diverges.
+LANDSCAPE_OBJECTIVES = ("final_distance", "final_gap")
 # Each objective (a landscape's too) as an axis title and inside a sentence.
 OBJECTIVE_WORDS = {
     "final_loss": ("Final loss", "final loss"),
@@ -89,18 +93,33 @@ def choose(rates: Sequence[float], values: np.ndarray) -> int:
 
 
 # The trial table, tuning.csv: one row per trial; floats written with repr,
-# so that they read back exactly.
+# so that they read back exactly. An entry with a grid (each of its settings
+# tuned on its own) adds a column per grid argument after `optimizer`, its
+# values as JSON (numbers exactly, `true`, strings quoted); without one the
+# table keeps these columns alone.
 TUNING_COLUMNS = ["optimizer", "learning_rate", "seed", "objective", "final_loss", "diverged"]
 
 
+def grid_arguments(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The grid arguments of the rows' settings, in the order they first appear."""
+    return list(dict.fromkeys(argument for row in rows for argument in row.get("grid", {})))
+
+
 def write_tuning_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
+    arguments = grid_arguments(rows)
+    clash = set(arguments) & set(TUNING_COLUMNS)
+    if clash:  # the config checks refuse a grid over the learning rate in `tune:`
+        raise ValueError(f"grid argument(s) {sorted(clash)} clash with tuning.csv's columns")
+    columns = TUNING_COLUMNS[:1] + arguments + TUNING_COLUMNS[1:]
     with atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=TUNING_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
+            grid = row.get("grid", {})
             writer.writerow(
                 {
-                    **row,
+                    "optimizer": row["optimizer"],
+                    **{a: json.dumps(grid[a]) if a in grid else "" for a in arguments},
                     "learning_rate": repr(row["learning_rate"]),
                     "seed": "" if row["seed"] is None else row["seed"],
                     "objective": "inf" if math.isinf(row["objective"]) else repr(row["objective"]),
@@ -113,34 +132,44 @@ def write_tuning_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
 def read_tuning_csv(path: str | Path) -> list[dict[str, Any]]:
     """The rows `write_tuning_csv` wrote, with their types (floats round-trip exactly)."""
     with open(path, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        arguments = [c for c in reader.fieldnames or () if c not in TUNING_COLUMNS]
         return [
             {
                 "optimizer": row["optimizer"],
+                "grid": {a: json.loads(row[a]) for a in arguments if row[a]},
                 "learning_rate": float(row["learning_rate"]),
                 "seed": int(row["seed"]) if row["seed"] else None,
                 "objective": float(row["objective"]),
                 "final_loss": float(row["final_loss"]),
                 "diverged": row["diverged"] == "yes",
             }
-            for row in csv.DictReader(file)
+            for row in reader
         ]
 
 
+def row_setting(row: Mapping[str, Any]) -> str:
+    """The setting a trial row belongs to: its entry's label and grid values,
+    as its runs are named (`sgd-momentum0.9`); the label without a grid."""
+    return setting_name(row["optimizer"], row.get("grid", {}))
+
+
 def objectives_by_rate(rows: Sequence[dict[str, Any]]) -> dict[str, dict[float, list[float]]]:
-    """Trial rows -> entry label -> learning rate -> the seeds' objectives."""
+    """Trial rows -> setting -> learning rate -> the seeds' objectives."""
     values: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        values[row["optimizer"]][row["learning_rate"]].append(row["objective"])
+        values[row_setting(row)][row["learning_rate"]].append(row["objective"])
     return values
 
 
 def chosen_rates(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[float, int]]:
-    """Entry label -> (chosen learning rate, grid points)."""
+    """Setting (an entry's label, with its grid values if it has a grid) ->
+    (chosen learning rate, grid points): each setting tuned on its own."""
     chosen = {}
-    for family, by_rate in objectives_by_rate(rows).items():
+    for setting, by_rate in objectives_by_rate(rows).items():
         rates = sorted(by_rate)
         index = choose(rates, np.array([by_rate[rate] for rate in rates]))
-        chosen[family] = (rates[index], len(rates))
+        chosen[setting] = (rates[index], len(rates))
     return chosen
 
 
@@ -185,7 +214,8 @@ def time_target(problem: Problem | None, tuning: dict[str, Any]) -> float | None
 
 
 def load_tuned(path: str | Path) -> dict[str, float]:
-    """Entry label -> chosen learning rate (a schedule's peak), from tuned.yaml."""
+    """Setting -> chosen learning rate (a schedule's peak), from tuned.yaml
+    (an entry's label: its setting's name)."""
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {entry["label"]: peak_rate(entry["learning_rate"]) for entry in document["optimizers"]}
 

@@ -1,8 +1,9 @@
 """A tuned experiment's jobs.
 
 - `tune_<experiment>` (one job, or one per `tune.optimizers_per_job` entries):
-  trains every trial of its entries (each at each grid learning rate from
-  each seed), chooses each entry's rate, writes the chosen trials as the
+  trains every trial of its entries (each setting of an entry's grid at
+  each grid learning rate from each seed), chooses each setting's rate
+  (an entry without a grid is one setting), writes the chosen trials as the
   experiment's runs (`history.npz`: a chosen trial is the run) and its rows
   of the trial table. No file per trial.
 - `tuning_table_<experiment>`: joins the jobs' rows into `tuning.csv` and
@@ -10,6 +11,7 @@
   pasted into a config.
 """
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from optimizer_animations.tuning.protocol import (
     objective_values,
     rate_at,
     read_tuning_csv,
+    row_setting,
     tuned_run,
     write_tuning_csv,
 )
@@ -68,9 +71,12 @@ def trial_objectives(histories: Sequence[History], tuning: dict[str, Any]) -> np
 def tuning_rows(
     trials: Sequence[Run], histories: Sequence[History], values: np.ndarray
 ) -> list[dict[str, Any]]:
+    """tuning.csv's rows: per entry, per setting of its grid (config order),
+    by learning rate and seed."""
     rows = [
         {
             "optimizer": trial.family,
+            **({"grid": dict(trial.grid)} if trial.grid else {}),
             "learning_rate": trial.peak_rate,
             "seed": trial.seed,
             "objective": float(value),
@@ -79,33 +85,39 @@ def tuning_rows(
         }
         for trial, history, value in zip(trials, histories, values, strict=True)
     ]
-    order = {family: i for i, family in enumerate(dict.fromkeys(r["optimizer"] for r in rows))}
-    return sorted(rows, key=lambda r: (order[r["optimizer"]], r["learning_rate"], r["seed"] or 0))
+    order = {setting: i for i, setting in enumerate(dict.fromkeys(map(row_setting, rows)))}
+    return sorted(rows, key=lambda r: (order[row_setting(r)], r["learning_rate"], r["seed"] or 0))
 
 
 def chosen_trials(trials: Sequence[Run], chosen: dict[str, tuple[float, int]]) -> list[int]:
     """The index of each run's chosen trial, in run order."""
     return [
-        index for index, trial in enumerate(trials) if trial.peak_rate == chosen[trial.family][0]
+        index
+        for index, trial in enumerate(trials)
+        if trial.peak_rate == chosen[trial.setting or trial.label][0]
     ]
 
 
 def tuned_entries(
     runs: Sequence[Run], chosen: dict[str, tuple[float, int]], record: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Each entry with its chosen learning rate, as a config's optimizer entry;
-    `tuned:` records the tune section that chose it (legends say `best of 32`)."""
+    """Each setting with its chosen learning rate, as a config's optimizer
+    entry (a gridded entry's settings become entries of their own, each
+    labelled by its setting); `tuned:` records the tune section that chose
+    it (legends say `best of 32`)."""
     entries: dict[str, dict[str, Any]] = {}
     for run in runs:
-        family = run.family
-        if family not in entries:
+        setting = run.setting or run.label
+        if setting not in entries:
             fixed = {k: v for k, v in run.arguments.items() if k != "learning_rate"}
-            entries[family] = {
+            training = {"batch_size": run.batch_size, "shuffle": run.shuffle}
+            entries[setting] = {
                 "name": run.optimizer,
-                "label": family,
+                "label": setting,
                 **fixed,
-                "learning_rate": rate_at(run.learning_rate, chosen[family][0]),
-                "tuned": record,
+                **(training if run.minibatch else {}),
+                "learning_rate": rate_at(run.learning_rate, chosen[setting][0]),
+                "tuned": copy.deepcopy(record),  # a mapping each, not YAML aliases
             }
     return list(entries.values())
 
@@ -119,7 +131,8 @@ def write_tuned_yaml(
     grid = tuning["learning_rate_grid"]
     seeds = [seed for seed in tuning["seeds"] if seed is not None]
     header = (
-        f"# Chosen by experiment {experiment}'s tune: for each optimizer entry, the best"
+        f"# Chosen by experiment {experiment}'s tune: for each optimizer entry (each setting"
+        " of its grid), the best"
         f" median {tuning['objective']}\n# over {max(1, len(seeds))} seed(s) among"
         f" {grid['points']} learning rates from {grid['min']!r} to {grid['max']!r}"
         " (log-spaced).\n# Paste `optimizers` (and `seeds`) into an experiment to draw the"
@@ -158,8 +171,8 @@ def main_trials(smk: Any) -> None:
         stride, target = smk.params.explorer_stride, smk.params.explorer_target
         points = [{**trial.grid, "learning_rate": trial.peak_rate} for trial in trials]
         TrialTable.of(histories, stride, target, points).save(smk.output.trials[0])
-    for family, (rate, points) in chosen.items():
-        log.info("%s: learning rate %.3g, best of %d", family, rate, points)
+    for setting, (rate, points) in chosen.items():
+        log.info("%s: learning rate %.3g, best of %d", setting, rate, points)
 
 
 def main_table(smk: Any) -> None:
