@@ -148,6 +148,9 @@ def test_each_setting_is_tuned_on_its_own(maps_run):
                     r for r in mine if float(r["learning_rate"]) == chosen and r["seed"] == seed
                 ]
                 assert trial["final_loss"] == repr(float(history.loss[-1]))
+                # Its own colour and legend line; its entry's row in tuning.csv.
+                assert history.run.family == label
+                assert history.run.entry == mine[0]["optimizer"]
                 assert history.meta["arguments"] == {argument: value, "learning_rate": chosen}
                 words = f"{argument} {value:g} (lr {chosen:.3g}, best of {points})"
                 assert history.title.endswith(words)
@@ -162,9 +165,16 @@ def test_pasting_tuned_yaml_trains_each_setting_as_its_tuned_run(maps_run):
     settings = config["experiments"]["bowl"]
     del settings["tune"], settings["explorer"]
     settings.update(yaml.safe_load((maps_run / LAYOUT.tuned("bowl")).read_text()))
-    pasted = build_plan(config)["bowl"].runs
+    pasted_plan = build_plan(config)["bowl"]
+    pasted = pasted_plan.runs
     chosen = load_tuned(maps_run / LAYOUT.tuned("bowl"))
     assert [run.label for run in pasted] == [run.label for run in tuned_runs]
+    # Each setting is an optimizer of its own in both (a colour, a legend
+    # line), and the tuned experiment still knows its entries.
+    settings_order = ["adam"] + [f"sgd-momentum{m:g}" for m in MOMENTA]
+    assert pasted_plan.families == build_plan(maps_config())["bowl"].families == settings_order
+    assert build_plan(maps_config())["bowl"].entries == ["adam", "sgd"]
+    assert [run.entry for run in tuned_runs] == ["adam"] + ["sgd"] * len(MOMENTA)
     for run, tuned in zip(pasted, tuned_runs, strict=True):
         assert run.optimizer == tuned.optimizer and run.seed == tuned.seed
         assert run.arguments == {**tuned.arguments, "learning_rate": chosen[run.label]}

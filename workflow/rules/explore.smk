@@ -47,6 +47,6 @@ for experiment, plan in PLAN.experiments.items():
             code=code("explore.py"),
             experiment=experiment,
             problem=plan.problem,
-            families=plan.families,
+            families=plan.entries,
         script:
             "../../scripts/explore.py"

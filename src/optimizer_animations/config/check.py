@@ -908,6 +908,9 @@ def expand_entry(
     for combination in itertools.product(*grid.values()):
         values = dict(zip(grid, combination, strict=True))
         setting = setting_name(label, values)
+        # Each setting of a tuned entry has a learning rate of its own: it is
+        # drawn as an optimizer of its own (Run.entry gives the entry back).
+        family = setting if "tune" in settings else label
         batch_size, shuffle = run_batch(
             training
             | {
@@ -927,7 +930,7 @@ def expand_entry(
                     {**arguments, **optimizer_values},
                     seed,
                     setting,
-                    label,
+                    family,
                     values,
                     tuned,
                     batch_size,
@@ -1091,7 +1094,7 @@ def tuning_chunks(config: dict[str, Any], experiment: str, runs: list[Run]) -> l
     choose its entries' learning rates and write their chosen runs."""
     tuning = experiment_tuning(config["experiments"][experiment])
     assert tuning is not None
-    families = [list(group) for _, group in itertools.groupby(runs, key=lambda run: run.family)]
+    families = [list(group) for _, group in itertools.groupby(runs, key=lambda run: run.entry)]
     size = tuning.optimizers_per_job or len(families)
     return [
         list(itertools.chain.from_iterable(families[i : i + size]))

@@ -18,3 +18,12 @@ def setting_name(label: str, values: Mapping[str, Any]) -> str:
     """A setting's name: the entry's label, then each grid value (`sgd-momentum0.9`);
     the label alone without a grid."""
     return "-".join([label] + [grid_name(a, v) for a, v in values.items()])
+
+
+def entry_label(family: str, values: Mapping[str, Any]) -> str:
+    """The optimizer entry a run belongs to, from its family and grid values:
+    a tuned experiment's settings are families of their own (a colour and a
+    legend line each, as when its tuned.yaml is pasted in), named
+    `setting_name(entry, values)`; any other run's family is its entry."""
+    suffix = setting_name("", values)
+    return family.removesuffix(suffix) if values and family.endswith(suffix) else family

@@ -234,9 +234,16 @@ class ExperimentPlan:
 
     @property
     def families(self) -> list[str]:
-        """The optimizer entries' labels in config order: the order of the
-        series colours in every figure of the experiment (figures/style.py)."""
+        """The optimizer entries' labels in config order (a tuned experiment's
+        settings: each has a rate of its own): the order of the series
+        colours in every figure of the experiment (figures/style.py)."""
         return list(dict.fromkeys(run.family or run.label for run in self.runs))
+
+    @property
+    def entries(self) -> list[str]:
+        """The optimizer entries' labels in config order: `families`, but a
+        tuned entry's settings as one entry (the explorer's sliders)."""
+        return list(dict.fromkeys(run.entry for run in self.runs))
 
     @property
     def animated_labels(self) -> list[str]:

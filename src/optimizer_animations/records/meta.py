@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer_animations.config.names import entry_label
+
 # What a history's `meta` holds. Files without a "format" key are format 1,
 # so that a history's bytes stay those of the files written before it.
 HISTORY_FORMAT = 1
@@ -30,7 +32,7 @@ class RunMeta:
     experiment: str
     label: str  # the run's folder name
     setting: str  # the run's name without its seed
-    family: str  # its optimizer entry's label
+    family: str  # its optimizer entry's label; a tuned experiment's: its setting
     optimizer: str  # the Keras class name
     optimizer_config: dict[str, Any]  # the optimizer's full Keras config
     arguments: dict[str, Any]  # the config's arguments of the optimizer
@@ -103,6 +105,11 @@ class RunMeta:
         return schedule_peak(self.schedule) if self.schedule else float(self.learning_rate)
 
     @property
+    def entry(self) -> str:
+        """The optimizer entry's label, also in a tuned experiment."""
+        return entry_label(self.family, self.grid)
+
+    @property
     def rate_words(self) -> str:
         """`lr 0.05`, or `cosine, peak 0.1`."""
         from optimizer_animations.training.schedules import rate_words
@@ -114,7 +121,7 @@ class RunMeta:
         """The optimizer's class name (as in the page's legend) unless a label was chosen."""
         class_name = self.optimizer
         if self.tuned:  # every seed's run of a tuned entry: `Adam (lr 0.126, best of 32)`
-            name = class_name if self.family == class_name.lower() else self.family
+            name = class_name if self.entry == class_name.lower() else self.entry
             points = self.tuned["learning_rate_grid"]["points"]
             from optimizer_animations.training.schedules import rate_words
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from optimizer_animations.config.names import entry_label
+
 
 @dataclass(frozen=True)
 class Run:
@@ -23,7 +25,9 @@ class Run:
     arguments: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None  # draws this run's initial weights
     setting: str = ""  # the run's name without its seed: runs to aggregate
-    family: str = ""  # the optimizer entry's label: one line in sensitivity.png
+    # The optimizer entry's label (one line in sensitivity.png); in a tuned
+    # experiment, the setting's: each setting is tuned and drawn on its own.
+    family: str = ""
     grid: dict[str, Any] = field(default_factory=dict)  # this run's grid values
     tuned: dict[str, Any] | None = None  # the tuning that chose its learning rate
     # Samples per update, or None: every sample, one full-batch update per
@@ -68,6 +72,11 @@ class Run:
     def of(cls, run: "Run | Mapping[str, Any]", experiment: str = "") -> "Run":
         """`run` itself, or the run that `to_params` gave."""
         return run if isinstance(run, Run) else cls.from_params(run, experiment)
+
+    @property
+    def entry(self) -> str:
+        """The optimizer entry's label, also in a tuned experiment."""
+        return entry_label(self.family or self.label, self.grid)
 
     @property
     def minibatch(self) -> bool:

@@ -49,8 +49,8 @@ def recorded_steps(epochs: int, stride: int) -> np.ndarray:
 def entry_title(history: History) -> str:
     """How the explorer names an optimizer entry: its class (`Adam`), or its
     own label where it has one (`sgd-momentum`)."""
-    run = history.run
-    return run.optimizer if run.family == run.optimizer.lower() else run.family
+    entry = history.run.entry
+    return history.run.optimizer if entry == history.run.optimizer.lower() else entry
 
 
 def grid_point(history: History) -> dict[str, float]:
@@ -89,8 +89,9 @@ class TrialTable:
         recorded); `target`: the page's model's loss target (reached_at);
         `points`: each trial's grid values as the plan gave them (default:
         its history's grid; a tuned trial's rate there is Keras' float32)."""
-        families = list(dict.fromkeys(h.run.family for h in histories))
-        titles = {h.run.family: entry_title(h) for h in histories}
+        # By entry: a tuned entry's grid is the explorer's slider.
+        families = list(dict.fromkeys(h.run.entry for h in histories))
+        titles = {h.run.entry: entry_title(h) for h in histories}
         points = list(points) if points is not None else [grid_point(h) for h in histories]
         arguments = list(dict.fromkeys(key for point in points for key in point))
         steps = recorded_steps(histories[0].epochs, stride)
@@ -108,7 +109,7 @@ class TrialTable:
             families=families,
             titles=[titles[family] for family in families],
             arguments=arguments,
-            family=np.array([families.index(h.run.family) for h in histories], np.int64),
+            family=np.array([families.index(h.run.entry) for h in histories], np.int64),
             points=np.array(
                 [[point.get(key, math.nan) for key in arguments] for point in points], np.float64
             ).reshape(len(histories), len(arguments)),

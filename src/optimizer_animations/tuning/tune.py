@@ -75,7 +75,7 @@ def tuning_rows(
     by learning rate and seed."""
     rows = [
         {
-            "optimizer": trial.family,
+            "optimizer": trial.entry,
             **({"grid": dict(trial.grid)} if trial.grid else {}),
             "learning_rate": trial.peak_rate,
             "seed": trial.seed,
