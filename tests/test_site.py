@@ -3,6 +3,7 @@ from published figures only, with sphinx-build -W, byte-reproducible, and
 working in a real browser."""
 
 import html
+import math
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from conftest import (
     small_config,
 )
 from optimizer_animations.export.formats import companion_paths, dark_variant
+from optimizer_animations.tuning.protocol import read_tuning_csv
 
 PAGES = ["index", "tutorial", "landscapes", "noise", "tuned"]
 FORMATS = ["gif", "mp4", "webm"]
@@ -231,25 +233,72 @@ def test_the_committed_stochastic_figures_are_current(tmp_path):
 
 
 def test_the_committed_inside_the_step_figures_are_current(tmp_path):
-    """Two experiments of config/internals.yaml, trained and drawn afresh: the
-    anatomy of Adam's first step and SGD's learning rate x momentum map are
-    byte for byte what docs/images/internals/ holds."""
+    """Three experiments of config/internals.yaml, trained and drawn afresh:
+    the anatomy of Adam's first step, SGD's learning rate x momentum map and
+    the map and paths of each momentum tuned on its own are byte for byte what
+    docs/images/internals/ holds, and the page's table of tuned rates is what
+    the tuning recorded."""
     config = yaml.safe_load((REPO / "config/internals.yaml").read_text())
     config["experiments"] = {
-        name: config["experiments"][name] for name in ("adam-first-steps", "sgd-map")
+        name: config["experiments"][name]
+        for name in ("adam-first-steps", "sgd-map", "sgd-tuned-map")
     }
-    files = {"adam-anatomy.png": "adam-first-steps/anatomy.png", "sgd-map.png": "sgd-map/phase.png"}
+    files = {
+        "adam-anatomy.png": "adam-first-steps/anatomy.png",
+        "sgd-map.png": "sgd-map/phase.png",
+        "sgd-tuned-map.png": "sgd-tuned-map/phase.png",
+        "sgd-tuned-paths.png": "sgd-tuned-map/trajectories.png",
+    }
     config["publish"]["files"] = files
     workdir = copy_workflow(tmp_path / "wf", config)
     shutil.rmtree(workdir / "docs/images/internals")
     run_snakemake(workdir, "--cores", "2", "publish")
     published = workdir / "docs/images/internals"
-    names = [variant for name in files for variant in (name, dark_variant(name))]
+    # Figures with a dark theme publish both variants; trajectories.png one.
+    names = [
+        variant
+        for name in files
+        for variant in (name, dark_variant(name))
+        if variant == name or not name.endswith("paths.png")
+    ]
     assert sorted(path.name for path in published.iterdir()) == sorted(names)
     for name in names:
         assert (published / name).read_bytes() == (
             REPO / "docs/images/internals" / name
         ).read_bytes(), name
+
+    # The page's table: each momentum's tuned rate and its final distance.
+    tuned = yaml.safe_load((workdir / "results/sgd-tuned-map/tuned.yaml").read_text())
+    rows = read_tuning_csv(workdir / "results/sgd-tuned-map/tuning.csv")
+    expected = []
+    for entry in tuned["optimizers"]:
+        (row,) = [
+            r
+            for r in rows
+            if r["grid"] == {"momentum": entry["momentum"]}
+            and r["learning_rate"] == entry["learning_rate"]
+        ]
+        expected.append(
+            [f"{entry['momentum']:g}", f"{entry['learning_rate']:.3g}", f"{row['objective']:.2g}"]
+        )
+    page = (REPO / "docs/internals.md").read_text()
+    section = page[page.index("## Each momentum tuned on its own") :]
+    table = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ")
+    ]
+    assert table[0][0] == "momentum" and table[2:] == expected
+    # "From 0.9 on, every rate that stays in the plot ends within a factor of
+    # 6 of the others"; "at 0.3 every momentum diverges or leaves the plot".
+    for momentum in (0.9, 0.95, 0.99):
+        kept = [
+            r["objective"]
+            for r in rows
+            if r["grid"]["momentum"] == momentum and math.isfinite(r["objective"])
+        ]
+        assert max(kept) / min(kept) < 6, momentum
+    assert all(not math.isfinite(r["objective"]) for r in rows if r["learning_rate"] == 0.3)
 
 
 def test_the_committed_landscape_figures_are_current(tmp_path):
