@@ -247,19 +247,19 @@ def test_the_committed_inside_the_step_figures_are_current(tmp_path):
         "adam-anatomy.png": "adam-first-steps/anatomy.png",
         "sgd-map.png": "sgd-map/phase.png",
         "sgd-tuned-map.png": "sgd-tuned-map/phase.png",
-        "sgd-tuned-paths.png": "sgd-tuned-map/trajectories.png",
+        "sgd-tuned-paths.gif": "sgd-tuned-map/trajectories.gif",
     }
     config["publish"]["files"] = files
     workdir = copy_workflow(tmp_path / "wf", config)
     shutil.rmtree(workdir / "docs/images/internals")
     run_snakemake(workdir, "--cores", "2", "publish")
     published = workdir / "docs/images/internals"
-    # Figures with a dark theme publish both variants; trajectories.png one.
+    formats = config.get("animation", {}).get("formats", ["gif"])
     names = [
-        variant
+        path
         for name in files
         for variant in (name, dark_variant(name))
-        if variant == name or not name.endswith("paths.png")
+        for path in [variant, *(companion_paths(variant, formats) if name.endswith(".gif") else [])]
     ]
     assert sorted(path.name for path in published.iterdir()) == sorted(names)
     for name in names:
