@@ -11,6 +11,7 @@ from matplotlib.collections import QuadMesh
 from matplotlib.patches import Rectangle
 
 from conftest import capture_saved, default_config
+from optimizer_animations.config.check import ConfigError, check_config
 from optimizer_animations.config.plan import EXPERIMENT_FIGURES, build_plan
 from optimizer_animations.figures import phase
 from optimizer_animations.records.run_table import RunTable
@@ -141,3 +142,126 @@ def test_an_axis_is_log_linear_or_a_row_per_value(values, kind):
 @pytest.mark.parametrize("values", [[0.9, 0.99], [1e-3, 1e-1]])
 def test_an_axis_is_logarithmic_where_it_spans_a_decade(values):
     assert phase.logarithmic(np.array(values)) is (values[1] >= 10 * values[0])
+
+
+def test_phase_names_the_maps_arguments_and_false_draws_none():
+    config = sweep_config(phase=["momentum", "learning_rate"])
+    assert build_plan(config)["sweep"].phase == ("momentum", "learning_rate")
+    assert build_plan(sweep_config(phase=False))["sweep"].phase is None
+    # One entry's grid with both as axes is enough; another may fix one.
+    config = sweep_config(phase=["learning_rate", "momentum"])
+    config["experiments"]["sweep"]["optimizers"].insert(
+        0,
+        {"name": "SGD", "label": "sgd-fixed", "grid": {"learning_rate": RATES, "momentum": [0.9]}},
+    )
+    assert build_plan(config)["sweep"].phase == ("learning_rate", "momentum")
+
+
+def test_a_third_grid_argument_gets_a_map_per_value():
+    """With `phase: [momentum, weight_decay]` over a grid of three arguments,
+    each learning rate is a map of its own, its cells its runs' medians."""
+    rows = [
+        {
+            "family": "sgd",
+            "grid": {"learning_rate": lr, "momentum": m, "weight_decay": wd},
+            "final_loss": lr + m + wd + seed,
+            "diverged_at": None,
+        }
+        for lr in (0.1, 0.2)
+        for m in MOMENTA
+        for wd in (0.0, 0.01)
+        for seed in (0, 1)
+    ]
+    runs = RunTable(rows, np.arange(2), np.zeros((len(rows), 2)))
+    maps = phase.phase_maps(runs, ("momentum", "weight_decay"))
+    assert [m.name for m in maps] == ["sgd-lr0.1", "sgd-lr0.2"]
+    for lr, phase_map in zip((0.1, 0.2), maps, strict=True):
+        np.testing.assert_array_equal(phase_map.x, MOMENTA)
+        np.testing.assert_array_equal(phase_map.y, [0.0, 0.01])
+        expected = [
+            [np.median([lr + m + wd + seed for seed in (0, 1)]) for m in MOMENTA]
+            for wd in (0.0, 0.01)
+        ]
+        np.testing.assert_array_equal(phase_map.medians, expected)
+
+
+def second_entry(grid):
+    return {"name": "Adam", "label": "adam-grid", "grid": grid}
+
+
+@pytest.mark.parametrize(
+    "grid, extra, phase_value, expected",
+    [
+        (
+            {"learning_rate": RATES, "nesterov": [True, False]},
+            None,
+            ["learning_rate", "nesterov"],
+            ["'experiments.sweep.phase[1]' = 'nesterov'", "[True, False], not all numbers"],
+        ),
+        (
+            {"learning_rate": RATES, "momentum": MOMENTA},
+            None,
+            ["beta_1", "momentum"],
+            [
+                "'experiments.sweep.phase[0]' = 'beta_1' is not a grid argument",
+                "(here: learning_rate, momentum)",
+            ],
+        ),
+        (
+            {"learning_rate": RATES, "momentum": [0.9]},
+            None,
+            ["learning_rate", "momentum"],
+            [
+                "'experiments.sweep.phase[1]' = 'momentum' has one grid value, 0.9",
+                "(here: learning_rate)",
+            ],
+        ),
+        (
+            {"learning_rate": RATES},
+            second_entry({"beta_1": [0.8, 0.9]}),
+            ["learning_rate", "beta_1"],
+            [
+                "'experiments.sweep.phase' = ['learning_rate', 'beta_1']",
+                "no optimizer entry's grid has both",
+            ],
+        ),
+        (
+            {"learning_rate": RATES, "momentum": MOMENTA},
+            None,
+            True,
+            ["'experiments.sweep.phase' = True", "False"],
+        ),
+        (
+            {"learning_rate": RATES, "momentum": MOMENTA},
+            None,
+            ["momentum"],
+            ["'experiments.sweep.phase' needs 2 items or more, got ['momentum']"],
+        ),
+    ],
+)
+def test_a_map_over_arguments_that_are_not_numeric_grids_is_a_config_error(
+    grid, extra, phase_value, expected
+):
+    config = sweep_config(phase=phase_value)
+    config["experiments"]["sweep"]["optimizers"][0]["grid"] = grid
+    if extra is not None:
+        config["experiments"]["sweep"]["optimizers"].append(extra)
+    with pytest.raises(ConfigError) as error:
+        check_config(config)
+    for part in expected:
+        assert part in str(error.value), str(error.value)
+
+
+def test_a_tuned_map_puts_the_learning_rate_across():
+    config = copy.deepcopy(default_config())
+    config["experiments"]["bowl"] = {
+        "function": "quadratic",
+        "epochs": 20,
+        "optimizers": [{"name": "SGD", "grid": {"momentum": MOMENTA}}],
+        "tune": {"learning_rate": {"min": 0.01, "max": 0.1, "points": 3}},
+        "phase": ["momentum", "learning_rate"],
+    }
+    with pytest.raises(ConfigError, match=r"'experiments\.bowl\.phase\[0\]' = 'momentum'"):
+        check_config(copy.deepcopy(config))
+    config["experiments"]["bowl"]["phase"] = ["learning_rate", "momentum"]
+    assert build_plan(config)["bowl"].phase == ("learning_rate", "momentum")

@@ -82,6 +82,8 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
         return f"'{where}' must be more than {schema['exclusiveMinimum']}, got {value!r}"
     if error.validator == "maximum":
         return f"'{where}' must be at most {schema['maximum']:,}, got {value!r}"
+    if error.validator == "minItems" and schema["minItems"] > 1:
+        return f"'{where}' needs {schema['minItems']} items or more, got {short_repr(value)}"
     if error.validator in ("minItems", "minProperties"):
         return f"'{where}' must not be empty (got {short_repr(value)})"
     if error.validator == "maxItems":
@@ -761,6 +763,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
     for experiment, runs in runs_by_experiment.items():
         animated_runs(config, experiment, runs)
         _check_explorer(config, experiment)
+        _check_phase(config, experiment)
     _check_sizes(config, runs_by_experiment, shapes)
     for experiment, settings in config["experiments"].items():
         count = frame_count(settings["epochs"], frames["every"])
@@ -836,20 +839,75 @@ def sensitivity_argument(settings: dict[str, Any]) -> str | None:
 def phase_arguments(settings: dict[str, Any]) -> tuple[str, str] | None:
     """The two arguments of a phase map (figures/phase.py), None: no map.
 
-    A sweep's: the first two numeric grid arguments of the first entry whose
-    grid has two. A tuned experiment's: the learning rate (the tuning's grid)
-    and the first numeric argument of an entry's grid, each of whose values
-    is tuned on its own.
+    The experiment's `phase` where it names them (checked by _check_phase),
+    none where it is false. Else a sweep's: the first two numeric grid
+    arguments of the first entry whose grid has two. A tuned experiment's:
+    the learning rate (the tuning's grid) and the first numeric argument of
+    an entry's grid, each of whose values is tuned on its own.
     """
+    chosen = settings.get("phase")
+    if chosen is False:
+        return None
+    if chosen is not None:
+        return (chosen[0], chosen[1])
     wanted = 1 if "tune" in settings else 2
-    for entry in settings["optimizers"]:
-        grid = entry.get("grid", {}) if isinstance(entry, dict) else {}
-        numeric = [
-            argument for argument, values in grid.items() if len(values) > 1 and is_numeric(values)
-        ]
+    for grid in entry_grids(settings):
+        numeric = [argument for argument, values in grid.items() if is_axis(values)]
         if len(numeric) >= wanted:
             return ("learning_rate", numeric[0]) if wanted == 1 else (numeric[0], numeric[1])
     return None
+
+
+def entry_grids(settings: dict[str, Any]) -> list[dict[str, list[Any]]]:
+    """The grid of each optimizer entry ({} for an entry without one)."""
+    return [
+        entry.get("grid", {}) if isinstance(entry, dict) else {} for entry in settings["optimizers"]
+    ]
+
+
+def is_axis(values: list[Any]) -> bool:
+    """Whether grid values can span a map's axis: two or more numbers."""
+    return len(values) > 1 and is_numeric(values)
+
+
+def _check_phase(config: dict[str, Any], experiment: str) -> None:
+    """A map that `phase` names: numeric grid arguments with two or more
+    values each, both in one entry's grid (a sweep), or the learning rate
+    against one (a tuned experiment, whose tuning grids the rate)."""
+    settings = config["experiments"][experiment]
+    chosen = settings.get("phase")
+    if not chosen:
+        return
+    where = f"experiments.{experiment}.phase"
+    grids = entry_grids(settings)
+    axes = list(dict.fromkeys(a for grid in grids for a, values in grid.items() if is_axis(values)))
+    allowed = ", ".join(axes) if axes else "none: give an optimizer entry a 'grid' of numbers"
+    tuned = "tune" in settings
+    if tuned and chosen[0] != "learning_rate":
+        raise ConfigError(
+            f"'{where}[0]' = {short_repr(chosen[0])}: a tuned experiment's map puts the"
+            " tuning's learning rates across, so it must be 'learning_rate'"
+            f" (e.g. phase: [learning_rate, {axes[0] if axes else 'momentum'}])"
+        )
+    for index, argument in enumerate(chosen[1:] if tuned else chosen, start=int(tuned)):
+        found = [grid[argument] for grid in grids if argument in grid]
+        if any(is_axis(values) for values in found):
+            continue
+        if not found:
+            problem = "is not a grid argument of any optimizer entry"
+        elif not is_numeric(found[0]):
+            problem = f"has the grid values {short_repr(found[0])}, not all numbers"
+        else:
+            problem = f"has one grid value, {short_repr(found[0][0])}"
+        raise ConfigError(
+            f"'{where}[{index}]' = {short_repr(argument)} {problem}; a map's axes are grid"
+            f" arguments with two or more numbers (here: {allowed})"
+        )
+    if not tuned and not any(all(is_axis(grid.get(a, [])) for a in chosen) for grid in grids):
+        raise ConfigError(
+            f"'{where}' = {short_repr(chosen)}: no optimizer entry's grid has both; a map's"
+            " cells are runs of one entry at each pair of values"
+        )
 
 
 def expand_entry(

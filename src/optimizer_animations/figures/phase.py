@@ -98,7 +98,7 @@ def phase_maps(table: RunTable, arguments: tuple[str, str]) -> list[PhaseMap]:
         if x is None or y is None:
             continue  # an entry whose grid lacks one of them: no map
         others = {k: v for k, v in row["grid"].items() if k not in arguments}
-        name = "-".join([row["family"]] + [f"{k}{v}" for k, v in others.items()])
+        name = setting_name(row["family"], others)
         diverged = row["diverged_at"] is not None or not math.isfinite(row["final_loss"])
         cells[name][(float(x), float(y))].append(math.inf if diverged else row["final_loss"])
     return maps_of(cells)
