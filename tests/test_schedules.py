@@ -4,6 +4,7 @@ lone Keras optimizer with that schedule, recorded, drawn and named."""
 
 import copy
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -11,8 +12,10 @@ import pytest
 from conftest import capture_saved, default_config
 from optimizer_animations.config.check import ConfigError, check_config
 from optimizer_animations.config.plan import EXPERIMENT_FIGURES, build_plan
+from optimizer_animations.training.keras_optimizers import keras_arguments, load_optimizer_table
 from optimizer_animations.training.schedules import (
     SCHEDULES,
+    keras_schedule,
     rate_words,
     scale_schedule,
     schedule_peak,
@@ -333,3 +336,28 @@ def test_scheduled_minibatch_runs_train_stacked_bit_for_bit():
             np.testing.assert_array_equal(a.arrays[key], b.arrays[key], err_msg=f"{a.label} {key}")
     # 5 updates per epoch: the staircase halves the rate after every 7.
     assert len(set(stacked[0].learning_rates.tolist())) == 3
+
+
+def test_every_optimizer_takes_a_schedule_and_no_other_argument_does():
+    """No optimizer in the table refuses a schedule: each builds in Keras with
+    one and steps at its rate. A schedule where no schedule goes, another
+    argument or a grid, is refused naming the key."""
+    keras = pytest.importorskip("keras")
+    table = load_optimizer_table()
+    assert len(table) == 14
+    for name in table:
+        config = landscape({"name": name, "learning_rate": COSINE})
+        (run,) = check_config(config)["rb"]
+        optimizer = getattr(keras.optimizers, name)(**keras_arguments(run.arguments))
+        variable = keras.Variable(np.ones(2, np.float32))
+        optimizer.apply_gradients([(np.ones(2, np.float32), variable)])
+        # After one update the rate in effect is the schedule's at step 1.
+        expected = keras_schedule(COSINE)(1)
+        assert float(optimizer.learning_rate) == pytest.approx(float(expected), rel=1e-6), name
+    for entry, key in [
+        ({"name": "SGD", "momentum": COSINE}, "optimizers[0].momentum"),
+        ({"name": "Adam", "beta_2": COSINE}, "optimizers[0].beta_2"),
+        ({"name": "Adam", "grid": {"learning_rate": [COSINE]}}, "optimizers[0].grid.learning_rate"),
+    ]:
+        with pytest.raises(ConfigError, match=rf"'experiments\.rb\.{re.escape(key)}'"):
+            check_config(landscape(entry))
