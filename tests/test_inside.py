@@ -143,6 +143,17 @@ def test_the_step_sizes_are_each_coordinates_update_over_its_negative_gradient(
             np.testing.assert_array_equal(shown[positive], expected[positive, coordinate])
             assert np.isnan(shown[~positive]).all()
         np.testing.assert_array_equal(lines[2].get_ydata(), history.learning_rates)
+        # Decade to decade, every line inside: its labels are powers of ten.
+        low, high = np.log10(axes.get_ylim())
+        assert low == round(low) and high == round(high) and high - low >= 1
+        drawn = np.concatenate([line.get_ydata() for line in lines])
+        drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+        assert 10**low <= drawn.min() and drawn.max() <= 10**high
+    # Five panels make rows of three, a grid as square as it can be, not rows
+    # of four too flat to read at a page column's width.
+    columns = {round(axes.get_position().x0, 3) for axes in panels}
+    rows = {round(axes.get_position().y0, 3) for axes in panels}
+    assert len(runs) == 5 and (len(columns), len(rows)) == (3, 2)
     # Plain SGD's effective rate is its learning rate, everywhere.
     sgd = inside.effective_rates(by_label(runs, "sgd"))
     np.testing.assert_allclose(sgd, 0.01, rtol=1e-5)

@@ -233,18 +233,19 @@ def test_the_committed_stochastic_figures_are_current(tmp_path):
 
 
 def test_the_committed_inside_the_step_figures_are_current(tmp_path):
-    """Three experiments of config/internals.yaml, trained and drawn afresh:
-    the anatomy of Adam's first step, SGD's learning rate x momentum map and
-    the map and paths of each momentum tuned on its own are byte for byte what
-    docs/images/internals/ holds, and the page's table of tuned rates is what
-    the tuning recorded."""
+    """Four experiments of config/internals.yaml, trained and drawn afresh:
+    the anatomy of Adam's first step, the step sizes of four optimizers, SGD's
+    learning rate x momentum map and the map and paths of each momentum tuned
+    on its own are byte for byte what docs/images/internals/ holds, and the
+    page's table of tuned rates is what the tuning recorded."""
     config = yaml.safe_load((REPO / "config/internals.yaml").read_text())
     config["experiments"] = {
         name: config["experiments"][name]
-        for name in ("adam-first-steps", "sgd-map", "sgd-tuned-map")
+        for name in ("adam-first-steps", "step-sizes", "sgd-map", "sgd-tuned-map")
     }
     files = {
         "adam-anatomy.png": "adam-first-steps/anatomy.png",
+        "step-sizes.png": "step-sizes/step_sizes.png",
         "sgd-map.png": "sgd-map/phase.png",
         "sgd-tuned-map.png": "sgd-tuned-map/phase.png",
         "sgd-tuned-paths.gif": "sgd-tuned-map/trajectories.gif",

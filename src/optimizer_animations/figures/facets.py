@@ -30,6 +30,7 @@ class Facets:
 
     figure: Any
     axes: list[Any]
+    columns: int = PANEL_COLUMNS
 
     @property
     def faceted(self) -> bool:
@@ -37,7 +38,7 @@ class Facets:
 
     def outer_axes(self) -> tuple[list[Any], list[Any]]:
         """The axes of the bottom row (x labels) and of the left column (y labels)."""
-        columns = min(PANEL_COLUMNS, len(self.axes))
+        columns = min(self.columns, len(self.axes))
         count = len(self.axes)
         bottom = [a for i, a in enumerate(self.axes) if i + columns >= count]
         left = [a for i, a in enumerate(self.axes) if i % columns == 0]
@@ -84,17 +85,17 @@ def draw_facets(
     figsize: tuple[float, float],
     sharey: bool = True,
     panels: bool = False,
+    columns: int = PANEL_COLUMNS,
 ) -> Facets:
     """`draw(axes, item, colour, highlighted)` for every series: on one axes of
     `figsize` if there are MAX_SERIES or fewer (and not `panels`), else one
-    panel per series (`title(item)` above it) with the others drawn first in
-    the context grey."""
+    panel per series (`title(item)` above it, `columns` to a row) with the
+    others drawn first in the context grey."""
     if len(series) <= MAX_SERIES and not panels:
         figure, axes = plt.subplots(figsize=figsize)
         for item, colour in zip(series, colours, strict=True):
             draw(axes, item, colour, True)
         return Facets(figure, [axes])
-    columns = PANEL_COLUMNS
     rows = -(-len(series) // columns)
     figure, grid = plt.subplots(
         rows,
@@ -116,7 +117,7 @@ def draw_facets(
     # Shared axes hide the inner tick labels; keep them on every panel.
     for axes in panels:
         axes.tick_params(labelbottom=True, labelleft=True, labelsize=SMALL_FONT_SIZE - 1)
-    return Facets(figure, panels)
+    return Facets(figure, panels, columns)
 
 
 # Where a legend may go inside the axes, in the order tried after the preferred one.

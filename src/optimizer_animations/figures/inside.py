@@ -26,8 +26,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
-from optimizer_animations.figures.facets import draw_facets
+from optimizer_animations.figures.facets import PANEL_COLUMNS, draw_facets
 from optimizer_animations.figures.style import (
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
@@ -303,12 +304,15 @@ def plot_step_sizes(
             label="learning rate",
         )
         axes.set_yscale("log")
-        # At least a decade tall: a constant rate is a flat line, not its rounding.
-        shown = np.concatenate([rates[rates > 0], history.learning_rates])
+        # From decade to decade, at least one: a constant rate is a flat line,
+        # not its rounding, and every panel's labels are powers of ten.
+        shown = np.concatenate([rates.ravel(), history.learning_rates])
+        shown = shown[np.isfinite(shown) & (shown > 0)]
         if shown.size:
-            low, high = float(shown.min()), float(shown.max())
-            middle = math.sqrt(low * high)
-            axes.set_ylim(min(low, middle / 3.2), max(high, middle * 3.2))
+            low = math.floor(math.log10(float(shown.min())))
+            high = max(math.ceil(math.log10(float(shown.max()))), low + 1)
+            axes.set_ylim(10.0**low, 10.0**high)
+        axes.yaxis.set_minor_formatter(NullFormatter())
         axes.set_title(history.title, fontsize=SMALL_FONT_SIZE)
 
     facets = draw_facets(
@@ -319,6 +323,8 @@ def plot_step_sizes(
         (4.0, 3.0),
         sharey=False,
         panels=True,
+        # A squarer grid than a row of four: it reads at a page column's width.
+        columns=min(len(histories), PANEL_COLUMNS, max(2, math.ceil(math.sqrt(len(histories))))),
     )
     note = textwrap.fill(
         "Effective learning rate: each coordinate's update divided by its negative"
