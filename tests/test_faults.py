@@ -55,15 +55,17 @@ def wait_for(condition, timeout: float = 60.0, what: str = "condition") -> None:
         time.sleep(0.02)
 
 
-def job_pids(script: str) -> list[int]:
-    """PIDs of running Snakemake jobs whose script file name ends with `script`."""
+def job_pids(workdir: Path, script: str) -> list[int]:
+    """PIDs of the running Snakemake jobs of `workdir` whose script file name
+    ends with `script` (only its own: other runs on the machine live on)."""
+    scripts = f"{workdir.resolve()}/.snakemake/scripts/".encode()
     pids = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:  # the process ended meanwhile
             continue
-        if any(b"/.snakemake/scripts/" in a and a.endswith(f".{script}".encode()) for a in args):
+        if any(a.startswith(scripts) and a.endswith(f".{script}".encode()) for a in args):
             pids.append(int(cmdline.parent.name))
     return pids
 
@@ -163,9 +165,9 @@ def test_a_job_killed_mid_way_leaves_nothing_finished_looking(tmp_path, clean_di
     for attempt in range(3):
         workdir = copy_workflow(tmp_path / f"wf{attempt}", small_config())
         process = start_snakemake(workdir, "--cores", "4", "--keep-going")
-        wait_for(lambda: job_pids(script), what=f"a {script} job")
+        wait_for(lambda here=workdir: job_pids(here, script), what=f"a {script} job")
         killed = 0
-        for pid in job_pids(script):
+        for pid in job_pids(workdir, script):
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
@@ -199,7 +201,7 @@ def test_a_stray_partial_file_is_removed_when_the_next_run_starts(finished_copy)
 def test_a_second_invocation_fails_fast_on_the_lock(tmp_path, clean_digests):
     workdir = copy_workflow(tmp_path / "wf", small_config())
     first = start_snakemake(workdir, "--cores", "2")
-    wait_for(lambda: job_pids("train.py"), what="the first run's training")
+    wait_for(lambda: job_pids(workdir, "train.py"), what="the first run's training")
     started = time.monotonic()
     second = run_snakemake(workdir, "--cores", "2", check=False)
     assert second.returncode != 0
