@@ -14,6 +14,7 @@ Every arrow's data are these recorded numbers (tests/test_inside.py); a
 frame's arrows are drawn on one stated scale, the anatomy's at their size.
 """
 
+import copy
 import math
 import textwrap
 from collections.abc import Sequence
@@ -343,8 +344,12 @@ def plot_step_sizes(
     facets.figure.tight_layout(
         rect=(0, (lines * MIN_FONT_SIZE * 1.3 / 72 + 0.05) / facets.figure.get_figheight(), 1, 1)
     )
-    # Above the panels, right: every panel's line styles mean the same.
+    # Above the panels, right: every panel's line styles mean the same, so
+    # the legend shows them in the foreground colour, not the first panel's.
     handles, labels = facets.axes[0].get_legend_handles_labels()
+    handles = [copy.copy(handle) for handle in handles]
+    for handle in handles:
+        handle.set_color(theme().foreground)
     height = facets.figure.get_figheight()
     facets.figure.legend(
         handles,
