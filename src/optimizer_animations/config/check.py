@@ -784,11 +784,7 @@ def _check_explorer(config: dict[str, Any], experiment: str) -> None:
     if not settings.get("explorer"):
         return
     where = f"experiments.{experiment}.explorer"
-    grids = [
-        entry["grid"]
-        for entry in settings["optimizers"]
-        if isinstance(entry, dict) and "grid" in entry
-    ]
+    grids = [grid for grid in entry_grids(settings) if grid]
     if not grids and "tune" not in settings and len(experiment_seeds(settings)) < 2:
         raise ConfigError(
             f"'{where}' = true: an explorer moves between runs, but experiment {experiment!r}"
@@ -798,7 +794,7 @@ def _check_explorer(config: dict[str, Any], experiment: str) -> None:
         )
     for grid in grids:
         for argument, values in grid.items():
-            wrong = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float)]
+            wrong = [v for v in values if not is_numeric([v])]
             if wrong:
                 raise ConfigError(
                     f"'{where}' = true: grid argument {argument!r} has the value"
@@ -829,8 +825,8 @@ def is_numeric(values: list[Any]) -> bool:
 def sensitivity_argument(settings: dict[str, Any]) -> str | None:
     """The grid argument a sensitivity plot puts on its x axis: the experiment's
     first grid argument whose values are all numbers (None: no plot)."""
-    for entry in settings["optimizers"]:
-        for argument, values in (entry.get("grid", {}) if isinstance(entry, dict) else {}).items():
+    for grid in entry_grids(settings):
+        for argument, values in grid.items():
             if is_numeric(values):
                 return argument
     return None
