@@ -125,17 +125,17 @@ BAD = [
     (
         "non-numeric",
         lambda c, p: c["data"].update(x=["label"]),
-        ["'data.csv'", "row 2, column 'label'", "'a' is not a number"],
+        ["'data.csv'", "row 2, column 'label' holds text, not a number"],
     ),
     (
         "NaN",
         lambda c, p: (p / "points.csv").write_text("x,y\n1,nan\n", encoding="utf-8"),
-        ["'data.csv'", "row 2, column 'y'", "'nan' is not a finite number"],
+        ["'data.csv'", "row 2, column 'y' is NaN, not a finite number"],
     ),
     (
         "infinity",
         lambda c, p: (p / "points.csv").write_text("x,y\ninf,1\n", encoding="utf-8"),
-        ["column 'x'", "'inf' is not a finite number"],
+        ["column 'x' is not a finite number"],
     ),
     (
         "missing column",

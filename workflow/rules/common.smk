@@ -39,25 +39,58 @@ def on_disk(path):
 # module. Only files whose writer on this machine is gone; not inside a job.
 if workflow.exec_mode.name == "DEFAULT":
     remove_partial_outputs(on_disk(RESULTS))
-    # A history that cannot be read is a missing one: its run is retrained,
-    # and the jobs that read it are not left to fail on it.
-    for path, why in remove_damaged_histories(
-        [
-            on_disk(LAYOUT.history(experiment, label))
-            for experiment in PLAN
-            for label in PLAN[experiment].labels
-        ],
-        [
-            on_disk(LAYOUT.tuning_trials(experiment, index, len(plan.tuning_chunks)))
-            for experiment, plan in PLAN.experiments.items()
-            if plan.explorer and plan.tuning is not None
-            for index in range(len(plan.tuning_chunks))
-        ],
-    ):
-        print(
-            f"Removed {path}, which cannot be read ({why}): retraining its run.",
-            file=sys.stderr,
+    # A result that cannot be read is a missing one: it is rebuilt, and the
+    # jobs that read it are not left to fail on it (or to trust it).
+    damaged = [
+        (
+            "retraining its run",
+            remove_damaged(
+                [
+                    on_disk(LAYOUT.history(experiment, label))
+                    for experiment in PLAN
+                    for label in PLAN[experiment].labels
+                ],
+                history_damage,
+            ),
+        ),
+        (
+            # Not a target: the explorer built from it stands.
+            "its explorer stays as it is, and it is tuned again when the explorer is next built",
+            remove_damaged(
+                [
+                    on_disk(
+                        LAYOUT.tuning_trials(experiment, index, len(plan.tuning_chunks))
+                    )
+                    for experiment, plan in PLAN.experiments.items()
+                    if plan.explorer and plan.tuning is not None
+                    for index in range(len(plan.tuning_chunks))
+                ],
+                trial_table_damage,
+            ),
+        ),
+    ]
+    for experiment in PLAN.generating_data:
+        data = PLAN[experiment].problem["data"]
+        damaged.append(
+            (
+                "generating it again",
+                remove_damaged(
+                    [on_disk(data["csv"])],
+                    partial(
+                        samples_damage,
+                        x_columns=data["x"],
+                        y_columns=data["y"],
+                        samples=data["samples"],
+                    ),
+                ),
+            )
         )
+    for then, removed in damaged:
+        for path, why in removed:
+            print(
+                f"Removed {path}, which cannot be read ({why}): {then}.",
+                file=sys.stderr,
+            )
 
 
 wildcard_constraints:

@@ -29,11 +29,13 @@ for experiment, plan in PLAN.experiments.items():
             mem_mb=500,
             runtime=5,
         params:
-            code=code("comparison.py"),
-            figure="time_to_target",
-            scale=SCALE,
-            problem=plan.problem,
-            tuning=tuning_params(experiment),
+            **report_safe(
+                code=code("comparison.py"),
+                figure="time_to_target",
+                scale=SCALE,
+                problem=plan.problem,
+                tuning=tuning_params(experiment),
+            ),
         script:
             "../../scripts/comparison.py"
 
@@ -61,9 +63,11 @@ if PLAN.profiled:
             mem_mb=500,
             runtime=5,
         params:
-            code=code("comparison.py"),
-            figure="profile",
-            scale=SCALE,
-            experiments=list(PLAN.profiled),
+            **report_safe(
+                code=code("comparison.py"),
+                figure="profile",
+                scale=SCALE,
+                experiments=list(PLAN.profiled),
+            ),
         script:
             "../../scripts/comparison.py"

@@ -43,10 +43,12 @@ for experiment, plan in PLAN.experiments.items():
             mem_mb=2000,
             runtime=10,
         params:
-            **explorer_params(experiment),
-            code=code("explore.py"),
-            experiment=experiment,
-            problem=plan.problem,
-            families=plan.entries,
+            **report_safe(
+                **explorer_params(experiment),
+                code=code("explore.py"),
+                experiment=experiment,
+                problem=plan.problem,
+                families=plan.entries,
+            ),
         script:
             "../../scripts/explore.py"

@@ -36,11 +36,13 @@ for experiment, plan in PLAN.experiments.items():
                 mem_mb=500,
                 runtime=5,
             params:
-                code=code("render.py"),
-                figure="frames",
-                scale=SCALE,
-                frame_epochs=list(plan.frame_epochs),
-                ylim=config["frames"]["ylim"],
+                **report_safe(
+                    code=code("render.py"),
+                    figure="frames",
+                    scale=SCALE,
+                    frame_epochs=list(plan.frame_epochs),
+                    ylim=config["frames"]["ylim"],
+                ),
             script:
                 "../../scripts/render.py"
 
@@ -112,15 +114,17 @@ for experiment, plan in PLAN.experiments.items():
                 mem_mb=500,
                 runtime=5,
             params:
-                code=code("assemble_gif.py"),
-                labels=gif_labels,
-                animations=chunk,
-                comparison=with_comparison,
-                frame_epochs=list(plan.frame_epochs),
-                duration_ms=config["frames"]["duration_ms"],
-                hold_ms=config["frames"]["hold_ms"],
-                formats=FORMATS,
-                gifsicle=GIFSICLE,
+                **report_safe(
+                    code=code("assemble_gif.py"),
+                    labels=gif_labels,
+                    animations=chunk,
+                    comparison=with_comparison,
+                    frame_epochs=list(plan.frame_epochs),
+                    duration_ms=config["frames"]["duration_ms"],
+                    hold_ms=config["frames"]["hold_ms"],
+                    formats=FORMATS,
+                    gifsicle=GIFSICLE,
+                ),
             script:
                 "../../scripts/assemble_gif.py"
 
@@ -183,14 +187,16 @@ for experiment, plan in PLAN.experiments.items():
             mem_mb=1000,
             runtime=10,
         params:
-            code=code("render.py"),
-            figure="losses",
-            scale=SCALE,
-            # A landscape's f spans decades or goes negative: chosen from the values.
-            log_scale=None if plan.landscape else config["plots"]["log_scale"],
-            animated=plan.run_loss_plots,
-            sensitivity=plan.sensitivity,
-            phase=list(plan.phase) if phase_map(experiment, "losses") else None,
+            **report_safe(
+                code=code("render.py"),
+                figure="losses",
+                scale=SCALE,
+                # A landscape's f spans decades or goes negative: chosen from the values.
+                log_scale=None if plan.landscape else config["plots"]["log_scale"],
+                animated=plan.run_loss_plots,
+                sensitivity=plan.sensitivity,
+                phase=list(plan.phase) if phase_map(experiment, "losses") else None,
+            ),
         script:
             "../../scripts/render.py"
 
@@ -218,8 +224,10 @@ for experiment, plan in PLAN.experiments.items():
             mem_mb=1000,
             runtime=10,
         params:
-            code=code("summarize.py"),
-            experiment=experiment,
-            animated=plan.animated_labels,
+            **report_safe(
+                code=code("summarize.py"),
+                experiment=experiment,
+                animated=plan.animated_labels,
+            ),
         script:
             "../../scripts/summarize.py"

@@ -32,10 +32,12 @@ rule gallery:
         mem_mb=500,
         runtime=5,
     params:
-        code=code("gallery.py"),
-        figures=PLAN.shown(),
-        formats=FORMATS,
-        scale=SCALE,
+        **report_safe(
+            code=code("gallery.py"),
+            figures=PLAN.shown(),
+            formats=FORMATS,
+            scale=SCALE,
+        ),
     script:
         "../../scripts/gallery.py"
 
@@ -56,9 +58,11 @@ rule publish:
         mem_mb=200,
         runtime=5,
     params:
-        code=code("publish.py"),
-        names=list(PUBLISHED),
-        dir=PUBLISH_DIR,
+        **report_safe(
+            code=code("publish.py"),
+            names=list(PUBLISHED),
+            dir=PUBLISH_DIR,
+        ),
     script:
         "../../scripts/publish.py"
 
@@ -81,9 +85,11 @@ rule docs:
         mem_mb=1000,
         runtime=10,
     params:
-        code=code("build_site.py"),
-        names=list(PUBLISHED),
-        dir=PUBLISH_DIR,
-        source=SITE_SOURCE,
+        **report_safe(
+            code=code("build_site.py"),
+            names=list(PUBLISHED),
+            dir=PUBLISH_DIR,
+            source=SITE_SOURCE,
+        ),
     script:
         "../../scripts/build_site.py"

@@ -1,4 +1,5 @@
 import sys
+from functools import partial
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -14,10 +15,16 @@ from optimizer_animations.config.check import (
 from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's validate()
 from optimizer_animations.config.code import code_digests
 from optimizer_animations.config.plan import build_plan
+from optimizer_animations.config.report_params import report_safe
 from optimizer_animations.export.formats import companion_paths, dark_variant
 from optimizer_animations.files import remove_partial_outputs
+from optimizer_animations.problems.data import samples_damage
 from optimizer_animations.problems.spec import data_file
-from optimizer_animations.records.meta import remove_damaged_histories
+from optimizer_animations.records.meta import (
+    history_damage,
+    remove_damaged,
+    trial_table_damage,
+)
 from optimizer_animations.site.player import ASSETS as PLAYER_ASSETS
 
 DEFAULT_CONFIG = "config/config.yaml"

@@ -17,8 +17,10 @@ for experiment in PLAN.generating_data:
             mem_mb=500,
             runtime=5,
         params:
-            code=code("generate_data.py"),
-            generate=PLAN[experiment].generator,
+            **report_safe(
+                code=code("generate_data.py"),
+                generate=PLAN[experiment].generator,
+            ),
         script:
             "../../scripts/generate_data.py"
 
@@ -49,12 +51,14 @@ for experiment in PLAN.trained:
                 mem_mb=1500,
                 runtime=10,
             params:
-                code=code("train.py"),
-                experiment=experiment,
-                epochs=PLAN[experiment].epochs,
-                problem=PLAN[experiment].problem,
-                runs=[run.to_params() for run in chunk],
-                state=PLAN[experiment].records_state,
+                **report_safe(
+                    code=code("train.py"),
+                    experiment=experiment,
+                    epochs=PLAN[experiment].epochs,
+                    problem=PLAN[experiment].problem,
+                    runs=[run.to_params() for run in chunk],
+                    state=PLAN[experiment].records_state,
+                ),
             script:
                 "../../scripts/train.py"
 
@@ -91,15 +95,17 @@ for experiment in PLAN.tuned:
                 mem_mb=2000,
                 runtime=30,
             params:
-                **explorer_params(experiment),
-                code=code("tune.py"),
-                step="trials",
-                experiment=experiment,
-                epochs=PLAN[experiment].epochs,
-                problem=PLAN[experiment].problem,
-                runs=[run.to_params() for run in chunk],
-                state=PLAN[experiment].records_state,
-                tuning=tuning_params(experiment),
+                **report_safe(
+                    **explorer_params(experiment),
+                    code=code("tune.py"),
+                    step="trials",
+                    experiment=experiment,
+                    epochs=PLAN[experiment].epochs,
+                    problem=PLAN[experiment].problem,
+                    runs=[run.to_params() for run in chunk],
+                    state=PLAN[experiment].records_state,
+                    tuning=tuning_params(experiment),
+                ),
             script:
                 "../../scripts/tune.py"
 
@@ -124,12 +130,14 @@ for experiment in PLAN.tuned:
             mem_mb=500,
             runtime=5,
         params:
-            code=code("tune.py"),
-            step="table",
-            experiment=experiment,
-            runs=[run.to_params() for run in PLAN[experiment].runs],
-            tuning=tuning_params(experiment),
-            record=PLAN[experiment].tune_record,
+            **report_safe(
+                code=code("tune.py"),
+                step="table",
+                experiment=experiment,
+                runs=[run.to_params() for run in PLAN[experiment].runs],
+                tuning=tuning_params(experiment),
+                record=PLAN[experiment].tune_record,
+            ),
         script:
             "../../scripts/tune.py"
 
@@ -159,10 +167,12 @@ for experiment in PLAN.tuned:
             mem_mb=500,
             runtime=5,
         params:
-            code=code("render.py"),
-            figure="tuning",
-            scale=SCALE,
-            tuning=tuning_params(experiment),
-            phase=list(PLAN[experiment].phase or ()) or None,
+            **report_safe(
+                code=code("render.py"),
+                figure="tuning",
+                scale=SCALE,
+                tuning=tuning_params(experiment),
+                phase=list(PLAN[experiment].phase or ()) or None,
+            ),
         script:
             "../../scripts/render.py"

@@ -285,16 +285,16 @@ def _data_samples(
         return data["x"], data["y"]
     path = check_relative_path(f"{where}.csv", data["csv"], "file")
     check_inside(f"{where}.csv", path)
-    try:
-        samples = read_samples(path, data["x"], data["y"])
-    except DataError as error:
-        raise ConfigError(f"'{where}.csv' = {short_repr(path)}: {error}") from None
     overlap = sorted(set(data["x"]) & set(data["y"]))
     if overlap:
         raise ConfigError(
             f"'{where}.x' and '{where}.y' both name the column(s) {overlap}: a column is an"
             " input or a target, not both"
         )
+    try:
+        samples = read_samples(path, data["x"], data["y"])
+    except DataError as error:
+        raise ConfigError(f"'{where}.csv' = {short_repr(path)}: {error}") from None
     return samples.x, samples.y
 
 

@@ -17,18 +17,32 @@ the same floats to float32). The generators import NumPy when called.
 """
 
 import csv
+import difflib
+import hashlib
+import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# A CSV file the config check reads at once, before any job: a bounded size.
+# A CSV file the config check reads before any job: read as a stream and
+# refused at the first value past a bound, so that no file costs more than
+# these, whatever its size. A sample is a row; the page's model takes at
+# most 20,000 samples x units (config/check.py), so at most that many rows.
 MAX_CSV_BYTES = 16 * 1024 * 1024
+MAX_CSV_ROWS = 20_000
+MAX_CSV_COLUMNS = 1_000
+MAX_CSV_VALUES = 1_000_000  # numbers read: 8 MB as float64
+# A header name that a message may show: a short identifier, never a value
+# (a file named by mistake, credentials say, has its secret in "columns").
+SHOWN_COLUMN = re.compile(r"\A[A-Za-z_][A-Za-z0-9_ .()-]{0,31}\Z")
 
 
 class DataError(ValueError):
-    """A data file or spec that cannot give samples; the message names the value."""
+    """A data file or spec that cannot give samples; the message names the
+    file, row and column, and never shows what a cell holds."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +57,19 @@ class Samples:
         return len(self.x)
 
 
-def read_samples(path: str | Path, x_columns: Sequence[str], y_columns: Sequence[str]) -> Samples:
+def read_samples(
+    path: str | Path,
+    x_columns: Sequence[str],
+    y_columns: Sequence[str],
+    samples: int | None = None,
+) -> Samples:
     """The named numeric columns of the CSV file at `path` (a header row, then
-    one sample per row). DataError naming the file, row and column for a file
-    that is missing, too big, not UTF-8, lacks a column, or holds a value that
-    is not a finite number."""
+    one sample per row), with exactly `samples` rows if given (a generated
+    file's count). DataError naming the file, row and column for a file that
+    is missing, too big, not UTF-8, lacks a column, holds a value that is not
+    a finite number, or has another number of samples. Read once per content
+    (see `_read_samples`): a parse that names one file in many experiments
+    reads it once."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -58,43 +80,118 @@ def read_samples(path: str | Path, x_columns: Sequence[str], y_columns: Sequence
     if size > MAX_CSV_BYTES:
         raise DataError(f"{path} has {size:,} bytes, more than {MAX_CSV_BYTES:,}")
     try:
-        with open(path, newline="", encoding="utf-8") as file:
-            rows = list(csv.reader(file))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"{path} cannot be read as a UTF-8 CSV file ({error})") from None
-    if not rows:
-        raise DataError(f"{path} is empty; it needs a header row naming its columns")
-    header = [name.strip() for name in rows[0]]
-    indices = []
-    for column in (*x_columns, *y_columns):
-        if column not in header:
-            shown = ", ".join(repr(name) for name in header[:20])
-            raise DataError(f"{path} has no column {column!r}; its header names {shown}")
-        indices.append(header.index(column))
-    values = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue  # a blank line, e.g. at the end
-        parsed = []
-        for column, index in zip((*x_columns, *y_columns), indices, strict=True):
-            cell = row[index].strip() if index < len(row) else ""
-            try:
-                value = float(cell)
-            except ValueError:
+        content = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path} cannot be read ({error.strerror or error})") from None
+    key = (hashlib.sha256(content).digest(), str(path), tuple(x_columns), tuple(y_columns))
+    result = _READ.get(key)
+    if result is None:
+        result = _parse_samples(content, *key[1:])
+        _READ[key] = result
+        while len(_READ) > MAX_CACHED_FILES:
+            del _READ[next(iter(_READ))]
+    if samples is not None and result.count != samples:
+        raise DataError(
+            f"{path} has {result.count:,} samples where its config makes {samples:,}: it is"
+            " damaged or was written by another config"
+        )
+    return result
+
+
+# Files read in this process, by content digest, name and columns: the
+# config check and a job read a file once, however many experiments name it.
+_READ: dict[tuple[bytes, str, tuple[str, ...], tuple[str, ...]], Samples] = {}
+MAX_CACHED_FILES = 4
+
+
+def _parse_samples(
+    content: bytes, name: str, x_columns: tuple[str, ...], y_columns: tuple[str, ...]
+) -> Samples:
+    """`read_samples` of a file's bytes."""
+    columns = (*x_columns, *y_columns)
+    try:
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first name.
+        lines = io.StringIO(content.decode("utf-8-sig"), newline="")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{name} cannot be read as a UTF-8 CSV file (byte {error.start:,} is not UTF-8)"
+        ) from None
+    reader = csv.reader(lines)
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        if not header:
+            raise DataError(f"{name} is empty; it needs a header row naming its columns")
+        if len(header) > MAX_CSV_COLUMNS:
+            raise DataError(
+                f"{name} has {len(header):,} columns in its header, more than {MAX_CSV_COLUMNS:,}"
+            )
+        indices = [_column_index(name, header, column) for column in columns]
+        values = []
+        for number, row in enumerate(reader, start=2):
+            if not row:
+                continue  # a blank line, e.g. at the end
+            if len(values) == MAX_CSV_ROWS or (len(values) + 1) * len(columns) > MAX_CSV_VALUES:
                 raise DataError(
-                    f"{path}, row {number}, column {column!r}: {cell[:40]!r} is not a number"
-                ) from None
-            if not math.isfinite(value) or abs(value) > 1e6:
-                raise DataError(
-                    f"{path}, row {number}, column {column!r}: {cell[:40]!r} is not a finite"
-                    " number between -1,000,000 and 1,000,000"
+                    f"{name} has more than {len(values):,} samples, the most a file may give"
+                    f" ({MAX_CSV_ROWS:,} rows, {MAX_CSV_VALUES:,} numbers)"
                 )
-            parsed.append(value)
-        values.append(parsed)
+            values.append(
+                [
+                    _number(name, number, column, row, index)
+                    for column, index in zip(columns, indices, strict=True)
+                ]
+            )
+    except csv.Error as error:
+        # csv's messages name no cell: "line contains NUL", "field larger than ..."
+        raise DataError(f"{name} cannot be read as a CSV file ({error})") from None
     if not values:
-        raise DataError(f"{path} has a header but no samples")
+        raise DataError(f"{name} has a header but no samples")
     d = len(x_columns)
     return Samples([row[:d] for row in values], [row[d:] for row in values])
+
+
+def _column_index(name: str, header: list[str], column: str) -> int:
+    if column in header:
+        return header.index(column)
+    shown = [cell for cell in header if SHOWN_COLUMN.match(cell)]
+    close = difflib.get_close_matches(column.lower(), [cell.lower() for cell in shown], n=1)
+    hint = f" Did you mean {shown[[c.lower() for c in shown].index(close[0])]!r}?" if close else ""
+    if len(shown) == len(header) and len(header) <= 20:
+        listed = f"; its header names {', '.join(repr(cell) for cell in header)}"
+    else:
+        # Names only: a header that is not a list of short names is not quoted.
+        listed = f" among the {len(header):,} columns of its header"
+    raise DataError(f"{name} has no column {column!r}{listed}.{hint}")
+
+
+def _number(name: str, row_number: int, column: str, row: list[str], index: int) -> float:
+    """The cell of `row` under `column` as a finite float; the refusal says
+    what is wrong with it without showing it."""
+    cell = row[index].strip() if index < len(row) else ""
+    where = f"{name}, row {row_number:,}, column {column!r}"
+    if not cell:
+        raise DataError(f"{where} is empty; every sample needs a number there")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where} holds text, not a number") from None
+    if math.isnan(value):
+        raise DataError(f"{where} is NaN, not a finite number")
+    if not abs(value) <= 1e6:
+        raise DataError(f"{where} is not a finite number between -1,000,000 and 1,000,000")
+    return value
+
+
+def samples_damage(
+    path: str | Path, x_columns: Sequence[str], y_columns: Sequence[str], samples: int
+) -> str | None:
+    """Why the generated file at `path` is not the one its config writes (a
+    cut or edited file), or None."""
+    try:
+        read_samples(path, x_columns, y_columns, samples)
+    except DataError as error:
+        return str(error).removeprefix(f"{path} ")
+    return None
 
 
 # name -> what it draws (README, "Data"); each takes samples, inputs, outputs,

@@ -9,6 +9,7 @@ ever passed to `eval` or `sympify`, which run arbitrary code.
 
 import ast
 import math
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,10 @@ ALLOWED = (
     "variables x and y, numbers, + - * / **, unary minus, parentheses,"
     f" {', '.join(FUNCTIONS)} and pi"
 )
+# Every character such a formula can need: a comment ('#') passes the parser
+# unseen, and would then be shown, as text or as mathtext ('$'), in every
+# figure, page and report that states the formula.
+FORMULA_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_.+-*/() ")
 
 
 class FormulaError(ValueError):
@@ -49,6 +54,15 @@ def parse_formula(formula: str) -> ast.Expression:
         raise FormulaError(f"{formula!r} is not a formula: {error.msg}") from None
     for node in ast.walk(tree):
         _check_node(node, formula)
+    # The tree holds only whitelisted parts; what else the text holds is a
+    # comment or odd white space, which the tree never shows.
+    for position, character in enumerate(formula, start=1):
+        if character not in FORMULA_CHARACTERS:
+            why = " (it would start a comment)" if character == "#" else ""
+            raise FormulaError(
+                f"character {position}, {character!r}, is not allowed in a formula{why};"
+                f" allowed: {ALLOWED}, and spaces"
+            )
     return tree
 
 

@@ -147,7 +147,9 @@ class DenseProblem(Problem):
         """
         data, source = spec["data"], None
         if "csv" in data:
-            samples = read_samples(data_file or data["csv"], data["x"], data["y"])
+            samples = read_samples(
+                data_file or data["csv"], data["x"], data["y"], data.get("samples")
+            )
             x = np.asarray(samples.x, np.float32)
             y = np.asarray(samples.y, np.float32)
             source = {"csv": data["csv"], "x": list(data["x"]), "y": list(data["y"])}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from optimizer_animations.problems.data import generated_columns
+from optimizer_animations.problems.data import generated_columns, generator_settings
 from optimizer_animations.problems.functions import Landscape, built_in
 from optimizer_animations.records.layout import Layout
 from optimizer_animations.records.meta import DENSE, FUNCTION
@@ -66,7 +66,9 @@ def data_spec(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     data = experiment_data(config, experiment)
     if "generate" in data:
         x, y = generated_columns(data)
-        return {"csv": generated_file(config, experiment), "x": x, "y": y}
+        # The count a job checks the file against whenever it reads it.
+        samples = generator_settings(data)["samples"]
+        return {"csv": generated_file(config, experiment), "x": x, "y": y, "samples": samples}
     return data
 
 

@@ -223,21 +223,19 @@ def trial_table_damage(path: str | Path) -> str | None:
     return archive_damage(path, TRIAL_TABLE_MEMBERS)
 
 
-def remove_damaged_histories(
-    paths: list[str | Path], trial_tables: list[str | Path] = ()
+def remove_damaged(
+    paths: Sequence[str | Path], damage: Callable[[Path], str | None]
 ) -> list[tuple[Path, str]]:
-    """Remove every existing history of `paths` (and trial table of
-    `trial_tables`) that cannot be read, so that Snakemake sees it missing
-    and retrains its runs; return them and why.
+    """Remove every existing file of `paths` that `damage` finds damaged (a
+    history or trial table that cannot be read, a data file that is not the
+    config's), so that Snakemake sees it missing and rebuilds it; return them
+    and why.
 
-    A history is a result: it can always be rebuilt, and one that is not
-    whole would otherwise fail every job that reads it, on every run.
+    A result can always be rebuilt, and one that is not whole would otherwise
+    fail every job that reads it, on every run, or be trusted.
     """
     removed = []
-    checks = [(path, history_damage) for path in paths]
-    checks += [(path, trial_table_damage) for path in trial_tables]
-    for path, damage in checks:
-        path = Path(path)
+    for path in map(Path, paths):
         if path.is_file() and (why := damage(path)) is not None:
             path.unlink()
             removed.append((path, why))

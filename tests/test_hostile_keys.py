@@ -1,0 +1,184 @@
+"""Issue 43: the keys added since the first hostile review (CSV and generated
+data, tuning, explorers, formulas, publishing) are as harmless as the old.
+
+The refusals are probes in tests/hostile_probes.py (run by
+test_hostile_configs.py); here are what needs a file or a whole run: the
+report of a config whose text fields carry script, refusals that read a file,
+bounded reads, and damaged generated data.
+"""
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from conftest import chromium_browser, copy_workflow, digests, run_snakemake, small_config
+from hostile_probes import one_experiment
+from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.problems.data import MAX_CSV_ROWS, DataError, read_samples
+
+SCRIPT = "</script><script>window.__pwned=43</script>"
+SECRET = "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+CREDENTIALS = (
+    '{"type": "service_account", "project_id": "docs", "private_key_id": "1234abcd",'
+    f' "private_key": "{SECRET}", "client_email": "ci@docs.example"}}\n'
+)
+
+
+def csv_config(path: str, x: list[str], y: list[str]) -> dict:
+    config = one_experiment(init={"seed": 0})
+    config["experiments"]["e1"]["data"] = {"csv": path, "x": x, "y": y}
+    return config
+
+
+# --- refusals that read a file -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [(["x"], ["y"]), (['{"type"'], ["y"]), (["private_key"], ["client_email"])],
+    ids=["missing", "a header cell", "a near name"],
+)
+def test_a_refusal_never_quotes_the_file_it_read(tmp_path, monkeypatch, columns):
+    monkeypatch.chdir(tmp_path)
+    Path("gha-creds-1234abcd.json").write_text(CREDENTIALS)
+    with pytest.raises(ConfigError) as error:
+        check_config(csv_config("gha-creds-1234abcd.json", *columns))
+    message = str(error.value)
+    assert "'experiments.e1.data.csv' = 'gha-creds-1234abcd.json'" in message
+    for part in (SECRET[:20], "MII", "service_account", "ci@docs", '1234abcd"'):
+        assert part not in message, message
+
+
+def test_a_cell_that_is_not_a_number_is_named_not_shown(tmp_path):
+    (tmp_path / "points.csv").write_text(f"x,y\n1,2\n{SECRET},3\n")
+    with pytest.raises(DataError) as error:
+        read_samples(tmp_path / "points.csv", ["x"], ["y"])
+    assert "row 3, column 'x' holds text, not a number" in str(error.value)
+    assert "MII" not in str(error.value) and "BEGIN" not in str(error.value)
+
+
+def test_a_header_of_short_names_is_listed_with_a_did_you_mean(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # A spreadsheet's byte-order mark is not part of the first column's name.
+    Path("houses.csv").write_bytes("\ufeffarea,price\n50,100\n70,140\n".encode())
+    assert read_samples("houses.csv", ["area"], ["price"]).x == [[50.0], [70.0]]
+    with pytest.raises(ConfigError) as error:
+        check_config(csv_config("houses.csv", ["Area"], ["price"]))
+    assert "has no column 'Area'; its header names 'area', 'price'. Did you mean 'area'?" in str(
+        error.value
+    )
+
+
+def test_a_large_csv_is_refused_while_streaming_in_little_memory(tmp_path, monkeypatch):
+    """The issue's 16 MiB of 4 million rows, also with one column as x and y."""
+    monkeypatch.chdir(tmp_path)
+    Path("big.csv").write_text("a,b\n" + "1,2\n" * 4_000_000)
+    tracemalloc.start()
+    try:
+        for x, y, expected in (
+            (["a"], ["b"], f"more than {MAX_CSV_ROWS:,} samples"),
+            (["a"], ["a"], "both name the column(s) ['a']"),
+        ):
+            with pytest.raises(ConfigError) as error:
+                check_config(csv_config("big.csv", x, y))
+            assert expected in str(error.value)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The file's bytes once, and 20,000 rows: not the 1.9 GB of a whole read.
+    assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_file_named_by_many_experiments_is_read_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("points.csv").write_text("x,y\n" + "".join(f"{i},{2 * i}\n" for i in range(500)))
+    config = csv_config("points.csv", ["x"], ["y"])
+    for i in range(40):
+        config["experiments"][f"e{i}"] = {
+            "epochs": 2,
+            "init": {"seed": 0},
+            "optimizers": ["SGD"],
+            "data": {"csv": "points.csv", "x": ["x"], "y": ["y"]},
+        }
+    parsed = []
+    original = __import__("optimizer_animations.problems.data", fromlist=["_parse_samples"])
+    monkeypatch.setattr(
+        original,
+        "_parse_samples",
+        lambda *args, f=original._parse_samples: parsed.append(args[1]) or f(*args),
+    )
+    check_config(config)
+    assert parsed == ["points.csv"]
+
+
+# --- a whole run: the report, and damaged generated data ------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_text_run(tmp_path_factory):
+    """A tuned experiment with an explorer on CSV columns named like script,
+    and minibatches of generated samples; its report made."""
+    config = small_config()
+    config.pop("publish")
+    config["frames"]["every"] = 2
+    config["experiments"] = {
+        "columns": {
+            "epochs": 4,
+            "use_bias": True,
+            "init": {"seed": 0},
+            "data": {"csv": "points.csv", "x": [SCRIPT], "y": ["<b>y</b>&amp;"]},
+            "explorer": True,
+            "optimizers": ["SGD", "Adam"],
+            "tune": {"learning_rate": {"min": 0.01, "max": 0.1, "points": 2}, "seeds": 1},
+        },
+        "made": {
+            "epochs": 2,
+            "use_bias": True,
+            "init": {"seed": 0},
+            "data": {"generate": "linear", "samples": 12},
+            "optimizers": [{"name": "SGD", "grid": {"batch_size": [4, 12]}}],
+        },
+    }
+    workdir = copy_workflow(tmp_path_factory.mktemp("hostile-keys") / "wf", config)
+    (workdir / "points.csv").write_text(f"{SCRIPT},<b>y</b>&amp;\n1,2\n2,3.5\n3,4\n")
+    run_snakemake(workdir, "--cores", "2")
+    run_snakemake(workdir, "--report", "results/report.html")
+    return workdir
+
+
+@pytest.mark.e2e
+def test_the_report_of_script_in_config_text_runs_no_script(hostile_text_run):
+    report = (hostile_text_run / "results" / "report.html").read_text()
+    assert "explorer_columns" in report  # the explorer's job, with the problem in its params
+    assert SCRIPT not in report and "<b>y</b>" not in report
+    # The params are shown, escaped: \x3c stands for '<'.
+    assert "\\\\x3c/script\\\\x3e\\\\x3cscript\\\\x3ewindow.__pwned=43" in report
+    with chromium_browser() as chromium:
+        page = chromium.new_page()
+        page.goto((hostile_text_run / "results" / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__pwned === undefined")
+        page.close()
+
+
+@pytest.mark.e2e
+def test_damaged_generated_data_is_generated_again_and_its_runs_retrained(hostile_text_run):
+    workdir = hostile_text_run
+    data = workdir / "results" / "made" / "data.csv"
+    whole = data.read_bytes()
+    clean = digests(workdir)
+    cut = whole[: whole.index(b"\n", len(whole) // 3) + 1]  # at a line break: rows lost
+    for damaged in (cut, whole[: len(whole) // 2]):  # and mid-number
+        data.write_bytes(damaged)
+        result = run_snakemake(workdir, "--cores", "2")
+        said = result.stdout + result.stderr
+        assert f"Removed {Path('results/made/data.csv')}" in said and "generating it again" in said
+        assert "generate_data_made" in said and "train_made" in said
+        assert data.read_bytes() == whole
+        assert {k: v for k, v in digests(workdir).items() if "report" not in k} == {
+            k: v for k, v in clean.items() if "report" not in k
+        }
+    planned = run_snakemake(workdir, "-n")  # whole again: nothing is removed or redone
+    assert "Removed" not in planned.stderr and "Nothing to be done" in planned.stdout
