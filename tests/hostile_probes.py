@@ -309,6 +309,24 @@ PROBES = [
         landscape({"formula": "x*y + " + "9" * 400, "domain": [[0, 1], [0, 1]], "start": [0, 0]}),
         ["function.formula", "larger than"],
     ),
+    # Issue 43: a comment passed the formula's parser unseen, then reached the
+    # report's <script> and matplotlib's mathtext.
+    (
+        "script in a formula's comment",
+        landscape(
+            {
+                "formula": "x**2 + y**2  # </script><script>window.__pwned=1</script>",
+                "domain": [[-1, 1], [-1, 1]],
+                "start": [0.5, 0.5],
+            }
+        ),
+        ["function.formula", "character 14, '#', is not allowed in a formula", "comment"],
+    ),
+    (
+        "mathtext in a formula's comment",
+        landscape({"formula": "x*y # $\\frac{$", "domain": [[0, 1], [0, 1]], "start": [0, 0]}),
+        ["function.formula", "'#'"],
+    ),
     ("a seed past 32 bits", one_experiment(seeds=[2**40]), ["seeds"]),
     ("a million seeds", one_experiment(seeds={"count": 10**6}), ["seeds"]),
     ("10^7 max_runs", with_(one_experiment(), max_runs=10**7), ["max_runs", "at most 100,000"]),

@@ -15,6 +15,7 @@ import pytest
 from conftest import chromium_browser, copy_workflow, digests, run_snakemake, small_config
 from hostile_probes import one_experiment
 from optimizer_animations.config.check import ConfigError, check_config
+from optimizer_animations.config.plan import build_plan
 from optimizer_animations.problems.data import MAX_CSV_ROWS, DataError, read_samples
 
 SCRIPT = "</script><script>window.__pwned=43</script>"
@@ -110,6 +111,60 @@ def test_a_file_named_by_many_experiments_is_read_once(tmp_path, monkeypatch):
     )
     check_config(config)
     assert parsed == ["points.csv"]
+
+
+# --- names that would be another file's ------------------------------------------
+
+
+def with_publish(files: dict) -> dict:
+    config = one_experiment()
+    config["publish"] = {"dir": "docs/images", "files": files}
+    return config
+
+
+NAME_PROBES = [
+    (
+        "an experiment named like the gallery",
+        {**one_experiment(), "experiments": {"index.html": {"epochs": 3, "optimizers": ["SGD"]}}},
+        ["'experiments.index.html'", "results/index.html", "choose another name"],
+    ),
+    (
+        "a label named like an experiment's file",
+        one_experiment(optimizers=[{"name": "SGD", "label": "loss.png"}]),
+        ["'experiments.e1'", "run 'loss.png'", "results/e1/loss.png", "set another 'label'"],
+    ),
+    (
+        "a figure published as a GIF's frames",
+        with_publish({"a.gif": "e1/sgd/animation.gif", "a.frames.png": "e1/loss.png"}),
+        ["'publish.files.a.frames.png'", "a name ending in .frames.png"],
+    ),
+    (
+        "a figure published as a GIF's poster",
+        with_publish({"a.poster.png": "e1/loss.png"}),
+        ["'publish.files.a.poster.png'", "a name ending in .poster.png"],
+    ),
+    (
+        "a GIF's frames published under another GIF's name",
+        with_publish(
+            {"b.frames.png": "e1/adam/animation.frames.png", "b.gif": "e1/sgd/animation.gif"}
+        )
+        | {"experiments": {"e1": {"epochs": 3, "optimizers": ["SGD", "Adam"]}}},
+        ["'publish.files.b.gif' would publish", "as b.frames.png", "'publish.files.b.frames.png'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "config, expected", [p[1:] for p in NAME_PROBES], ids=[p[0] for p in NAME_PROBES]
+)
+def test_a_name_that_would_be_another_file_is_refused_naming_the_key(
+    tmp_path, monkeypatch, config, expected
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        build_plan(config)
+    for part in expected:
+        assert part in str(error.value), str(error.value)
 
 
 # --- a whole run: the report, and damaged generated data ------------------------

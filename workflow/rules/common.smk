@@ -176,27 +176,6 @@ PUBLISH_DIR = config.get("publish", {}).get("dir", "docs/images")
 SITE_SOURCE = "docs"
 
 
-def published_files():
-    """Published name -> result; an animation's GIF brings its videos and
-    poster (animation.formats) under the same name, and a figure its dark
-    variant (`name.dark.ext`, with its own videos and poster)."""
-    files = {}
-    for name, source in config.get("publish", {}).get("files", {}).items():
-        variants = [(name, source)]
-        if PLAN.dark([f"{RESULTS}/{source}"]):
-            variants.append((dark_variant(name), dark_variant(source)))
-        for published, result in variants:
-            files[published] = result
-            if result.endswith(".gif"):
-                files.update(
-                    zip(
-                        companion_paths(published, FORMATS),
-                        companion_paths(result, FORMATS),
-                    )
-                )
-    return files
-
-
 def phase_map(experiment, job):
     """phase.png in the outputs of the job that draws it: a sweep's in its
     loss figures' job (`losses`, from the run table), a tuned experiment's in
@@ -212,7 +191,7 @@ def dark(*paths):
     return PLAN.dark([path for group in paths for path in group])
 
 
-PUBLISHED = published_files()
+PUBLISHED = PLAN.published_files()
 
 
 def site_sources():

@@ -16,7 +16,7 @@ from optimizer_animations.config.check import SCHEMA_PATH  # for Snakemake's val
 from optimizer_animations.config.code import code_digests
 from optimizer_animations.config.plan import build_plan
 from optimizer_animations.config.report_params import report_safe
-from optimizer_animations.export.formats import companion_paths, dark_variant
+from optimizer_animations.export.formats import companion_paths
 from optimizer_animations.files import remove_partial_outputs
 from optimizer_animations.problems.data import samples_damage
 from optimizer_animations.problems.spec import data_file

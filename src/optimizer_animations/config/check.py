@@ -27,7 +27,11 @@ from optimizer_animations.config.safety import (
     key_path,
     short_repr,
 )
-from optimizer_animations.export.formats import is_dark_variant
+from optimizer_animations.export.formats import (
+    COMPANION_SUFFIXES,
+    COMPOUND_SUFFIXES,
+    is_dark_variant,
+)
 from optimizer_animations.problems.data import DataError, generator_settings, read_samples
 from optimizer_animations.problems.functions import (
     BUILT_IN,
@@ -724,6 +728,13 @@ def check_paths(config: dict[str, Any]) -> None:
             raise ConfigError(
                 f"'{where}': a published file keeps its result's suffix"
                 f" ({Path(source).suffix or 'none'}), got {short_repr(name)}"
+            )
+        compound = next((s for s in COMPOUND_SUFFIXES if name.endswith(s)), None)
+        if compound is not None and not source.endswith(compound):
+            raise ConfigError(
+                f"'{where}': a name ending in {compound} is what the workflow publishes beside"
+                f" an animation's GIF (name.gif, {', '.join(COMPANION_SUFFIXES)}); a"
+                f" {Path(source).suffix} figure needs a name without {compound}"
             )
         if is_dark_variant(name):
             raise ConfigError(

@@ -12,9 +12,11 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optimizer_animations.config.check import (
+    ConfigError,
     Tuning,
     animated_runs,
     check_config,
@@ -28,7 +30,12 @@ from optimizer_animations.config.check import (
     training_chunks,
     tuning_chunks,
 )
-from optimizer_animations.export.formats import companion_paths, companions_by_role, dark_variant
+from optimizer_animations.export.formats import (
+    COMPANION_SUFFIXES,
+    companion_paths,
+    companions_by_role,
+    dark_variant,
+)
 from optimizer_animations.problems.spec import (
     experiment_data,
     parameter_count,
@@ -440,6 +447,39 @@ class Plan:
                     variants += companion_paths(dark_variant(path), self.formats)
         return variants
 
+    def published_files(self) -> dict[str, str]:
+        """Published name -> result (under the results folder); an
+        animation's GIF brings its videos, poster, frames and player file
+        under the same name, and a figure its dark variant (`name.dark.ext`,
+        with its own). ConfigError for two results under one name: a name
+        that shadows another's companion (`a.frames.png` beside `a.gif`)."""
+        results = self.layout.root
+        files: dict[str, str] = {}
+        keys: dict[str, str] = {}
+        for name, source in self.config.get("publish", {}).get("files", {}).items():
+            variants = [(name, source)]
+            if self.dark([f"{results}/{source}"]):
+                variants.append((dark_variant(name), dark_variant(source)))
+            for published, result in variants:
+                pairs = [(published, result)]
+                if result.endswith(".gif"):
+                    pairs += zip(
+                        companion_paths(published, self.formats),
+                        companion_paths(result, self.formats),
+                        strict=True,
+                    )
+                for file, source_file in pairs:
+                    if files.get(file, source_file) != source_file:
+                        raise ConfigError(
+                            f"'publish.files.{name}' would publish {source_file} as {file},"
+                            f" which 'publish.files.{keys[file]}' publishes from"
+                            f" {files[file]} (an animation's GIF brings its"
+                            f" {', '.join(COMPANION_SUFFIXES)} and a figure its .dark"
+                            " variant under its name); choose another name"
+                        )
+                    files[file], keys[file] = source_file, name
+        return files
+
     def dark_frames(self, experiment: str, label: str) -> list[str]:
         """The dark variants of a run's bar frames: drawn when its animation
         or its experiment's comparison (tiled from every run's frames) is a
@@ -554,7 +594,7 @@ def build_plan(config: dict[str, Any]) -> Plan:
         name: with_explorer_stride(experiment_plan(config, name, runs[name])) for name in runs
     }
     tuned = [name for name, e in experiments.items() if e.tuning is not None]
-    return Plan(
+    plan = Plan(
         config=config,
         experiments=experiments,
         layout=Layout(config["results_dir"]),
@@ -565,3 +605,32 @@ def build_plan(config: dict[str, Any]) -> Plan:
             for source in config.get("publish", {}).get("files", {}).values()
         ),
     )
+    _check_names_against_files(plan)
+    plan.published_files()  # ConfigError for two results under one name
+    return plan
+
+
+def _check_names_against_files(plan: Plan) -> None:
+    """No experiment or run is named like a file the workflow writes where
+    its folder would be (`index.html`, `data.csv`, `tuning`...): Snakemake
+    would refuse the folder and the file with an error naming neither key."""
+    layout = plan.layout
+    files = set(plan.outputs()) | {layout.site()}
+    for name, experiment in plan.experiments.items():
+        count = len(experiment.tuning_chunks)
+        files |= {layout.tuning_rows(name, i, count) for i in range(count)}
+        files |= {layout.tuning_trials(name, i, count) for i in range(count)}
+    folders = {str(parent) for path in files for parent in Path(path).parents}
+    for path in sorted(files & folders):
+        parts = Path(path).relative_to(layout.root).parts
+        if len(parts) == 1:
+            raise ConfigError(
+                f"'experiments.{parts[0]}': an experiment named {parts[0]!r} would be the"
+                f" folder {path}, where the workflow writes a file of that name; choose"
+                " another name"
+            )
+        raise ConfigError(
+            f"'experiments.{parts[0]}': its run {parts[1]!r} (an optimizer entry's label,"
+            f" with its grid and seed) would be the folder {path}, where the workflow"
+            " writes the experiment's file of that name; set another 'label'"
+        )

@@ -49,6 +49,8 @@ VIDEO_FORMATS = tuple(name for name, f in FORMATS.items() if f.role == "video")
 POSTER = FORMATS["poster"]
 FRAMES = FORMATS["frames"]
 PLAYER = FORMATS["player"]
+# What an animation's companions may end in, for messages.
+COMPANION_SUFFIXES = tuple(f.suffix for f in FORMATS.values() if f.role != "animation")
 # Suffixes of more than one dot, longest first: `name.poster.png` is one name.
 COMPOUND_SUFFIXES = sorted(
     (f.suffix for f in FORMATS.values() if f.suffix.count(".") > 1), key=len, reverse=True
