@@ -117,9 +117,7 @@ def test_an_explorer_refuses_a_grid_argument_a_slider_cannot_place():
 def test_explorer_must_be_a_boolean():
     config = small_config()
     config["experiments"]["outputs"]["explorer"] = "yes"
-    with pytest.raises(
-        ConfigError, match=r"'experiments.outputs.explorer' must be of type boolean"
-    ):
+    with pytest.raises(ConfigError, match=r"'experiments.outputs.explorer' must be true or false"):
         build_plan(config)
 
 

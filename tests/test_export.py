@@ -65,8 +65,9 @@ def test_videos_are_byte_identical_on_reruns_and_padded_not_scaled(tmp_path, suf
 
 
 def test_video_frames_repeat_the_last_one_for_the_hold():
-    arrays, fps = video_frames(moving_bar(3, (4, 3)), 80, 1500)
-    assert fps == 12.5 and len(arrays) == 3 + 18
+    arrays, count, fps = video_frames(moving_bar(3, (4, 3)), 80, 1500)
+    arrays = list(arrays)
+    assert fps == 12.5 and len(arrays) == count == 3 + 18
     assert arrays[0].shape == (4, 4, 3) and (arrays[0][3] == 255).all()
 
 

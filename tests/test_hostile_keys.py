@@ -7,15 +7,22 @@ report of a config whose text fields carry script, refusals that read a file,
 bounded reads, and damaged generated data.
 """
 
+import json
 import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import chromium_browser, copy_workflow, digests, run_snakemake, small_config
-from hostile_probes import one_experiment
+from hostile_probes import one_experiment, with_
 from optimizer_animations.config.check import ConfigError, check_config
-from optimizer_animations.config.plan import build_plan
+from optimizer_animations.config.plan import (
+    EXPERIMENT_FIGURES,
+    RUN_FIGURES,
+    build_plan,
+    frame_pixels,
+)
 from optimizer_animations.problems.data import MAX_CSV_ROWS, DataError, read_samples
 
 SCRIPT = "</script><script>window.__pwned=43</script>"
@@ -122,7 +129,7 @@ def with_publish(files: dict) -> dict:
     return config
 
 
-NAME_PROBES = [
+PLAN_PROBES = [
     (
         "an experiment named like the gallery",
         {**one_experiment(), "experiments": {"index.html": {"epochs": 3, "optimizers": ["SGD"]}}},
@@ -151,13 +158,62 @@ NAME_PROBES = [
         | {"experiments": {"e1": {"epochs": 3, "optimizers": ["SGD", "Adam"]}}},
         ["'publish.files.b.gif' would publish", "as b.frames.png", "'publish.files.b.frames.png'"],
     ),
+    # Sizes: frames held while the GIF is written (issue 43's 3.9 GB and more).
+    (
+        "a frame every step of 1,999",
+        with_(
+            {
+                "experiments": {
+                    "l": {"epochs": 1999, "function": "rosenbrock", "optimizers": ["SGD"]}
+                }
+            },
+            frames={"every": 1},
+        ),
+        ["'experiments.l' would animate 2,000 frames", "'animation.max_megapixels' = 400"],
+    ),
+]
+
+
+def sweep(**settings) -> dict:
+    grid = {"learning_rate": [0.1, 0.2], "momentum": [0.1, 0.5]}
+    return one_experiment(optimizers=[{"name": "SGD", "grid": grid}], **settings)
+
+
+# Messages in the words of the config (issue 43, item 6).
+PLAN_PROBES += [
+    (
+        "a schedule named as text",
+        one_experiment(optimizers=[{"name": "SGD", "learning_rate": "CosineDecay"}]),
+        ["learning_rate' = 'CosineDecay' is text", "{schedule: CosineDecay, initial_"],
+    ),
+    (
+        "phase: true",
+        sweep(phase=True),
+        ["'experiments.e1.phase' = true: it is on by default; write false", "[across, up]"],
+    ),
+    (
+        "a phase argument twice",
+        sweep(phase=["momentum", "momentum"]),
+        ["'experiments.e1.phase' = ['momentum', 'momentum'] names 'momentum' twice"],
+    ),
+    (
+        "noise on the page's model",
+        one_experiment(noise={"sigma": 1.0}),
+        ["'experiments.e1.noise' applies only to landscape", "set 'batch_size'"],
+    ),
+    (
+        "vectors on the page's model",
+        one_experiment(vectors={"show": ["gradient"]}),
+        ["'experiments.e1.vectors' applies only to landscape", "contour only"],
+    ),
+    ("a number for a section", with_(one_experiment(), frames=5), ["'frames' must be a mapping"]),
 ]
 
 
 @pytest.mark.parametrize(
-    "config, expected", [p[1:] for p in NAME_PROBES], ids=[p[0] for p in NAME_PROBES]
+    "config, expected", [p[1:] for p in PLAN_PROBES], ids=[p[0] for p in PLAN_PROBES]
 )
-def test_a_name_that_would_be_another_file_is_refused_naming_the_key(
+def test_a_plan_that_would_clash_or_hold_too_much_is_refused_naming_the_key(
     tmp_path, monkeypatch, config, expected
 ):
     monkeypatch.chdir(tmp_path)
@@ -186,6 +242,11 @@ def hostile_text_run(tmp_path_factory):
             "explorer": True,
             "optimizers": ["SGD", "Adam"],
             "tune": {"learning_rate": {"min": 0.01, "max": 0.1, "points": 2}, "seeds": 1},
+        },
+        "bowl": {
+            "epochs": 6,
+            "function": "quadratic",
+            "optimizers": ["SGD", "Adam", "RMSprop", "Adagrad"],
         },
         "made": {
             "epochs": 2,
@@ -237,3 +298,24 @@ def test_damaged_generated_data_is_generated_again_and_its_runs_retrained(hostil
         }
     planned = run_snakemake(workdir, "-n")  # whole again: nothing is removed or redone
     assert "Removed" not in planned.stderr and "Nothing to be done" in planned.stdout
+
+
+@pytest.mark.e2e
+def test_every_animation_s_frames_are_within_the_plan_s_bound(hostile_text_run, monkeypatch):
+    """The bound that animation.max_megapixels is checked against, before any
+    job, is at least each animation's frames as drawn."""
+    monkeypatch.chdir(hostile_text_run)
+    config = yaml.safe_load((hostile_text_run / "config" / "config.yaml").read_text())
+    plan = build_plan(config)
+    results = hostile_text_run / "results"
+    checked = set()
+    for experiment in plan.experiments.values():
+        for kind in EXPERIMENT_FIGURES + RUN_FIGURES:
+            label = (experiment.animated_labels or [""])[0]
+            path = kind.applies(experiment) and kind.path(plan.layout, experiment, label)
+            if not path or not path.endswith(".gif"):
+                continue
+            player = json.loads((results.parent / path).with_suffix(".player.json").read_text())
+            assert player["width"] * player["height"] <= frame_pixels(kind.kind, experiment), path
+            checked.add(kind.kind)
+    assert checked == {"comparison", "trajectory", "panels", "surface", "animation"}

@@ -229,7 +229,7 @@ def second_entry(grid):
             {"learning_rate": RATES, "momentum": MOMENTA},
             None,
             True,
-            ["'experiments.sweep.phase' = True", "False"],
+            ["'experiments.sweep.phase' = true: it is on by default", "write false"],
         ),
         (
             {"learning_rate": RATES, "momentum": MOMENTA},

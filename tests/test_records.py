@@ -80,7 +80,7 @@ def test_a_history_s_meta_is_parsed_once_into_its_kind():
         }
     )
     assert dense.kind == DenseProblem.kind and not dense.landscape
-    assert dense.seed == 4 and dense.targets == [[0.0, 1.0, 0.0]]
+    assert dense.seed == 4 and dense.sample_count == 1
 
 
 @pytest.mark.parametrize(

@@ -73,12 +73,12 @@ BAD_CONFIGS = [
     (
         "wrong type",
         lambda c: outputs(c).update(epochs="500"),
-        ["experiments.outputs.epochs", "integer", "'500'"],
+        ["experiments.outputs.epochs", "a whole number", "'500'"],
     ),
     (
         "float epochs",
         lambda c: outputs(c).update(epochs=2.5),
-        ["experiments.outputs.epochs", "integer"],
+        ["experiments.outputs.epochs", "a whole number"],
     ),
     (
         "negative epochs",
@@ -182,7 +182,7 @@ BAD_CONFIGS = [
     (
         "state not a boolean",
         lambda c: outputs(c).update(state="yes"),
-        ["experiments.outputs.state", "boolean", "'yes'"],
+        ["experiments.outputs.state", "true or false", "'yes'"],
     ),
     ("not a mapping", lambda c: c.clear(), ["missing a required key"]),
 ]

@@ -52,7 +52,12 @@ from optimizer_animations.training.keras_optimizers import (
     argument_type,
     load_optimizer_table,
 )
-from optimizer_animations.training.schedules import check_schedule, is_schedule, peak_rate
+from optimizer_animations.training.schedules import (
+    SCHEDULES,
+    check_schedule,
+    is_schedule,
+    peak_rate,
+)
 from optimizer_animations.tuning.grid import OBJECTIVES, LearningRateGrid
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
@@ -60,6 +65,18 @@ SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 
 def load_schema() -> dict[str, Any]:
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+# The schema's types in the words of a YAML file.
+TYPE_WORDS = {
+    "object": "a mapping of keys to values (key: value)",
+    "array": "a list ([a, b] or lines starting with '- ')",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "empty (null)",
+}
 
 
 def describe_schema_error(error: jsonschema.ValidationError) -> str:
@@ -79,7 +96,9 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
         return f"'{where}' is missing a required key: {error.message}"
     if error.validator == "type":
-        return f"'{where}' must be of type {schema['type']}, got {short_repr(value)}"
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        wanted = " or ".join(TYPE_WORDS.get(kind, kind) for kind in types)
+        return f"'{where}' must be {wanted}, got {short_repr(value)}"
     if error.validator == "minimum":
         return f"'{where}' must be at least {schema['minimum']}, got {value!r}"
     if error.validator == "exclusiveMinimum":
@@ -101,6 +120,15 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
         return f"'{where}' = {short_repr(value)} is not a safe folder name: use {NAME_RULE}"
     if error.validator == "maxLength":
         return f"'{where}' = {short_repr(value)} is longer than {schema['maxLength']} characters"
+    if error.validator == "enum" and schema["enum"] == [False]:
+        # A switch that is on by default and otherwise takes what it turns on
+        # with (phase: [across, up]): true says nothing more.
+        parent = error.parent.schema if error.parent is not None else {}
+        takes = str(parent.get("description", "what it takes")).split(":")[0]
+        return f"'{where}' = true: it is on by default; write false to turn it off, or {takes}"
+    if error.validator == "uniqueItems":
+        repeated = sorted({repr(item) for item in value if value.count(item) > 1})
+        return f"'{where}' = {short_repr(value)} names {', '.join(repeated)} twice; each item once"
     if error.validator == "enum":
         allowed = [str(option) for option in schema["enum"]]
         either = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
@@ -278,6 +306,45 @@ def _check_sizes(
         )
 
 
+# What one config may make the machine do (README, "Bad input and faults"):
+# optimizer steps in all its runs and tuning trials (one step of the page's
+# model on one sample takes ~23 us here: 20 million, about 8 minutes), and
+# paths an animated figure draws again in every frame.
+MAX_UPDATES = 20_000_000
+MAX_PATH_FRAMES = 250_000
+
+
+def _check_work(
+    config: dict[str, Any], runs: dict[str, list["Run"]], shapes: dict[str, DataShape]
+) -> None:
+    """Refuse what would take hours to train or to draw, before any job."""
+    total, every = 0, config["frames"]["every"]
+    for experiment, experiment_runs in runs.items():
+        settings = config["experiments"][experiment]
+        epochs, shape = settings["epochs"], shapes.get(experiment)
+        tuning = experiment_tuning(settings)
+        trials = tuning.grid.points if tuning is not None else 1
+        for run in experiment_runs:
+            per_epoch = 1
+            if shape is not None and run.batch_size is not None:
+                per_epoch = math.ceil(shape.samples / run.batch_size)
+            total += epochs * per_epoch * trials
+        frames = frame_count(epochs, every)
+        if len(experiment_runs) * frames > MAX_PATH_FRAMES:
+            raise ConfigError(
+                f"'experiments.{experiment}' has {len(experiment_runs):,} runs, whose paths its"
+                f" animated trajectory would draw in each of {frames:,} frames:"
+                f" {len(experiment_runs) * frames:,} paths, more than {MAX_PATH_FRAMES:,};"
+                " draw fewer frames (a larger 'frames.every') or split the grid"
+            )
+    if total > MAX_UPDATES:
+        raise ConfigError(
+            f"the experiments would take {total:,} optimizer steps (every run's epochs x"
+            f" updates per epoch, every tuning trial's too), more than {MAX_UPDATES:,}"
+            " (about 8 minutes of training); train fewer runs or epochs, or larger batches"
+        )
+
+
 def _data_samples(
     data: dict[str, Any], where: str
 ) -> tuple[list[list[float]], list[list[float]]] | None:
@@ -379,6 +446,13 @@ def data_shapes(config: dict[str, Any]) -> dict[str, DataShape]:
 # Keys that only one kind of experiment takes.
 DENSE_ONLY_KEYS = ("use_bias", "trajectory", "batch_size", "shuffle", "data", "init")
 LANDSCAPE_ONLY_KEYS = ("start", "domain", "noise", "vectors")
+# What the page's model has instead of each.
+DENSE_INSTEAD = {
+    "start": "the page's model starts from 'init'",
+    "domain": "the page's model's trajectory plane follows from its weights ('trajectory')",
+    "noise": "the page's model's gradients are noisy through minibatches: set 'batch_size'",
+    "vectors": "each step's vectors are drawn on a landscape's contour only",
+}
 # What an optimizer entry, its grid or the experiment may set of how a run
 # trains, rather than of its Keras optimizer.
 TRAINING_SETTINGS = ("batch_size", "shuffle")
@@ -439,7 +513,7 @@ def _check_experiment_kinds(config: dict[str, Any]) -> list[str]:
                 if key in settings:
                     raise ConfigError(
                         f"'{where}.{key}' applies only to landscape experiments (with"
-                        " 'function:'); the page's model starts from 'init'"
+                        f" 'function:'); {DENSE_INSTEAD[key]}"
                     )
             settings.setdefault("use_bias", True)
             dense.append(name)
@@ -677,6 +751,15 @@ def check_argument(where: str, class_name: str, argument: str, value: Any) -> No
         check_schedule(where, value)
         return
     kind = argument_type(class_name, argument)
+    if argument == "learning_rate" and isinstance(value, str):
+        named = value if value in SCHEDULES else "CosineDecay"
+        hint = "" if value in SCHEDULES else did_you_mean(value, SCHEDULES)
+        raise ConfigError(
+            f"'{where}' = {short_repr(value)} is text: a learning rate is a number in"
+            f" (0, 1e+06], or a schedule written as a mapping, e.g. {{schedule: {named},"
+            f" initial_learning_rate: 0.1, decay_steps: 100}}.{hint} Schedules:"
+            f" {', '.join(SCHEDULES)}"
+        )
     if not kind.accepts(value):
         raise ConfigError(
             f"'{where}' = {short_repr(value)} has the wrong type or range: {class_name}'s"
@@ -785,6 +868,7 @@ def check_config(config: dict[str, Any]) -> dict[str, list[Run]]:
                 f" 'frames.max_frames' = {frames['max_frames']}; set 'frames.every' to"
                 f" {needed} or more"
             )
+    _check_work(config, runs_by_experiment, shapes)
     return runs_by_experiment
 
 

@@ -606,8 +606,66 @@ def build_plan(config: dict[str, Any]) -> Plan:
         ),
     )
     _check_names_against_files(plan)
+    _check_animation_pixels(plan)
     plan.published_files()  # ConfigError for two results under one name
     return plan
+
+
+# Each animation's frame in pixels at frames.scale 1, from above (the
+# figures' sizes at 100 DPI: figures/style.py, render.py, trajectories.py,
+# surface.py): a run's bar or fit frame, the contour, the 3-D view, and a
+# panel of the small multiples (3 to a row).
+RUN_FRAME_PIXELS = 560 * 360
+CONTOUR_PIXELS = 680 * 420
+SURFACE_PIXELS = 720 * 480
+PANEL_PIXELS, PANEL_COLUMNS, PANEL_TITLE_PIXELS = 300 * 270, 3, 30 * 300
+
+
+def frame_pixels(kind: str, experiment: "ExperimentPlan") -> int:
+    """An upper bound of one frame's pixels of the animation `kind` of
+    `experiment`, at scale 1 (tests/test_hostile_keys.py holds it to the
+    frames drawn)."""
+    if kind == "comparison":  # every animated run's frame, tiled
+        return len(experiment.animated_labels) * RUN_FRAME_PIXELS
+    if kind == "surface":
+        return SURFACE_PIXELS
+    entries = len(experiment.entries)
+    columns = min(PANEL_COLUMNS, entries)
+    panels = columns * -(-entries // columns) * PANEL_PIXELS + columns * PANEL_TITLE_PIXELS
+    if kind == "panels":
+        return panels
+    if kind == "trajectory":  # a contour, or panels when it has many entries
+        return max(CONTOUR_PIXELS, panels)
+    return RUN_FRAME_PIXELS
+
+
+def _check_animation_pixels(plan: Plan) -> None:
+    """Refuse an animation whose frames a job could not hold within
+    `animation.max_megapixels` (export/writers.py's FrameStore holds them all
+    while it writes the GIF), before any job runs."""
+    limit = plan.config["animation"]["max_megapixels"]
+    scale = plan.config["frames"]["scale"]
+    for name, experiment in plan.experiments.items():
+        frames = len(experiment.frame_epochs)
+        placed = [(kind, "") for kind in EXPERIMENT_FIGURES]
+        placed += [
+            (kind, label) for label in experiment.animated_labels[:1] for kind in RUN_FIGURES
+        ]
+        for kind, label in placed:
+            if not kind.applies(experiment):
+                continue
+            if not kind.path(plan.layout, experiment, label).endswith(".gif"):
+                continue
+            pixels = frames * frame_pixels(kind.kind, experiment) * scale**2
+            if pixels > limit * 1_000_000:
+                most = max(2, limit * 1_000_000 // (frame_pixels(kind.kind, experiment) * scale**2))
+                raise ConfigError(
+                    f"'experiments.{name}' would animate {frames:,} frames of its"
+                    f" {kind.kind} figure, {pixels / 1e6:,.0f} million pixels, more than"
+                    f" 'animation.max_megapixels' = {limit:,}: draw at most {most:,} frames"
+                    " (a larger 'frames.every'), fewer optimizers in one figure, or raise"
+                    " the limit on a machine with the memory (about 3 bytes a pixel)"
+                )
 
 
 def _check_names_against_files(plan: Plan) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from PIL import Image
 
 from optimizer_animations.export.formats import dark_variant
-from optimizer_animations.export.writers import Timing, write_animation
+from optimizer_animations.export.writers import FrameStore, Timing, write_animation
 from optimizer_animations.files import log_to
 from optimizer_animations.records.history import load_history
 from optimizer_animations.site.pages import RunSummary, write_animation_page, write_comparison_page
@@ -56,10 +56,9 @@ def assemble(
         raise ValueError(f"{len(frame_paths)} frames do not split into {panels} panels")
     per_panel = len(frame_paths) // panels
     columns = [frame_paths[p * per_panel : (p + 1) * per_panel] for p in range(panels)]
-    frames = []
-    for row in zip(*columns, strict=True):
-        images = [open_frame(frame_path) for frame_path in row]
-        frames.append(tile(images))
+    frames = FrameStore(
+        tile([open_frame(frame_path) for frame_path in row]) for row in zip(*columns, strict=True)
+    )
     write_animation(frames, path, timing, formats)
     return len(frames)
 

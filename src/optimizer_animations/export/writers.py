@@ -22,7 +22,7 @@ import json
 import math
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,45 +84,107 @@ def unpack_rgb(packed: np.ndarray) -> np.ndarray:
     )
 
 
-def index_frames(frames: Sequence[Image.Image]) -> list[Image.Image]:
-    """Each frame as indices into one palette (n <= 256) shared by all frames.
-
-    The palette holds the frames' most frequent colours, exactly: rendered
-    charts have few colours beyond anti-aliasing shades, so the white
-    background and the bar colours stay exact (a median cut would shift them);
-    rarer shades map to their nearest palette colour. A shared palette keeps
-    colours steady from frame to frame and gives one global colour table.
-    Done here because Pillow's quantize(palette=...) maps even exact colours
-    approximately (white became (252, 252, 252)). Each distinct colour is
-    mapped once, for all pixels of all frames.
+class FrameStore:
+    """An animation's frames, held exactly in little memory while the
+    figure draws them one by one: each frame as its distinct colours and,
+    per pixel, the index of its colour (2 bytes a pixel where a frame has
+    fewer than 65,536 colours, as charts do, against 3 for RGB and 4 more
+    for the packed colours an index needs). Every writer reads the frames
+    from here: a video gets each frame's exact RGB back, the GIF and the
+    frames' grid each frame's indices into one shared palette.
     """
-    packed = [pack_rgb(np.asarray(frame.convert("RGB"))) for frame in frames]
-    colours, counts = np.unique(
-        np.concatenate([frame.ravel() for frame in packed]), return_counts=True
-    )
-    # Most frequent first; ties broken by colour value, so the order is deterministic.
-    by_frequency = np.lexsort((colours, -counts))
-    chosen, rest = by_frequency[:256], by_frequency[256:]
-    palette = unpack_rgb(colours[chosen])
-    # Palette index of every 24-bit colour that occurs (16 MiB, read once per pixel).
-    index_of_colour = np.zeros(1 << 24, np.uint8)
-    index_of_colour[colours[chosen]] = np.arange(len(chosen))
-    # In blocks: a contour's shading has tens of thousands of rarer shades.
-    for block in np.array_split(rest, max(1, rest.size // 4096)) if rest.size else []:
-        distances = (
-            (
-                unpack_rgb(colours[block])[:, None, :].astype(np.int32)
-                - palette[None].astype(np.int32)
-            )
-            ** 2
-        ).sum(axis=2)
-        index_of_colour[colours[block]] = distances.argmin(axis=1)
-    indexed = []
-    for frame in packed:
-        image = Image.fromarray(index_of_colour[frame], mode="P")
-        image.putpalette(palette.ravel().tolist())
-        indexed.append(image)
-    return indexed
+
+    def __init__(self, frames: Iterable[Image.Image] = ()) -> None:
+        self._frames: list[tuple[np.ndarray, np.ndarray]] = []
+        self.size: tuple[int, int] = (0, 0)  # width, height
+        for frame in frames:
+            self.add(frame)
+
+    @classmethod
+    def of(cls, frames: "FrameStore | Iterable[Image.Image]") -> "FrameStore":
+        return frames if isinstance(frames, FrameStore) else cls(frames)
+
+    def add(self, frame: Image.Image) -> None:
+        if self._frames and frame.size != self.size:
+            raise ValueError(f"a frame of {frame.size} among frames of {self.size}")
+        self.size = frame.size
+        packed = pack_rgb(np.asarray(frame.convert("RGB")))
+        colours, inverse = np.unique(packed, return_inverse=True)
+        dtype = np.uint16 if len(colours) <= 1 << 16 else np.uint32
+        self._frames.append((colours, inverse.reshape(packed.shape).astype(dtype)))
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def rgb(self, index: int) -> np.ndarray:
+        """Frame `index` as (height, width, 3) uint8, exactly as drawn."""
+        colours, inverse = self._frames[index]
+        return unpack_rgb(colours[inverse])
+
+    def indexed(self, indices: Sequence[int] | None = None) -> list[Image.Image]:
+        """The frames of `indices` (all by default) as indices into one
+        palette (n <= 256) chosen from those frames' colours (`palette_map`)."""
+        indices = range(len(self)) if indices is None else indices
+        palette, index_of_colour = self.palette_map(indices)
+        images = []
+        for index in indices:
+            image = Image.fromarray(self.palette_indices(index, index_of_colour), mode="P")
+            image.putpalette(palette.ravel().tolist())
+            images.append(image)
+        return images
+
+    def palette_indices(self, index: int, index_of_colour: np.ndarray) -> np.ndarray:
+        """Frame `index`'s pixels as palette indices (height, width) uint8."""
+        colours, inverse = self._frames[index]
+        return index_of_colour[colours][inverse]
+
+    def palette_map(self, indices: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The palette (n, 3) of the frames of `indices` and the palette index
+        of every 24-bit colour that occurs in them (16 MiB, read per pixel).
+
+        The palette holds the frames' most frequent colours, exactly:
+        rendered charts have few colours beyond anti-aliasing shades, so the
+        white background and the bar colours stay exact (a median cut would
+        shift them); rarer shades map to their nearest palette colour. A
+        shared palette keeps colours steady from frame to frame and gives one
+        global colour table. Done here because Pillow's quantize(palette=...)
+        maps even exact colours approximately (white became (252, 252, 252)).
+        Each distinct colour is mapped once, for all pixels of all frames.
+        """
+        per_frame = [self._frames[i] for i in indices]
+        colours, where = np.unique(
+            np.concatenate([colours for colours, _ in per_frame]), return_inverse=True
+        )
+        counts = np.zeros(len(colours), np.int64)
+        offset = 0
+        for frame_colours, inverse in per_frame:
+            frame_counts = np.bincount(inverse.ravel(), minlength=len(frame_colours))
+            # A frame's colours are distinct: no index repeats within the slice.
+            counts[where[offset : offset + len(frame_colours)]] += frame_counts
+            offset += len(frame_colours)
+        # Most frequent first; ties broken by colour value, so the order is deterministic.
+        by_frequency = np.lexsort((colours, -counts))
+        chosen, rest = by_frequency[:256], by_frequency[256:]
+        palette = unpack_rgb(colours[chosen])
+        index_of_colour = np.zeros(1 << 24, np.uint8)
+        index_of_colour[colours[chosen]] = np.arange(len(chosen))
+        # In blocks: a contour's shading has tens of thousands of rarer shades.
+        for block in np.array_split(rest, max(1, rest.size // 4096)) if rest.size else []:
+            distances = (
+                (
+                    unpack_rgb(colours[block])[:, None, :].astype(np.int32)
+                    - palette[None].astype(np.int32)
+                )
+                ** 2
+            ).sum(axis=2)
+            index_of_colour[colours[block]] = distances.argmin(axis=1)
+        return palette, index_of_colour
+
+
+def index_frames(frames: "FrameStore | Sequence[Image.Image]") -> list[Image.Image]:
+    """Each frame as indices into one palette (n <= 256) shared by all
+    frames (FrameStore.palette_map)."""
+    return FrameStore.of(frames).indexed()
 
 
 class ToolMissing(RuntimeError):
@@ -137,7 +199,7 @@ GIFSICLE_MISSING = (
 
 
 def write_gif(
-    frames: Sequence[Image.Image],
+    frames: "FrameStore | Sequence[Image.Image]",
     path: str | Path,
     duration_ms: int,
     hold_ms: int,
@@ -152,7 +214,8 @@ def write_gif(
     rest transparent) and tries LZW's options: a third to a quarter of the
     bytes, every decoded frame the same.
     """
-    if not frames:
+    frames = FrameStore.of(frames)
+    if not len(frames):
         raise ValueError("no frames to assemble")
     # Checked by the job, in the environment that runs it (a cluster node's),
     # not while Snakemake parses the workflow on a login node.
@@ -166,7 +229,7 @@ def write_gif(
             format="GIF",
             save_all=True,
             append_images=indexed[1:],
-            duration=frame_durations(len(frames), duration_ms, hold_ms),
+            duration=frame_durations(len(indexed), duration_ms, hold_ms),
             loop=0,
             optimize=False,
             disposal=1,
@@ -182,32 +245,38 @@ def write_gif(
                 pillow.unlink(missing_ok=True)
 
 
+def padded_rgb(frames: FrameStore, index: int) -> np.ndarray:
+    """Frame `index` as RGB padded with white to even sizes (what yuv420p
+    needs; the picture is never scaled)."""
+    pixels = frames.rgb(index)
+    height, width = pixels.shape[:2]
+    padded = np.full((height + height % 2, width + width % 2, 3), 255, np.uint8)
+    padded[:height, :width] = pixels
+    return padded
+
+
 def video_frames(
-    frames: Sequence[Image.Image], duration_ms: int, hold_ms: int
-) -> tuple[list[np.ndarray], float]:
-    """The frames as RGB arrays padded with white to even sizes (what
-    yuv420p needs; the picture is never scaled), at a constant rate of one
-    frame per `duration_ms`, the last repeated to last about `hold_ms`."""
-    arrays = []
-    for frame in frames:
-        pixels = np.asarray(frame.convert("RGB"))
-        height, width = pixels.shape[:2]
-        padded = np.full((height + height % 2, width + width % 2, 3), 255, np.uint8)
-        padded[:height, :width] = pixels
-        arrays.append(padded)
+    frames: "FrameStore | Sequence[Image.Image]", duration_ms: int, hold_ms: int
+) -> tuple[Iterator[np.ndarray], int, float]:
+    """The frames as padded RGB arrays (padded_rgb), one at a time, at a
+    constant rate of one frame per `duration_ms`, the last repeated to last
+    about `hold_ms`: the arrays, their count and the rate."""
+    frames = FrameStore.of(frames)
     repeats = max(1, round(hold_ms / duration_ms)) - 1
-    return arrays + [arrays[-1]] * repeats, 1000 / duration_ms
+    order = [*range(len(frames)), *[len(frames) - 1] * repeats]
+    return (padded_rgb(frames, index) for index in order), len(order), 1000 / duration_ms
 
 
 def write_video(
-    frames: Sequence[Image.Image], path: str | Path, duration_ms: int, hold_ms: int
+    frames: "FrameStore | Sequence[Image.Image]", path: str | Path, duration_ms: int, hold_ms: int
 ) -> None:
     """An MP4 or WebM (by `path`'s suffix) of the frames."""
     import imageio_ffmpeg
 
-    arrays, fps = video_frames(frames, duration_ms, hold_ms)
+    frames = FrameStore.of(frames)
+    arrays, _, fps = video_frames(frames, duration_ms, hold_ms)
     codec, options = ENCODERS[Path(path).suffix.lstrip(".")]
-    height, width = arrays[0].shape[:2]
+    width, height = (side + side % 2 for side in frames.size)
     with atomic_output(path) as tmp:
         writer = imageio_ffmpeg.write_frames(
             str(tmp),
@@ -225,11 +294,12 @@ def write_video(
         writer.close()
 
 
-def write_poster(frames: Sequence[Image.Image], path: str | Path, _: Timing) -> None:
+def write_poster(frames: "FrameStore | Sequence[Image.Image]", path: str | Path, _: Timing) -> None:
     """The last frame, indexed like the GIF's frames (its own most frequent
     colours, exact up to 256 of them): under half the RGB size."""
+    frames = FrameStore.of(frames)
     with atomic_output(path) as tmp:
-        index_frames([frames[-1]])[0].save(tmp, format="PNG", optimize=True)
+        frames.indexed([len(frames) - 1])[0].save(tmp, format="PNG", optimize=True)
 
 
 def grid_columns(count: int, width: int, height: int) -> int:
@@ -238,25 +308,32 @@ def grid_columns(count: int, width: int, height: int) -> int:
     return max(1, min(count, math.ceil(math.sqrt(count * height / width))))
 
 
-def write_frames(frames: Sequence[Image.Image], path: str | Path, _: Timing) -> None:
-    """Every frame, indexed with one palette (index_frames), row-major on a
-    grid of grid_columns columns: frame i at column i % columns, row
-    i // columns, each exactly as the GIF shows it."""
-    indexed = index_frames(frames)
-    width, height = indexed[0].size
-    columns = grid_columns(len(indexed), width, height)
-    rows = -(-len(indexed) // columns)
-    sheet = Image.new("P", (width * columns, height * rows), 0)
-    sheet.putpalette(indexed[0].getpalette())
-    for index, frame in enumerate(indexed):
-        sheet.paste(frame, ((index % columns) * width, (index // columns) * height))
+def write_frames(frames: "FrameStore | Sequence[Image.Image]", path: str | Path, _: Timing) -> None:
+    """Every frame, indexed with one palette (FrameStore.palette_map),
+    row-major on a grid of grid_columns columns: frame i at column
+    i % columns, row i // columns, each exactly as the GIF shows it."""
+    frames = FrameStore.of(frames)
+    width, height = frames.size
+    columns = grid_columns(len(frames), width, height)
+    rows = -(-len(frames) // columns)
+    palette, index_of_colour = frames.palette_map(range(len(frames)))
+    # Filled frame by frame: no list of indexed frames beside the grid.
+    pixels = np.zeros((height * rows, width * columns), np.uint8)
+    for index in range(len(frames)):
+        top, left = (index // columns) * height, (index % columns) * width
+        pixels[top : top + height, left : left + width] = frames.palette_indices(
+            index, index_of_colour
+        )
+    sheet = Image.fromarray(pixels, mode="P")
+    sheet.putpalette(palette.ravel().tolist())
     with atomic_output(path) as tmp:
         sheet.save(tmp, format="PNG", optimize=True)
 
 
-def player_description(frames: Sequence[Image.Image], timing: Timing) -> dict:
+def player_description(frames: "FrameStore | Sequence[Image.Image]", timing: Timing) -> dict:
     """What a page's player needs to know of an animation (`name.player.json`)."""
-    width, height = frames[0].size
+    frames = FrameStore.of(frames)
+    width, height = frames.size
     return {
         "frames": len(frames),
         "width": width,
@@ -268,13 +345,15 @@ def player_description(frames: Sequence[Image.Image], timing: Timing) -> dict:
     }
 
 
-def write_player(frames: Sequence[Image.Image], path: str | Path, timing: Timing) -> None:
+def write_player(
+    frames: "FrameStore | Sequence[Image.Image]", path: str | Path, timing: Timing
+) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(json.dumps(player_description(frames, timing), indent=1) + "\n")
 
 
 # The function that writes each registered format (export/formats.py).
-WRITE: dict[str, Callable[[Sequence[Image.Image], str | Path, Timing], None]] = {
+WRITE: dict[str, Callable[[FrameStore, str | Path, Timing], None]] = {
     "gif": lambda frames, path, t: write_gif(frames, path, t.duration_ms, t.hold_ms, t.gifsicle),
     "webm": lambda frames, path, t: write_video(frames, path, t.duration_ms, t.hold_ms),
     "mp4": lambda frames, path, t: write_video(frames, path, t.duration_ms, t.hold_ms),
@@ -285,14 +364,16 @@ WRITE: dict[str, Callable[[Sequence[Image.Image], str | Path, Timing], None]] = 
 
 
 def write_animation(
-    frames: Sequence[Image.Image],
+    frames: Iterable[Image.Image],
     gif: str | Path,
     timing: Timing,
     formats: Sequence[str] = ("gif",),
 ) -> list[str]:
     """The GIF of the frames and, for `formats`, the files beside it
-    (companion_formats); returns the companions' paths."""
-    if not frames:
+    (companion_formats); returns the companions' paths. `frames` may be a
+    generator: each frame is kept only in a FrameStore."""
+    frames = FrameStore.of(frames)
+    if not len(frames):
         raise ValueError("no frames to assemble")
     timing.frame_labels(len(frames))  # refused before any file is written
     WRITE["gif"](frames, gif, timing)

@@ -31,6 +31,7 @@ from optimizer_animations.figures.style import (
     use_page_style,
 )
 from optimizer_animations.files import log_to
+from optimizer_animations.problems.problem import run_samples, run_targets
 from optimizer_animations.records.history import History, load_history
 from optimizer_animations.records.run_table import (
     Band,
@@ -101,7 +102,7 @@ FIT_FIGSIZE = (5.6, 3.6)  # inches: the bar chart's height, with room for the le
 
 def frames_of(history: History, ylim: Sequence[float]) -> "BarFrames | FitFrames":
     """The page's bar chart for a few samples, the model's fit for more."""
-    if len(history.run.targets) > MAX_BAR_SAMPLES:
+    if history.run.sample_count > MAX_BAR_SAMPLES:
         return FitFrames(history)
     return BarFrames(history, ylim)
 
@@ -117,8 +118,7 @@ class FitFrames:
 
     def __init__(self, history: History) -> None:
         self.history = history
-        x = np.asarray(history.run.data["x"], dtype=float)
-        targets = np.asarray(history.run.targets, dtype=float)
+        x, targets = (values.astype(float) for values in run_samples(history.run))
         self.diverged_at = history.first_non_finite_epoch()
         self.one_input = x.shape[1] == 1
         figure, axes = plt.subplots(figsize=FIT_FIGSIZE)
@@ -185,7 +185,7 @@ class FitFrames:
             for unit, line in enumerate(self.lines):
                 line.set_data(self.line_x, self.line_x * kernel[0, unit] + bias[unit])
         else:
-            targets = np.asarray(history.run.targets, dtype=float)
+            targets = run_targets(self.history.run).astype(float)
             for unit, line in enumerate(self.lines):
                 line.set_data(targets[:, unit], history.pred[step][:, unit])
         self.caption.set_text(f"Epoch {step}")
@@ -198,7 +198,7 @@ class BarFrames:
 
     def __init__(self, history: History, ylim: Sequence[float]) -> None:
         self.history, self.ylim = history, ylim
-        targets = np.asarray(history.run.targets, dtype=float)
+        targets = run_targets(history.run).astype(float)
         n_samples, units = targets.shape
         positions, width = bar_layout(n_samples, units)
         self.diverged_at = history.first_non_finite_epoch()

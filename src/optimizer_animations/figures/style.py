@@ -146,9 +146,6 @@ def use_page_style() -> None:
             "font.family": ["DejaVu Sans"],
             "axes.prop_cycle": matplotlib.cycler(color=theme().series),
             "svg.hashsalt": "optimizer-animations",
-            # Figures state config text (formulas, labels): a '$' in it is a
-            # character, never mathtext to parse. No figure writes mathtext.
-            "text.parse_math": False,
         }
     )
     dark = theme().background

@@ -632,7 +632,7 @@ def batch_size_scene(scene: Scene, histories: Sequence[History], experiment: str
 
     def batch(history: History) -> int:
         return (
-            history.meta["batch"]["size"] if "batch" in history.meta else len(history.run.targets)
+            history.meta["batch"]["size"] if "batch" in history.meta else history.run.sample_count
         )
 
     def words(history: History) -> str:
@@ -744,7 +744,8 @@ def animate(
     gifsicle: bool = False,
 ) -> None:
     """One frame per frame epoch: the GIF, and its videos and poster for `formats`."""
-    frames = [figure.frame(epoch, step_label) for epoch in frame_epochs]
+    # A generator: each frame is drawn, then kept only as the writers' FrameStore.
+    frames = (figure.frame(epoch, step_label) for epoch in frame_epochs)
     labels = [f"{step_label.lower()} {epoch}" for epoch in frame_epochs]
     write_animation(frames, path, Timing(duration_ms, hold_ms, labels, gifsicle), formats)
 

@@ -17,6 +17,7 @@ the same floats to float32). The generators import NumPy when called.
 """
 
 import csv
+import dataclasses
 import difflib
 import hashlib
 import io
@@ -51,6 +52,7 @@ class Samples:
 
     x: list[list[float]]
     y: list[list[float]]
+    sha256: str = ""  # of the file they were read from
 
     @property
     def count(self) -> int:
@@ -62,12 +64,14 @@ def read_samples(
     x_columns: Sequence[str],
     y_columns: Sequence[str],
     samples: int | None = None,
+    sha256: str | None = None,
 ) -> Samples:
     """The named numeric columns of the CSV file at `path` (a header row, then
     one sample per row), with exactly `samples` rows if given (a generated
     file's count). DataError naming the file, row and column for a file that
     is missing, too big, not UTF-8, lacks a column, holds a value that is not
-    a finite number, or has another number of samples. Read once per content
+    a finite number, has another number of samples, or other bytes than
+    `sha256` (a run's record of the file it trained on). Read once per content
     (see `_read_samples`): a parse that names one file in many experiments
     reads it once."""
     path = Path(path)
@@ -83,10 +87,16 @@ def read_samples(
         content = path.read_bytes()
     except OSError as error:
         raise DataError(f"{path} cannot be read ({error.strerror or error})") from None
-    key = (hashlib.sha256(content).digest(), str(path), tuple(x_columns), tuple(y_columns))
+    digest = hashlib.sha256(content).hexdigest()
+    if sha256 is not None and digest != sha256:
+        raise DataError(
+            f"{path} has changed since the runs that read it were trained (SHA-256"
+            f" {digest[:12]}..., not {sha256[:12]}...); train them again"
+        )
+    key = (digest, str(path), tuple(x_columns), tuple(y_columns))
     result = _READ.get(key)
     if result is None:
-        result = _parse_samples(content, *key[1:])
+        result = dataclasses.replace(_parse_samples(content, *key[1:]), sha256=digest)
         _READ[key] = result
         while len(_READ) > MAX_CACHED_FILES:
             del _READ[next(iter(_READ))]
@@ -100,7 +110,7 @@ def read_samples(
 
 # Files read in this process, by content digest, name and columns: the
 # config check and a job read a file once, however many experiments name it.
-_READ: dict[tuple[bytes, str, tuple[str, ...], tuple[str, ...]], Samples] = {}
+_READ: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Samples] = {}
 MAX_CACHED_FILES = 4
 
 

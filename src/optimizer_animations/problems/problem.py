@@ -147,12 +147,21 @@ class DenseProblem(Problem):
         """
         data, source = spec["data"], None
         if "csv" in data:
+            path = data_file or data["csv"]
             samples = read_samples(
-                data_file or data["csv"], data["x"], data["y"], data.get("samples")
+                path, data["x"], data["y"], data.get("samples"), data.get("sha256")
             )
             x = np.asarray(samples.x, np.float32)
             y = np.asarray(samples.y, np.float32)
-            source = {"csv": data["csv"], "x": list(data["x"]), "y": list(data["y"])}
+            # What a history records of them (`meta`): the file where this job
+            # read it, and its digest, not the samples.
+            source = {
+                "csv": str(path),
+                "x": list(data["x"]),
+                "y": list(data["y"]),
+                "samples": samples.count,
+                "sha256": samples.sha256,
+            }
         else:
             x = np.asarray(data["x"], np.float32)
             y = np.asarray(data["y"], np.float32)
@@ -275,8 +284,9 @@ class DenseProblem(Problem):
                 "kernel": np.asarray(start[0]).tolist(),
                 **({"bias": np.asarray(start[1]).tolist()} if self.use_bias else {}),
             },
-            "data": {"x": self.x.tolist(), "y": self.y.tolist()},
-            **({"data_source": self.source} if self.source else {}),
+            # Samples from a file stay in the file: each history of 20,000 of
+            # them would hold 28 MB of text.
+            "data": self.source or {"x": self.x.tolist(), "y": self.y.tolist()},
         }
 
 
@@ -392,6 +402,36 @@ PROBLEM_KINDS: dict[str, type[Problem]] = {
 def build_problem(spec: dict[str, Any], data_file: str | None = None) -> Problem:
     """The problem a rule's spec defines; `data_file`: where its CSV samples are."""
     return PROBLEM_KINDS[spec["kind"]].from_spec(spec, data_file)  # type: ignore[attr-defined]
+
+
+def run_samples(run: RunMeta) -> tuple[np.ndarray, np.ndarray]:
+    """The samples (x, y) a run of the page's model trained on, float32: the
+    recorded ones, or those of the file it recorded, which must still hold
+    the bytes it trained on (DataError otherwise). A job reads a file once."""
+    assert run.data is not None, "a landscape run has no samples"
+    data = run.data
+    if "csv" not in data:
+        return np.asarray(data["x"], np.float32), np.asarray(data["y"], np.float32)
+    return _file_samples(
+        data["csv"], tuple(data["x"]), tuple(data["y"]), data["samples"], data["sha256"]
+    )
+
+
+def run_targets(run: RunMeta) -> np.ndarray:
+    """The targets y (n_samples, units) a run of the page's model trained on,
+    float32 (run_samples')."""
+    assert run.data is not None, "a landscape run has no samples"
+    if "csv" not in run.data:
+        return np.asarray(run.data["y"], np.float32)
+    return run_samples(run)[1]
+
+
+@functools.lru_cache(maxsize=4)
+def _file_samples(
+    path: str, x: tuple[str, ...], y: tuple[str, ...], samples: int, sha256: str
+) -> tuple[np.ndarray, np.ndarray]:
+    read = read_samples(path, x, y, samples, sha256)
+    return np.asarray(read.x, np.float32), np.asarray(read.y, np.float32)
 
 
 def problem_from_meta(run: RunMeta) -> Problem:

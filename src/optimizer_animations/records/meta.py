@@ -40,7 +40,9 @@ class RunMeta:
     seed: int | None  # the run's seed, or the global `init: {seed}` (None: pinned)
     tuned: dict[str, Any] | None  # a tuned run's choice and protocol
     use_bias: bool | None  # the page's model only
-    data: dict[str, Any] | None  # the page's model's inputs `x` and targets `y`
+    # The page's model's inputs `x` and targets `y` (`samples()`), or the CSV
+    # file, columns, count and SHA-256 of the samples it trained on.
+    data: dict[str, Any] | None
     init: dict[str, Any] | None  # the page's model's start (and the seed that drew it)
     function: dict[str, Any] | None  # a landscape's function, domain, start, minima
     versions: dict[str, str]  # what trained the run: this package, TensorFlow, Keras, NumPy
@@ -82,10 +84,11 @@ class RunMeta:
         return self.kind == FUNCTION
 
     @property
-    def targets(self) -> list[list[float]]:
-        """The page's model's targets `y` (n_samples, units)."""
-        assert self.data is not None, "a landscape run has no targets"
-        return self.data["y"]
+    def sample_count(self) -> int:
+        """How many samples the page's model trained on (their values:
+        problems.problem.run_samples)."""
+        assert self.data is not None, "a landscape run has no samples"
+        return int(self.data["samples"]) if "csv" in self.data else len(self.data["y"])
 
     @property
     def learning_rate(self) -> Any:
