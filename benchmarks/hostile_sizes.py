@@ -6,15 +6,12 @@ Each probe runs in a fresh copy of the workflow: `snakemake --cores 2` (the
 whole workflow) for those that should complete, `snakemake -n` for those that
 should be refused. Reported: whether it was refused (and the message's
 start), the wall time, and the peak resident memory of the largest process
-(Snakemake or one of its jobs: RUSAGE_CHILDREN's maxrss, measured from a
-small parent so that no large process is counted). The issue's target: each
+(Snakemake or one of its jobs: testing.snakemake_peak). The issue's target: each
 refused within 15 s and 1 GB, or complete within 2 GB.
 """
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,16 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer_animations.testing import copy_workflow
-
-PEAK_OF = """
-import os, subprocess, sys
-with open(sys.argv[1], "w") as output:
-    child = subprocess.Popen(sys.argv[2:], stdout=output, stderr=subprocess.STDOUT)
-    _, status, usage = os.wait4(child.pid, 0)
-children = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
-print(os.waitstatus_to_exitcode(status), max(usage.ru_maxrss, children.ru_maxrss))
-"""
+from optimizer_animations.testing import copy_workflow, snakemake_peak
 
 
 def big_csv(workdir: Path) -> None:
@@ -140,22 +128,13 @@ def run(name: str, root: Path) -> tuple[str, float, float]:
     workdir = copy_workflow(root / "wf", config)
     if files is not None:
         files(workdir)
-    output = root / "snakemake.out"
     args = ["-n"] if dry_run else ["--cores", "2"]
     start = time.perf_counter()
-    measured = subprocess.run(
-        [sys.executable, "-c", PEAK_OF, str(output), sys.executable, "-m", "snakemake", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code, text, peak = snakemake_peak(workdir, *args)
     seconds = time.perf_counter() - start
-    code, peak_kb = map(int, measured.stdout.split())
-    text = output.read_text()
     said = next((line for line in text.splitlines() if "invalid config" in line), "")
     outcome = "refused: " + said[:160] if code else ("planned" if dry_run else "completed")
-    return outcome, seconds, peak_kb / 1024
+    return outcome, seconds, peak
 
 
 def main() -> None:

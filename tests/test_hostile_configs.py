@@ -11,8 +11,6 @@ refused is measured by benchmarks/hostile_refusals.py (no timed tests).
 import html
 import os
 import re
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from hostile_probes import JINJA_COMMAND, MARKER, PROBES, one_experiment, with_
 from optimizer_animations.config.check import ConfigError, check_config
 from optimizer_animations.records.history import load_history
 from optimizer_animations.site.pages import RunSummary, experiment_caption, run_caption
+from optimizer_animations.testing import snakemake_peak
 
 
 @pytest.mark.parametrize("config, expected", [p[1:] for p in PROBES], ids=[p[0] for p in PROBES])
@@ -173,31 +172,6 @@ def test_snakemake_refuses_a_yaml_template_and_runs_no_code(tmp_path):
     created = {p for p in tree(tmp_path) - before if not p.startswith("wf/.snakemake")}
     assert created == set(), created
     assert not list(tmp_path.rglob(MARKER))
-
-
-# Started from a small process: a child forked from this test process (with
-# TensorFlow loaded) would count this process's pages in its peak.
-PEAK_OF = """
-import os, subprocess, sys
-with open(sys.argv[1], "w") as output:
-    child = subprocess.Popen(sys.argv[2:], stdout=output, stderr=subprocess.STDOUT)
-    _, status, usage = os.wait4(child.pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
-"""
-
-
-def snakemake_peak(workdir: Path, *args: str) -> tuple[int, str, float]:
-    """`snakemake`'s exit code, output and peak resident memory in MB."""
-    output = workdir.parent / "snakemake.out"
-    measured = subprocess.run(
-        [sys.executable, "-c", PEAK_OF, str(output), sys.executable, "-m", "snakemake", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    code, peak_kb = map(int, measured.stdout.split())
-    return code, output.read_text(), peak_kb / 1024
 
 
 @pytest.mark.e2e

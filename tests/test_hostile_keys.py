@@ -319,3 +319,26 @@ def test_every_animation_s_frames_are_within_the_plan_s_bound(hostile_text_run, 
             assert player["width"] * player["height"] <= frame_pixels(kind.kind, experiment), path
             checked.add(kind.kind)
     assert checked == {"comparison", "trajectory", "panels", "surface", "animation"}
+
+
+def test_a_large_grid_s_curves_share_one_axes_drawn_once_each():
+    """2,000 series: one axes, one line each (not 2,000 panels that each
+    draw all 2,000, which took minutes)."""
+    import matplotlib.pyplot as plt
+
+    from optimizer_animations.figures.facets import MAX_PANELS, draw_facets
+
+    series = list(range(2000))
+    facets = draw_facets(
+        series,
+        ["C0"] * len(series),
+        lambda axes, item, colour, highlighted: axes.plot([0, 1], [item, item], color=colour),
+        str,
+        (6.4, 3.6),
+    )
+    assert facets.crowded and len(facets.axes) == 1
+    assert len(facets.axes[0].lines) == len(series)
+    plt.close(facets.figure)
+    few = draw_facets(series[:MAX_PANELS], ["C0"] * MAX_PANELS, lambda *a: None, str, (6, 4))
+    assert not few.crowded and len(few.axes) == MAX_PANELS
+    plt.close(few.figure)

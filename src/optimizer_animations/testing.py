@@ -96,6 +96,34 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
     return result
 
 
+# Started from a small process: a child forked from a test process (with
+# TensorFlow loaded) would count that process's pages in its peak. Linux's
+# wait4 reports the largest of the child and the descendants it waited for.
+PEAK_OF = """
+import os, subprocess, sys
+with open(sys.argv[1], "w") as output:
+    child = subprocess.Popen(sys.argv[2:], stdout=output, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def snakemake_peak(workdir: Path, *args: str) -> tuple[int, str, float]:
+    """`snakemake *args` in `workdir`: its exit code, output, and the peak
+    resident memory in MB of it or of its largest job."""
+    output = workdir.parent / "snakemake.out"
+    measured = subprocess.run(
+        [sys.executable, "-c", PEAK_OF, str(output), sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=workflow_env(workdir),
+    )
+    code, peak_kb = map(int, measured.stdout.split())
+    return code, output.read_text(), peak_kb / 1024
+
+
 # --- pages in a real browser (Playwright's Chromium) ---------------------------
 
 CHROMIUM_ARGS = [

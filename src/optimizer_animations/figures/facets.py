@@ -22,6 +22,10 @@ T = TypeVar("T")
 # Small multiples: four panels of 3.2 x 2.6 inches to a row.
 PANEL_SIZE = (3.2, 2.6)
 PANEL_COLUMNS = 4
+# More series than this get no panel each: a wall of stamps nobody reads,
+# and every panel draws every other series (a 40 x 50 grid: 4 million lines
+# that took minutes). They share one axes, each a thin line in its colour.
+MAX_PANELS = 36
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Facets:
     figure: Any
     axes: list[Any]
     columns: int = PANEL_COLUMNS
+    crowded: bool = False  # more than MAX_PANELS series on one axes: no legend
 
     @property
     def faceted(self) -> bool:
@@ -63,6 +68,8 @@ class Facets:
             axes.set_ylabel(ylabel)
         if self.faceted:
             self.figure.suptitle(heading)
+        elif self.crowded:
+            self.axes[0].set_title(heading, fontsize=SMALL_FONT_SIZE)
         else:
             if title:
                 self.axes[0].set_title(title)
@@ -96,6 +103,12 @@ def draw_facets(
         for item, colour in zip(series, colours, strict=True):
             draw(axes, item, colour, True)
         return Facets(figure, [axes])
+    if len(series) > MAX_PANELS:
+        figure, axes = plt.subplots(figsize=figsize)
+        for item, colour in zip(series, colours, strict=True):
+            draw(axes, item, colour, False)
+        axes.set_title(f"{len(series):,} runs, one thin line each", fontsize=SMALL_FONT_SIZE)
+        return Facets(figure, [axes], crowded=True)
     rows = -(-len(series) // columns)
     figure, grid = plt.subplots(
         rows,

@@ -341,7 +341,7 @@ def plot_losses(
     axes = None if facets.faceted else facets.axes[0]
     facets.figure.tight_layout()
     minibatch = any(curve.step_loss is not None for curve in curves)
-    if axes is not None and (len(curves) > 1 or diverged or minibatch):
+    if axes is not None and not facets.crowded and (len(curves) > 1 or diverged or minibatch):
         if chosen_scale:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
             facets.figure.tight_layout()
