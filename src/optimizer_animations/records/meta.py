@@ -194,7 +194,8 @@ def archive_damage(
             if check is not None:
                 check(archive)
     except UNREADABLE as error:
-        return f"{type(error).__name__}: {error}"
+        # Cut: a message may quote a few bytes of the file, never much of it.
+        return f"{type(error).__name__}: {str(error)[:80]}"
     return None
 
 
