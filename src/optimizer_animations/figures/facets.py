@@ -84,6 +84,19 @@ class Facets:
         plt.close(self.figure)
 
 
+def a_panel_each(histories: Sequence[T]) -> tuple[list[T], str]:
+    """The runs of a figure with a panel per run (anatomy, step sizes), at
+    most MAX_PANELS: every run, or the first of each optimizer entry; and
+    words for its title that say which."""
+    if len(histories) <= MAX_PANELS:
+        return list(histories), ""
+    firsts: dict[str, T] = {}
+    for history in histories:
+        firsts.setdefault(history.run.family, history)  # type: ignore[attr-defined]
+    shown = list(firsts.values())[:MAX_PANELS]
+    return shown, f" (the first run of {len(shown)} entries: {len(histories):,} runs in all)"
+
+
 def draw_facets(
     series: Sequence[T],
     colours: Sequence[str],

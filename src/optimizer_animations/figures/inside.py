@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-from optimizer_animations.figures.facets import PANEL_COLUMNS, draw_facets
+from optimizer_animations.figures.facets import PANEL_COLUMNS, a_panel_each, draw_facets
 from optimizer_animations.figures.style import (
     MIN_FONT_SIZE,
     SMALL_FONT_SIZE,
@@ -216,7 +216,9 @@ def plot_anatomy(
 ) -> None:
     """One panel per run, zoomed in on update `update` (1: the first) at its
     own size: the point it starts from, the path before it, its arrows, and
-    the point it reaches, over the loss (`loss`: (..., 2) -> (...))."""
+    the point it reaches, over the loss (`loss`: (..., 2) -> (...)). Many
+    runs: the first of each entry (a_panel_each)."""
+    histories, which = a_panel_each(histories)
     from optimizer_animations.figures.trajectories import Surface, contour_levels, fill_contour
 
     use_page_style()
@@ -268,7 +270,7 @@ def plot_anatomy(
         frameon=False,
     )
     experiment = histories[0].run.experiment
-    figure.suptitle(f"{experiment}: update {update} of every optimizer, at its own size")
+    figure.suptitle(f"{experiment}: update {update} of every optimizer, at its own size{which}")
     save_figure(figure, path)
     plt.close(figure)
 
@@ -277,8 +279,10 @@ def plot_step_sizes(
     histories: Sequence[History], colours: dict[str, str], path: str | Path, axis_names=("x", "y")
 ) -> None:
     """One panel per run: each coordinate's effective learning rate against
-    the update, on a log scale, over the learning rate in effect."""
+    the update, on a log scale, over the learning rate in effect. Many runs:
+    the first of each entry (a_panel_each)."""
     use_page_style()
+    histories, which = a_panel_each(histories)
     styles = ("-", "--", ":", "-.")
 
     def draw(axes: Any, history: History, colour: str, highlighted: bool) -> None:
@@ -339,7 +343,7 @@ def plot_step_sizes(
     for axes in left:
         axes.set_ylabel("−update / gradient")
     experiment = histories[0].run.experiment
-    facets.figure.suptitle(f"{experiment}: the step size each coordinate gets")
+    facets.figure.suptitle(f"{experiment}: the step size each coordinate gets{which}")
     lines = note.count("\n") + 1
     facets.figure.tight_layout(
         rect=(0, (lines * MIN_FONT_SIZE * 1.3 / 72 + 0.05) / facets.figure.get_figheight(), 1, 1)
