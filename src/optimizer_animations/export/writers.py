@@ -95,7 +95,9 @@ class FrameStore:
     """
 
     def __init__(self, frames: Iterable[Image.Image] = ()) -> None:
-        self._frames: list[tuple[np.ndarray, np.ndarray]] = []
+        # Per frame: its distinct colours (packed), each one's pixel count,
+        # and each pixel's index into them.
+        self._frames: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.size: tuple[int, int] = (0, 0)  # width, height
         for frame in frames:
             self.add(frame)
@@ -109,16 +111,16 @@ class FrameStore:
             raise ValueError(f"a frame of {frame.size} among frames of {self.size}")
         self.size = frame.size
         packed = pack_rgb(np.asarray(frame.convert("RGB")))
-        colours, inverse = np.unique(packed, return_inverse=True)
+        colours, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
         dtype = np.uint16 if len(colours) <= 1 << 16 else np.uint32
-        self._frames.append((colours, inverse.reshape(packed.shape).astype(dtype)))
+        self._frames.append((colours, counts, inverse.reshape(packed.shape).astype(dtype)))
 
     def __len__(self) -> int:
         return len(self._frames)
 
     def rgb(self, index: int) -> np.ndarray:
         """Frame `index` as (height, width, 3) uint8, exactly as drawn."""
-        colours, inverse = self._frames[index]
+        colours, _, inverse = self._frames[index]
         return unpack_rgb(colours[inverse])
 
     def indexed(self, indices: Sequence[int] | None = None) -> list[Image.Image]:
@@ -135,7 +137,7 @@ class FrameStore:
 
     def palette_indices(self, index: int, index_of_colour: np.ndarray) -> np.ndarray:
         """Frame `index`'s pixels as palette indices (height, width) uint8."""
-        colours, inverse = self._frames[index]
+        colours, _, inverse = self._frames[index]
         return index_of_colour[colours][inverse]
 
     def palette_map(self, indices: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +155,11 @@ class FrameStore:
         """
         per_frame = [self._frames[i] for i in indices]
         colours, where = np.unique(
-            np.concatenate([colours for colours, _ in per_frame]), return_inverse=True
+            np.concatenate([colours for colours, _, _ in per_frame]), return_inverse=True
         )
         counts = np.zeros(len(colours), np.int64)
         offset = 0
-        for frame_colours, inverse in per_frame:
-            frame_counts = np.bincount(inverse.ravel(), minlength=len(frame_colours))
+        for frame_colours, frame_counts, _ in per_frame:
             # A frame's colours are distinct: no index repeats within the slice.
             counts[where[offset : offset + len(frame_colours)]] += frame_counts
             offset += len(frame_colours)
