@@ -1,6 +1,10 @@
-"""The hostile configs of issue 19: what a contributor's pull request could
-put in a docs repository's config. Shared by tests/test_hostile_configs.py
-and benchmarks/hostile_refusals.py; add every new probe here."""
+"""The hostile configs of issues 19 and 43: what a contributor's pull request
+could put in a docs repository's config. Shared by
+tests/test_hostile_configs.py and benchmarks/hostile_refusals.py; add every
+new probe here. Probes that need a file beside the config (a CSV), the whole
+plan (names that clash, frames that would not fit) or a run (the report, a
+damaged data file) are in tests/test_hostile_keys.py, and those of size in
+benchmarks/hostile_sizes.py."""
 
 import datetime
 
