@@ -751,7 +751,7 @@ def check_argument(where: str, class_name: str, argument: str, value: Any) -> No
         check_schedule(where, value)
         return
     kind = argument_type(class_name, argument)
-    if argument == "learning_rate" and isinstance(value, str):
+    if argument == "learning_rate" and isinstance(value, str) and ".grid." not in where:
         named = value if value in SCHEDULES else "CosineDecay"
         hint = "" if value in SCHEDULES else did_you_mean(value, SCHEDULES)
         raise ConfigError(
