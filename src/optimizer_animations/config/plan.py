@@ -670,7 +670,7 @@ def _check_animation_pixels(plan: Plan) -> None:
 
 def _check_names_against_files(plan: Plan) -> None:
     """No experiment or run is named like a file the workflow writes where
-    its folder would be (`index.html`, `data.csv`, `tuning`...): Snakemake
+    its folder would be (`index.html`, `loss.png`, `data.csv`...): Snakemake
     would refuse the folder and the file with an error naming neither key."""
     layout = plan.layout
     files = set(plan.outputs()) | {layout.site()}

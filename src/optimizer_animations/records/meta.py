@@ -40,8 +40,9 @@ class RunMeta:
     seed: int | None  # the run's seed, or the global `init: {seed}` (None: pinned)
     tuned: dict[str, Any] | None  # a tuned run's choice and protocol
     use_bias: bool | None  # the page's model only
-    # The page's model's inputs `x` and targets `y` (`samples()`), or the CSV
-    # file, columns, count and SHA-256 of the samples it trained on.
+    # The page's model's inputs `x` and targets `y`, or the CSV
+    # file, columns, count and SHA-256 of the samples it trained on (read by
+    # problems.problem.run_samples).
     data: dict[str, Any] | None
     init: dict[str, Any] | None  # the page's model's start (and the seed that drew it)
     function: dict[str, Any] | None  # a landscape's function, domain, start, minima
