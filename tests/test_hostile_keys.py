@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import optimizer_animations.problems.data as data_module
 from conftest import chromium_browser, copy_workflow, digests, run_snakemake, small_config
 from hostile_probes import one_experiment, with_
 from optimizer_animations.config.check import ConfigError, check_config
@@ -110,11 +111,10 @@ def test_a_file_named_by_many_experiments_is_read_once(tmp_path, monkeypatch):
             "data": {"csv": "points.csv", "x": ["x"], "y": ["y"]},
         }
     parsed = []
-    original = __import__("optimizer_animations.problems.data", fromlist=["_parse_samples"])
     monkeypatch.setattr(
-        original,
+        data_module,
         "_parse_samples",
-        lambda *args, f=original._parse_samples: parsed.append(args[1]) or f(*args),
+        lambda *args, f=data_module._parse_samples: parsed.append(args[1]) or f(*args),
     )
     check_config(config)
     assert parsed == ["points.csv"]

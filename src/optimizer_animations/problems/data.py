@@ -71,9 +71,9 @@ def read_samples(
     file's count). DataError naming the file, row and column for a file that
     is missing, too big, not UTF-8, lacks a column, holds a value that is not
     a finite number, has another number of samples, or other bytes than
-    `sha256` (a run's record of the file it trained on). Read once per content
-    (see `_read_samples`): a parse that names one file in many experiments
-    reads it once."""
+    `sha256` (a run's record of the file it trained on). Parsed once per
+    content (`_READ`): a parse that names one file in many experiments
+    parses it once."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -164,8 +164,10 @@ def _column_index(name: str, header: list[str], column: str) -> int:
     if column in header:
         return header.index(column)
     shown = [cell for cell in header if SHOWN_COLUMN.match(cell)]
-    close = difflib.get_close_matches(column.lower(), [cell.lower() for cell in shown], n=1)
-    hint = f" Did you mean {shown[[c.lower() for c in shown].index(close[0])]!r}?" if close else ""
+    # As config.safety.did_you_mean, which this layer does not import.
+    lowered = {cell.lower(): cell for cell in shown}
+    close = difflib.get_close_matches(column.lower(), list(lowered), n=1)
+    hint = f" Did you mean {lowered[close[0]]!r}?" if close else ""
     if len(shown) == len(header) and len(header) <= 20:
         listed = f"; its header names {', '.join(repr(cell) for cell in header)}"
     else:
