@@ -331,6 +331,11 @@ PROBES = [
         landscape({"formula": "x*y # $\\frac{$", "domain": [[0, 1], [0, 1]], "start": [0, 0]}),
         ["function.formula", "'#'"],
     ),
+    (
+        "a memory limit of 10^9 megapixels",
+        with_(one_experiment(), animation={"max_megapixels": 10**9}),
+        ["animation.max_megapixels", "at most 2,000"],
+    ),
     ("a seed past 32 bits", one_experiment(seeds=[2**40]), ["seeds"]),
     ("a million seeds", one_experiment(seeds={"count": 10**6}), ["seeds"]),
     ("10^7 max_runs", with_(one_experiment(), max_runs=10**7), ["max_runs", "at most 100,000"]),
